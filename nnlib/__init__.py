@@ -1,0 +1,1 @@
+"""nnlib: a small numpy core for the chapter-3 companion notebooks."""

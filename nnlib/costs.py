@@ -1,0 +1,129 @@
+"""Cost functions (chapter 3), each a small class with the book's two static methods.
+
+``fn(a, y)``
+    the cost of output activations ``a`` against desired outputs ``y``, summed over the
+    examples given (one column per example, so a single ``(n, 1)`` column gives the cost
+    of one example, exactly as the book's ``network2.py`` does).
+``delta(z, a, y)``
+    the output error delta^L = dC/dz^L for the output layer the cost is paired with
+    (``output_layer``). ``z`` is unused by the costs whose delta is simply ``a - y``; it
+    is kept so that every cost has the same signature.
+
+Two more methods serve the network and the gradient checks:
+
+``grad_a(a, y)``
+    dC/da, for pairing a cost with an output layer other than its own (the chain rule
+    then gives delta^L = J^T dC/da).
+``fn_z(z, y)``
+    the same cost computed from the weighted inputs of the paired output layer. It stays
+    accurate when neurons saturate, where ``a`` has rounded to exactly 0 or 1 and ``fn``
+    can only say ``inf``. The network reports its costs with this.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .activations import Sigmoid, Softmax, log_softmax, sigmoid
+
+
+def _xlogy(x, y):
+    """x ln y, with 0 ln 0 taken as 0 (its limit) and x ln 0 = -inf for x > 0. Never NaN."""
+    x, y = np.asarray(x), np.asarray(y)
+    with np.errstate(divide="ignore"):
+        return np.where(x == 0, 0.0, x * np.log(np.where(x == 0, 1.0, y)))
+
+
+def _softplus(z):
+    """ln(1 + e^z), exact for large |z| (it is ~z for large z and ~e^z for very negative z)."""
+    return np.logaddexp(0, z)
+
+
+class QuadraticCost:
+    """C = (1/2) ||y - a||^2 per example: Eq. (54) for one neuron, Eq. (6) of chapter 1."""
+
+    output_layer = Sigmoid
+
+    @staticmethod
+    def fn(a, y):
+        return 0.5 * float(np.sum((a - y) ** 2))
+
+    @staticmethod
+    def fn_z(z, y):
+        return QuadraticCost.fn(sigmoid(z), y)
+
+    @staticmethod
+    def grad_a(a, y):
+        return a - y
+
+    @staticmethod
+    def delta(z, a, y, out=None):
+        """delta^L = (a - y) sigma'(z) (BP1; Eqs. 55-56 and 65). The sigma'(z) factor is the
+        learning slowdown: it is tiny when a sigmoid neuron saturates."""
+        out = np.subtract(a, y, out=out)
+        out *= a * (1 - a)
+        return out
+
+
+class CrossEntropyCost:
+    """C = -sum_j [y_j ln a_j + (1 - y_j) ln(1 - a_j)] per example (Eqs. 57 and 63).
+
+    ``fn`` at the exact boundary: where a equals y (both 0 or both 1) the term is 0;
+    where a is exactly 0 or 1 and y disagrees the true cost is infinite and ``fn``
+    returns ``inf`` (never NaN, and not the 1.8e308 of the book's ``nan_to_num``). A
+    network never reports that ``inf``: it uses ``fn_z``, which stays finite and exact.
+    """
+
+    output_layer = Sigmoid
+
+    @staticmethod
+    def fn(a, y):
+        return -float(np.sum(_xlogy(y, a) + _xlogy(1 - y, 1 - a)))
+
+    @staticmethod
+    def fn_z(z, y):
+        """Eq. (57) in terms of z: with a = sigma(z), -ln a = softplus(-z) and
+        -ln(1 - a) = softplus(z), so C = sum [softplus(z) - y z]."""
+        return float(np.sum(_softplus(z) - y * z))
+
+    @staticmethod
+    def grad_a(a, y):
+        """dC/da = (a - y) / (a (1 - a)): Eq. (75)."""
+        return (a - y) / (a * (1 - a))
+
+    @staticmethod
+    def delta(z, a, y, out=None):
+        """delta^L = a - y (Eq. 66): the sigma'(z) of the quadratic cost has cancelled."""
+        return np.subtract(a, y, out=out)
+
+
+class LogLikelihoodCost:
+    """C = -ln a_y per example (Eq. 80), for a softmax output layer (Eq. 78).
+
+    ``y`` is one-hot (the book's training targets), so C = -sum_j y_j ln a_j. ``fn``
+    returns ``inf`` where the right class has probability exactly 0, never NaN;
+    ``fn_z`` uses the log-softmax and stays finite.
+    """
+
+    output_layer = Softmax
+
+    @staticmethod
+    def fn(a, y):
+        return -float(np.sum(_xlogy(y, a)))
+
+    @staticmethod
+    def fn_z(z, y):
+        return -float(np.sum(y * log_softmax(z)))
+
+    @staticmethod
+    def grad_a(a, y):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(y == 0, 0.0, -y / a)
+
+    @staticmethod
+    def delta(z, a, y, out=None):
+        """delta^L = a - y with a softmax output layer (Eq. 84; Eqs. 81-82 follow)."""
+        return np.subtract(a, y, out=out)
+
+
+#: Costs by the name the book's saved-network JSON records ("cost": "CrossEntropyCost").
+COSTS = {cost.__name__: cost for cost in (QuadraticCost, CrossEntropyCost, LogLikelihoodCost)}
