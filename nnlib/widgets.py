@@ -1,0 +1,49 @@
+"""Plumbing for interactive figures: a figure that redraws in place when a slider moves.
+
+A ``LiveFigure`` owns a matplotlib ``Figure`` that is never registered with pyplot (so no
+figure leaks, however many times it is redrawn) and shows it as PNG bytes in an
+``ipywidgets.Image``. Redrawing swaps the bytes of that one image: nothing is cleared,
+so nothing flickers and nothing stacks up, in JupyterLab, Notebook 7 and VS Code alike.
+
+Plot functions in nnlib draw onto an ``ax`` they are given; a notebook calls them once
+with ``ax=None`` for the static figure (which GitHub and nbval see), then hands a
+``LiveFigure``'s axes to the same function, or updates its artists, for the widget.
+"""
+from __future__ import annotations
+
+import io
+
+import ipywidgets as widgets
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+
+def figure_png(fig: Figure, dpi: float | None = None) -> bytes:
+    """Render ``fig`` to PNG bytes with the Agg renderer."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    return buf.getvalue()
+
+
+class LiveFigure:
+    """A figure shown in a widget and redrawn in place by ``refresh()``.
+
+    ``LiveFigure(nrows, ncols, figsize=...)`` makes the axes (``.axes``, or ``.ax`` when
+    there is one); change what they show, then call ``refresh()``.
+    """
+
+    def __init__(self, nrows: int = 1, ncols: int = 1, figsize=None, **subplots_kw):
+        self.figure = Figure(figsize=figsize, layout="constrained")
+        FigureCanvasAgg(self.figure)
+        self.axes = self.figure.subplots(nrows, ncols, squeeze=False, **subplots_kw).ravel()
+        self.image = widgets.Image(format="png")
+
+    @property
+    def ax(self):
+        if len(self.axes) != 1:
+            raise AttributeError(f"this LiveFigure has {len(self.axes)} axes; use .axes[i]")
+        return self.axes[0]
+
+    def refresh(self) -> None:
+        """Redraw the figure and replace the widget's image with it."""
+        self.image.value = figure_png(self.figure)
