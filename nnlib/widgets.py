@@ -29,14 +29,18 @@ class LiveFigure:
     """A figure shown in a widget and redrawn in place by ``refresh()``.
 
     ``LiveFigure(nrows, ncols, figsize=...)`` makes the axes (``.axes``, or ``.ax`` when
-    there is one); change what they show, then call ``refresh()``.
+    there is one); change what they show, then call ``refresh()``. ``css_class`` names
+    the image in the page (the browser tests find figures by it).
     """
 
-    def __init__(self, nrows: int = 1, ncols: int = 1, figsize=None, **subplots_kw):
+    def __init__(self, nrows: int = 1, ncols: int = 1, figsize=None, css_class: str | None = None,
+                 **subplots_kw):
         self.figure = Figure(figsize=figsize, layout="constrained")
         FigureCanvasAgg(self.figure)
         self.axes = self.figure.subplots(nrows, ncols, squeeze=False, **subplots_kw).ravel()
         self.image = widgets.Image(format="png")
+        if css_class:
+            self.image.add_class(css_class)
 
     @property
     def ax(self):
