@@ -56,12 +56,11 @@ class QuadraticCost:
         return a - y
 
     @staticmethod
-    def delta(z, a, y, out=None):
+    def delta(z, a, y):
         """delta^L = (a - y) sigma'(z) (BP1; Eqs. 55-56 and 65). The sigma'(z) factor is the
-        learning slowdown: it is tiny when a sigmoid neuron saturates."""
-        out = np.subtract(a, y, out=out)
-        out *= a * (1 - a)
-        return out
+        learning slowdown: it is tiny when a sigmoid neuron saturates. sigma'(z) is taken
+        as a (1 - a), which is the same number without a second exponential."""
+        return (a - y) * (a * (1 - a))
 
 
 class CrossEntropyCost:
@@ -91,9 +90,9 @@ class CrossEntropyCost:
         return (a - y) / (a * (1 - a))
 
     @staticmethod
-    def delta(z, a, y, out=None):
+    def delta(z, a, y):
         """delta^L = a - y (Eq. 66): the sigma'(z) of the quadratic cost has cancelled."""
-        return np.subtract(a, y, out=out)
+        return a - y
 
 
 class LogLikelihoodCost:
@@ -120,9 +119,9 @@ class LogLikelihoodCost:
             return np.where(y == 0, 0.0, -y / a)
 
     @staticmethod
-    def delta(z, a, y, out=None):
+    def delta(z, a, y):
         """delta^L = a - y with a softmax output layer (Eq. 84; Eqs. 81-82 follow)."""
-        return np.subtract(a, y, out=out)
+        return a - y
 
 
 #: Costs by the name the book's saved-network JSON records ("cost": "CrossEntropyCost").
