@@ -1,0 +1,523 @@
+"""A feedforward network trained by mini-batch gradient descent and backpropagation.
+
+The class has the methods and signatures of the book's ``network2.py`` (chapter 3), so
+the book's session runs as written, in Python 3 (``from nnlib import network2``). What
+differs, and why:
+
+* A mini-batch is processed as one matrix, its examples as columns, instead of one
+  example at a time. The numbers are the same (the per-example gradients are simply
+  summed by the matrix product); tests/test_network.py checks that against a plain
+  per-example implementation to 1e-12. It is many times faster (benchmarks/).
+* The output layer can be sigmoid (the book's), softmax (Eq. 78, for the log-likelihood
+  cost of Eq. 80) or linear (Eqs. 68-70). It defaults to the one the cost is paired with.
+* Shuffling uses the network's own seeded generator and never reorders the caller's
+  list; training data may be a list, a one-pass iterator (a Python 3 ``zip``) or arrays.
+* ``accuracy`` and ``total_cost`` detect whether labels are integers or one-hot vectors.
+  The book's ``convert`` flags, which mean opposite things in the two methods, still
+  work; the keyword ``one_hot`` means the same thing in both.
+* The L2 term in ``total_cost`` can use the training-set size, as the weight-decay step
+  of SGD does (Eq. 85 and the update after it), and ``SGD`` passes it when monitoring.
+* Costs are reported from the weighted inputs (``cost.fn_z``), so they stay finite and
+  accurate when output neurons saturate.
+
+Notation follows the book: layer l has weights w^l of shape (n_l, n_{l-1}) and biases
+b^l of shape (n_l, 1); z^l = w^l a^{l-1} + b^l; a^l = sigma(z^l).
+"""
+from __future__ import annotations
+
+import json
+import numbers
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from threadpoolctl import ThreadpoolController
+from tqdm.auto import tqdm
+
+from .activations import OUTPUT_LAYERS, Sigmoid
+from .costs import COSTS, CrossEntropyCost
+
+_EVAL_CHUNK = 10_000  # examples per forward pass when evaluating (bounds memory)
+_blas = None  # threadpoolctl controller, made on first use (it scans loaded libraries)
+
+
+def _single_thread_blas():
+    """A context in which BLAS uses one thread.
+
+    Mini-batch products are small; on two cores a second BLAS thread made them several
+    times slower, so training holds BLAS to one thread (evaluation, with big products,
+    keeps the default).
+    """
+    global _blas
+    if _blas is None:
+        _blas = ThreadpoolController()
+    return _blas.limit(limits=1, user_api="blas")
+
+
+def one_hot_rows(labels, n_classes: int) -> np.ndarray:
+    """Integer labels (n,) -> one-hot rows (n, n_classes): row i has a 1 at labels[i]."""
+    labels = np.asarray(labels)
+    out = np.zeros((labels.size, n_classes))
+    out[np.arange(labels.size), labels.reshape(-1)] = 1.0
+    return out
+
+
+class _Data:
+    """A data set as arrays, one example per row: X (n, n_in), Y (n, n_out) targets, and
+    labels (n,) ints when the targets are one-hot (classification), else None."""
+
+    def __init__(self, X, Y, labels):
+        self.X, self.Y, self.labels = X, Y, labels
+
+    def __len__(self):
+        return len(self.X)
+
+
+class _Buffers:
+    """Arrays reused by every mini-batch of size m, so training allocates nothing."""
+
+    def __init__(self, sizes, m, dtype):
+        self.x = np.empty((m, sizes[0]), dtype)   # gathered input rows (m, n_in)
+        self.y = np.empty((m, sizes[-1]), dtype)  # gathered target rows (m, n_out)
+        self.zs = [np.empty((n, m), dtype) for n in sizes[1:]]       # z^l  (n_l, m)
+        self.acts = [np.empty((n, m), dtype) for n in sizes[1:]]     # a^l  (n_l, m)
+        self.deltas = [np.empty((n, m), dtype) for n in sizes[1:]]   # delta^l (n_l, m)
+        self.sp = [np.empty((n, m), dtype) for n in sizes[1:-1]]     # sigma'(z^l) hidden
+        self.gw = [np.empty((n, k), dtype) for k, n in zip(sizes[:-1], sizes[1:])]
+        self.gb = [np.empty((n, 1), dtype) for n in sizes[1:]]
+
+
+def _check_positive_int(name, value, minimum=1):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}; got {value!r}")
+
+
+def _check_real(name, value, positive):
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and np.isfinite(value)
+    if not ok or (value <= 0 if positive else value < 0):
+        bound = "> 0" if positive else ">= 0"
+        raise ValueError(f"{name} must be a finite number {bound}; got {value!r}")
+
+
+class Network:
+    """A network of sigmoid layers with an output layer chosen by the cost.
+
+    ``sizes`` lists the neurons per layer, input first: ``[784, 30, 10]``. ``cost`` is a
+    class from ``nnlib.costs`` (or any class with the book's ``fn`` and ``delta``).
+    ``output`` overrides the output layer: ``nnlib.activations.Sigmoid``, ``Softmax``,
+    ``Linear`` or their names. ``dtype`` may be ``np.float32`` for speed. ``seed`` seeds
+    the generator used for the initial weights and for shuffling, so a run repeats exactly.
+    """
+
+    def __init__(self, sizes, cost=CrossEntropyCost, output=None, *, dtype=np.float64, seed=None):
+        sizes = list(sizes) if not isinstance(sizes, (str, bytes)) else sizes
+        if not isinstance(sizes, list) or len(sizes) < 2:
+            raise ValueError(f"sizes must list at least two layers (input and output), "
+                             f"e.g. [784, 30, 10]; got {sizes!r}")
+        for i, n in enumerate(sizes):
+            _check_positive_int(f"sizes[{i}]", n)
+        if not (callable(getattr(cost, "fn", None)) and callable(getattr(cost, "delta", None))):
+            raise TypeError(f"cost must be a class with fn(a, y) and delta(z, a, y), such as "
+                            f"nnlib.costs.CrossEntropyCost; got {cost!r}")
+        if output is None:
+            output = getattr(cost, "output_layer", Sigmoid)
+        if isinstance(output, str):
+            if output not in OUTPUT_LAYERS:
+                raise ValueError(f"output must be one of {sorted(OUTPUT_LAYERS)}; got {output!r}")
+            output = OUTPUT_LAYERS[output]
+        if output not in OUTPUT_LAYERS.values():
+            raise TypeError(f"output must be nnlib.activations.Sigmoid, Softmax or Linear; "
+                            f"got {output!r}")
+        dtype = np.dtype(dtype)
+        if dtype not in (np.float32, np.float64):
+            raise ValueError(f"dtype must be float32 or float64; got {dtype}")
+        self.sizes = [int(n) for n in sizes]
+        self.num_layers = len(self.sizes)
+        self.cost = cost
+        self.output = output
+        self.dtype = dtype
+        self.rng = np.random.default_rng(seed)
+        self.default_weight_initializer()
+
+    # -- initialisation ------------------------------------------------------------
+    def default_weight_initializer(self):
+        """Weights N(0, 1/n_in) (standard deviation 1/sqrt(n_in)), biases N(0, 1).
+
+        Dividing by sqrt(n_in) keeps each z of order 1, so hidden neurons start
+        unsaturated (chapter 3, "Weight initialization")."""
+        self.biases = [self._normal((n, 1)) for n in self.sizes[1:]]
+        self.weights = [self._normal((n, k)) / np.sqrt(k)
+                        for k, n in zip(self.sizes[:-1], self.sizes[1:])]
+
+    def large_weight_initializer(self):
+        """Weights and biases N(0, 1), as in chapter 1 (and the book's MNIST table)."""
+        self.biases = [self._normal((n, 1)) for n in self.sizes[1:]]
+        self.weights = [self._normal((n, k)) for k, n in zip(self.sizes[:-1], self.sizes[1:])]
+
+    def _normal(self, shape):
+        return self.rng.standard_normal(shape).astype(self.dtype, copy=False)
+
+    # -- forward and backward ------------------------------------------------------
+    def _forward(self, a, bufs=None):
+        """z^l = w^l a^{l-1} + b^l and a^l for every layer; a (n_in, m) -> lists of (n_l, m).
+
+        Hidden layers are sigmoid; the last uses ``self.output``. With ``bufs`` the
+        results are written into its arrays."""
+        zs, acts = [], []
+        last = self.num_layers - 2
+        for l, (w, b) in enumerate(zip(self.weights, self.biases)):
+            z = np.matmul(w, a, out=None if bufs is None else bufs.zs[l])
+            z += b
+            layer = self.output if l == last else Sigmoid
+            a = layer.fn(z, out=None if bufs is None else bufs.acts[l])
+            zs.append(z)
+            acts.append(a)
+        return zs, acts
+
+    def _output_delta(self, z, a, y):
+        """BP1, delta^L = dC/dz^L. The cost's own ``delta`` when the output layer is the
+        one it is paired with (Eqs. 66, 84; (a - y) sigma'(z) for the quadratic cost);
+        otherwise the chain rule through the output layer (e.g. Eq. 68 for linear)."""
+        if self.output is getattr(self.cost, "output_layer", Sigmoid):
+            return self.cost.delta(z, a, y)
+        return self.output.backward(z, a, self.cost.grad_a(a, y))
+
+    def _backprop(self, x, y, bufs, scale=1.0):
+        """Equations BP1-BP4 for a mini-batch: x (n_in, m), y (n_out, m).
+
+        Leaves scale * dC/dw^l in ``bufs.gw`` and scale * dC/db^l in ``bufs.gb``, where C
+        is the cost summed over the m examples. Scaling delta^L first scales every
+        delta^l (BP2 is linear in delta), so SGD's eta/m costs one small multiply."""
+        zs, acts = self._forward(x, bufs)
+        np.multiply(self._output_delta(zs[-1], acts[-1], y), scale, out=bufs.deltas[-1])
+        for l in range(self.num_layers - 3, -1, -1):
+            # BP2: delta^l = (w^{l+1})^T delta^{l+1} * sigma'(z^l), sigma' = a (1 - a)
+            delta = np.matmul(self.weights[l + 1].T, bufs.deltas[l + 1], out=bufs.deltas[l])
+            sp = np.subtract(1, acts[l], out=bufs.sp[l])
+            sp *= acts[l]
+            delta *= sp
+        inputs = [x] + acts[:-1]
+        for l, delta in enumerate(bufs.deltas):
+            np.sum(delta, axis=1, keepdims=True, out=bufs.gb[l])   # BP3: dC/db = delta
+            np.matmul(delta, inputs[l].T, out=bufs.gw[l])           # BP4: dC/dw = delta a^T
+
+    def backprop(self, x, y):
+        """Gradients of the cost for examples x (n_in, m) with targets y (n_out, m).
+
+        Returns ``(nabla_b, nabla_w)``, lists shaped like ``biases`` and ``weights``,
+        holding dC/db and dC/dw for C summed over the m columns (for one column, exactly
+        the book's ``backprop(x, y)``)."""
+        x = self._columns(x, self.sizes[0], "x")
+        y = self._columns(y, self.sizes[-1], "y")
+        if x.shape[1] != y.shape[1]:
+            raise ValueError(f"x has {x.shape[1]} examples (columns) but y has {y.shape[1]}")
+        bufs = _Buffers(self.sizes, x.shape[1], self.dtype)
+        self._backprop(x, y, bufs)
+        return bufs.gb, bufs.gw
+
+    def summed_cost(self, x, y):
+        """The cost (no L2 term) summed over examples x (n_in, m), targets y (n_out, m):
+        the C whose gradients ``backprop`` returns."""
+        x = self._columns(x, self.sizes[0], "x")
+        zs, acts = self._forward(x)
+        return self._cost_sum(zs[-1], acts[-1], self._columns(y, self.sizes[-1], "y"))
+
+    def feedforward(self, a):
+        """The network's output for input a: (n_in, 1) as in the book, or (n_in, m) for m
+        examples at once (a 1-D (n_in,) vector is taken as one column)."""
+        return self._forward(self._columns(a, self.sizes[0], "a"))[1][-1]
+
+    def _columns(self, a, n, name):
+        a = np.asarray(a, dtype=self.dtype)
+        if a.ndim == 1:
+            a = a.reshape(-1, 1)
+        if a.ndim != 2 or a.shape[0] != n:
+            raise ValueError(f"{name} must have shape ({n}, 1) or ({n}, m), one column per "
+                             f"example; got shape {a.shape}")
+        return a
+
+    # -- training ------------------------------------------------------------------
+    def SGD(self, training_data, epochs, mini_batch_size, eta, lmbda=0.0, evaluation_data=None,
+            monitor_evaluation_cost=False, monitor_evaluation_accuracy=False,
+            monitor_training_cost=False, monitor_training_accuracy=False,
+            *, shuffle=True, progress=True, verbose=True):
+        """Train by mini-batch stochastic gradient descent with L2 weight decay.
+
+        Each step is w -> (1 - eta lmbda / n) w - (eta / m) sum_x dC_x/dw and
+        b -> b - (eta / m) sum_x dC_x/db, with n the training-set size and m the
+        mini-batch size (the last mini-batch of an epoch may be smaller, as in the book).
+
+        Returns the four monitored lists (evaluation cost, evaluation accuracy, training
+        cost, training accuracy), accuracies as counts of correct examples; a list stays
+        empty unless its ``monitor_*`` flag is set. ``shuffle=False`` keeps the given
+        order; ``progress`` shows a progress bar over epochs; ``verbose`` prints the
+        book's per-epoch lines.
+        """
+        _check_positive_int("epochs", epochs, minimum=0)
+        _check_positive_int("mini_batch_size", mini_batch_size)
+        _check_real("eta (the learning rate)", eta, positive=True)
+        _check_real("lmbda (the L2 regularisation parameter)", lmbda, positive=False)
+        train = self._data(training_data, "training_data")
+        evaluation = None
+        if evaluation_data is not None:
+            evaluation = self._data(evaluation_data, "evaluation_data")
+        elif monitor_evaluation_cost or monitor_evaluation_accuracy:
+            raise ValueError("monitor_evaluation_cost/accuracy need evaluation_data")
+        n = len(train)
+        m = min(mini_batch_size, n)
+        full = _Buffers(self.sizes, m, self.dtype)
+        rest = _Buffers(self.sizes, n % m, self.dtype) if n % m else None
+        decay = 1.0 - eta * lmbda / n
+        eval_cost, eval_acc, train_cost, train_acc = [], [], [], []
+        for epoch in tqdm(range(epochs), desc="epochs", disable=not progress):
+            order = self.rng.permutation(n) if shuffle else np.arange(n)
+            with _single_thread_blas():
+                for k in range(0, n, m):
+                    idx = order[k:k + m]
+                    bufs = full if len(idx) == m else rest
+                    self._step(train, idx, bufs, eta / len(idx), decay)
+            if verbose:
+                print(f"Epoch {epoch} training complete")
+            for data, flags, costs, accs, label in (
+                    (train, (monitor_training_cost, monitor_training_accuracy),
+                     train_cost, train_acc, "training"),
+                    (evaluation, (monitor_evaluation_cost, monitor_evaluation_accuracy),
+                     eval_cost, eval_acc, "evaluation")):
+                if not any(flags):
+                    continue
+                cost, correct = self._evaluate(data, lmbda, n, *flags)
+                if flags[0]:
+                    costs.append(cost)
+                    if verbose:
+                        print(f"Cost on {label} data: {cost}")
+                if flags[1]:
+                    accs.append(correct)
+                    if verbose:
+                        print(f"Accuracy on {label} data: {correct} / {len(data)}")
+        return eval_cost, eval_acc, train_cost, train_acc
+
+    def _step(self, train, idx, bufs, scale, decay):
+        """One gradient-descent step on the examples ``idx`` of ``train``."""
+        train.X.take(idx, axis=0, out=bufs.x, mode="clip")
+        train.Y.take(idx, axis=0, out=bufs.y, mode="clip")
+        self._backprop(bufs.x.T, bufs.y.T, bufs, scale)
+        for w, b, gw, gb in zip(self.weights, self.biases, bufs.gw, bufs.gb):
+            if decay != 1.0:
+                w *= decay
+            w -= gw
+            b -= gb
+
+    # -- evaluation ----------------------------------------------------------------
+    def _evaluate(self, data, lmbda, l2_n, want_cost=True, want_accuracy=True):
+        """One forward pass over ``data``: (mean cost + L2 term, number correct).
+
+        The L2 term is (lmbda / 2 l2_n) sum ||w||^2 (Eq. 85). Accuracy needs labels."""
+        if want_accuracy and data.labels is None:
+            raise ValueError("accuracy needs class labels (integers or one-hot targets); "
+                             "these targets are not one-hot")
+        cost, correct = 0.0, 0
+        for k in range(0, len(data), _EVAL_CHUNK):
+            zs, acts = self._forward(data.X[k:k + _EVAL_CHUNK].T)
+            if want_cost:
+                cost += self._cost_sum(zs[-1], acts[-1], data.Y[k:k + _EVAL_CHUNK].T)
+            if want_accuracy:
+                guesses = np.argmax(acts[-1], axis=0)
+                correct += int(np.sum(guesses == data.labels[k:k + _EVAL_CHUNK]))
+        cost = cost / len(data) + 0.5 * (lmbda / l2_n) * sum(float(np.sum(w * w))
+                                                           for w in self.weights)
+        return cost, correct
+
+    def _cost_sum(self, z, a, y):
+        """The cost summed over the columns, from z where the cost can (``fn_z``)."""
+        if self.output is getattr(self.cost, "output_layer", None) and hasattr(self.cost, "fn_z"):
+            return self.cost.fn_z(z, y)
+        return self.cost.fn(a, y)
+
+    def accuracy(self, data, convert=None, *, one_hot=None):
+        """How many examples of ``data`` the network classifies correctly (the output
+        neuron with the largest activation is its answer).
+
+        The labels may be integers (validation/test data) or one-hot columns (training
+        data); they are detected. ``one_hot=True/False`` states it. The book's
+        ``convert=True`` means one-hot here (and the opposite in ``total_cost``); it is
+        accepted, and a flag that contradicts the data raises an error saying so."""
+        if convert is not None:
+            one_hot = self._one_hot_from_convert(one_hot, bool(convert), "accuracy")
+        return self._evaluate(self._data(data, "data", one_hot), 0.0, 1, False, True)[1]
+
+    def total_cost(self, data, lmbda, convert=None, *, one_hot=None, training_size=None):
+        """Mean cost over ``data`` plus the L2 term (lmbda / 2n) sum ||w||^2 (Eq. 85).
+
+        n is ``training_size`` when given (what SGD's weight decay uses, and what SGD
+        passes when it monitors), else the size of ``data`` (as in the book). Labels are
+        detected as in ``accuracy``; the book's ``convert=True`` here means the labels are
+        integers."""
+        _check_real("lmbda", lmbda, positive=False)
+        if convert is not None:
+            one_hot = self._one_hot_from_convert(one_hot, not convert, "total_cost")
+        data = self._data(data, "data", one_hot)
+        if training_size is not None:
+            _check_positive_int("training_size", training_size)
+        return self._evaluate(data, lmbda, training_size or len(data), True, False)[0]
+
+    @staticmethod
+    def _one_hot_from_convert(one_hot, implied, method):
+        if one_hot is not None and one_hot != implied:
+            raise ValueError(f"{method}: convert and one_hot disagree; pass only one_hot=")
+        return implied
+
+    # -- data ----------------------------------------------------------------------
+    def _data(self, data, name, one_hot=None) -> _Data:
+        """Any accepted form of data -> _Data, checked against the network's sizes."""
+        n_in, n_out = self.sizes[0], self.sizes[-1]
+        if isinstance(data, _Data):
+            return data
+        if (isinstance(data, tuple) and len(data) == 2
+                and all(isinstance(d, np.ndarray) for d in data)):
+            X, y = data
+        else:
+            X, y = self._stack_pairs(data, name)
+        X = np.asarray(X)
+        if X.ndim != 2 or X.shape[1] != n_in:
+            raise ValueError(f"{name}: inputs must be an (n, {n_in}) array, or (x, y) pairs with "
+                             f"x of shape ({n_in}, 1), for sizes[0]={n_in}; got inputs of "
+                             f"shape {X.shape}")
+        if len(y) != len(X):
+            raise ValueError(f"{name}: {len(X)} inputs but {len(y)} labels")
+        _check_finite(X, name, "inputs")
+        X = np.ascontiguousarray(X, dtype=self.dtype)
+        y = np.asarray(y)
+        if y.ndim == 1:
+            labels = self._check_labels(y, name)
+            Y = one_hot_rows(labels, n_out).astype(self.dtype)
+            found_one_hot = False
+        else:
+            y = y.reshape(len(y), -1)
+            if y.shape[1] != n_out:
+                raise ValueError(f"{name}: targets must have {n_out} values each "
+                                 f"(sizes[-1]={n_out}); got {y.shape[1]}")
+            _check_finite(y, name, "targets")
+            Y = np.ascontiguousarray(y, dtype=self.dtype)
+            is_one_hot = np.all((y == 0) | (y == 1)) and np.all(y.sum(axis=1) == 1)
+            labels = np.argmax(y, axis=1) if is_one_hot else None
+            found_one_hot = True
+        if one_hot is not None and one_hot != found_one_hot:
+            said = "one-hot vectors" if one_hot else "integer labels"
+            got = "one-hot vectors" if found_one_hot else "integer labels"
+            raise ValueError(f"{name}: the flag says the labels are {said}, but they are {got}. "
+                             "(The book's convert= means opposite things in accuracy and "
+                             "total_cost; nnlib detects the format, so the flag can be left out.)")
+        return _Data(X, Y, labels)
+
+    def _check_labels(self, y, name):
+        n_out = self.sizes[-1]
+        if y.dtype.kind not in "iu":
+            raise ValueError(f"{name}: labels must be integers 0..{n_out - 1}; got dtype {y.dtype}")
+        bad = np.flatnonzero((y < 0) | (y >= n_out))
+        if bad.size:
+            raise ValueError(f"{name}: label {y[bad[0]]} at example {bad[0]} is out of range; "
+                             f"the output layer has {n_out} neurons, so labels are 0..{n_out - 1}")
+        return y.astype(np.intp)
+
+    @staticmethod
+    def _stack_pairs(data, name):
+        """A list or iterator of (x, y) pairs -> (X (n, n_in), y (n,) or (n, n_out))."""
+        try:
+            pairs = list(data)
+        except TypeError:
+            raise TypeError(f"{name} must be a list or iterator of (x, y) pairs, or a tuple of "
+                            f"arrays (X, y); got {type(data).__name__}") from None
+        if not pairs:
+            raise ValueError(f"{name} is empty (if it was a zip or another iterator, it may "
+                             "have been used up already: wrap it in list() to reuse it)")
+        if not all(isinstance(p, (tuple, list)) and len(p) == 2 for p in pairs):
+            raise TypeError(f"{name} must hold (x, y) pairs; its first item is {pairs[0]!r:.80}")
+        xs, ys = zip(*pairs)
+        shapes = {np.shape(x) for x in xs}
+        if len(shapes) != 1:
+            raise ValueError(f"{name}: inputs have different shapes {sorted(shapes)[:3]}")
+        X = np.array(xs).reshape(len(xs), -1)
+        integer = [isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in ys]
+        if all(integer):
+            return X, np.array(ys)
+        if any(integer):
+            raise ValueError(f"{name}: labels mix integers and vectors")
+        yshapes = {np.shape(v) for v in ys}
+        if len(yshapes) != 1:
+            raise ValueError(f"{name}: target vectors have different shapes {sorted(yshapes)[:3]}")
+        return X, np.array(ys).reshape(len(ys), -1)
+
+    # -- saving --------------------------------------------------------------------
+    def save(self, filename):
+        """Save as the book's JSON (sizes, weights, biases, cost name), atomically: the file
+        is written beside its destination and renamed over it only when complete."""
+        record = {"sizes": self.sizes,
+                  "weights": [w.tolist() for w in self.weights],
+                  "biases": [b.tolist() for b in self.biases],
+                  "cost": self.cost.__name__}
+        if self.output is not getattr(self.cost, "output_layer", Sigmoid):
+            record["output"] = self.output.name
+        path = Path(filename)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w") as f:
+                json.dump(record, f)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+
+
+def _check_finite(a, name, what):
+    if not np.all(np.isfinite(a)):
+        first = np.argwhere(~np.isfinite(a))[0]
+        raise ValueError(f"{name}: {what} contain NaN or inf (first at example {first[0]}); "
+                         "clean or drop those examples before training")
+
+
+def load(filename):
+    """Load a network saved by ``Network.save`` or by the book's ``network2.py``.
+
+    Only JSON is read (never pickle). A file that is not a saved network raises a
+    ValueError saying what is wrong with it."""
+    path = Path(filename)
+    try:
+        record = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise ValueError(f"{path} is not a saved network: it is not valid JSON ({e})") from None
+
+    def bad(why):
+        return ValueError(f"{path} is not a valid saved network: {why}")
+
+    if not isinstance(record, dict):
+        raise bad(f"expected a JSON object, found {type(record).__name__}")
+    missing = {"sizes", "weights", "biases", "cost"} - record.keys()
+    if missing:
+        raise bad(f"missing {sorted(missing)} (expected sizes, weights, biases, cost)")
+    if record["cost"] not in COSTS:
+        raise bad(f"unknown cost {record['cost']!r}; expected one of {sorted(COSTS)}")
+    try:
+        net = Network(record["sizes"], cost=COSTS[record["cost"]], output=record.get("output"))
+    except (ValueError, TypeError) as e:
+        raise bad(str(e)) from None
+    for key, shapes in (("weights", [w.shape for w in net.weights]),
+                        ("biases", [b.shape for b in net.biases])):
+        arrays = record[key]
+        if not isinstance(arrays, list) or len(arrays) != len(shapes):
+            raise bad(f"{key} must be a list of {len(shapes)} arrays for sizes {net.sizes}")
+        loaded = []
+        for i, (a, shape) in enumerate(zip(arrays, shapes)):
+            try:
+                a = np.array(a, dtype=np.float64)
+            except (ValueError, TypeError):
+                raise bad(f"{key}[{i}] is not a rectangular array of numbers") from None
+            if a.shape != shape:
+                raise bad(f"{key}[{i}] has shape {a.shape}; sizes {net.sizes} need {shape}")
+            if not np.all(np.isfinite(a)):
+                raise bad(f"{key}[{i}] contains NaN or inf")
+            loaded.append(a)
+        setattr(net, key, loaded)
+    return net

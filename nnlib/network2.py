@@ -1,0 +1,23 @@
+"""The book's ``network2`` names, so chapter 3's session runs as written in Python 3::
+
+    from nnlib import network2
+    net = network2.Network([784, 30, 10], cost=network2.CrossEntropyCost)
+
+Everything here is defined in ``nnlib.network``, ``nnlib.costs`` and
+``nnlib.activations``; this module only gathers the names the book uses.
+"""
+import numpy as np
+
+from .activations import sigmoid, sigmoid_prime
+from .costs import CrossEntropyCost, LogLikelihoodCost, QuadraticCost
+from .network import Network, load
+
+__all__ = ["Network", "load", "QuadraticCost", "CrossEntropyCost", "LogLikelihoodCost",
+           "sigmoid", "sigmoid_prime", "vectorized_result"]
+
+
+def vectorized_result(j, n_classes=10):
+    """A (n_classes, 1) column with 1.0 at row j: the book's one-hot training target."""
+    e = np.zeros((n_classes, 1))
+    e[j] = 1.0
+    return e
