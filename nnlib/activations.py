@@ -21,11 +21,14 @@ def sigmoid(z, out=None):
     ``out`` is an optional array to write into (the network's training loop reuses one).
     """
     z = np.asarray(z)
+    if out is None:
+        out = np.empty(z.shape, dtype=z.dtype if z.dtype.kind == "f" else np.float64)
     with np.errstate(over="ignore"):
-        out = np.negative(z, out=out)
+        np.negative(z, out=out)
         np.exp(out, out=out)
     out += 1
-    return np.reciprocal(out, out=out)
+    np.reciprocal(out, out=out)
+    return out if out.ndim else out[()]
 
 
 def sigmoid_prime(z):

@@ -26,6 +26,7 @@ b^l of shape (n_l, 1); z^l = w^l a^{l-1} + b^l; a^l = sigma(z^l).
 from __future__ import annotations
 
 import json
+import math
 import numbers
 import os
 import tempfile
@@ -147,7 +148,7 @@ class Network:
         Dividing by sqrt(n_in) keeps each z of order 1, so hidden neurons start
         unsaturated (chapter 3, "Weight initialization")."""
         self.biases = [self._normal((n, 1)) for n in self.sizes[1:]]
-        self.weights = [self._normal((n, k)) / np.sqrt(k)
+        self.weights = [self._normal((n, k)) / math.sqrt(k)
                         for k, n in zip(self.sizes[:-1], self.sizes[1:])]
 
     def large_weight_initializer(self):

@@ -1,0 +1,64 @@
+"""Costs: the book's fn/delta, the boundary behaviour of fn, and fn_z for saturated neurons."""
+import warnings
+
+import numpy as np
+import pytest
+
+from nnlib.activations import log_softmax, sigmoid, softmax
+from nnlib.costs import COSTS, CrossEntropyCost, LogLikelihoodCost, QuadraticCost
+from nnlib.gradcheck import numerical_gradient
+
+
+def test_quadratic_and_cross_entropy_by_hand():
+    a, y = np.array([[0.8], [0.1]]), np.array([[1.0], [0.0]])
+    assert QuadraticCost.fn(a, y) == pytest.approx(0.5 * (0.2**2 + 0.1**2))
+    assert CrossEntropyCost.fn(a, y) == pytest.approx(-np.log(0.8) - np.log(0.9))
+    assert LogLikelihoodCost.fn(a, y) == pytest.approx(-np.log(0.8))
+
+
+def test_cross_entropy_boundary_is_documented_and_never_nan():
+    y = np.array([[0.0], [1.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert CrossEntropyCost.fn(np.array([[0.0], [1.0]]), y) == 0.0   # right and certain
+        assert CrossEntropyCost.fn(np.array([[1.0], [1.0]]), y) == np.inf  # certain and wrong
+        assert LogLikelihoodCost.fn(np.array([[1.0], [0.0]]), y) == np.inf
+        assert LogLikelihoodCost.fn(np.array([[0.0], [1.0]]), y) == 0.0
+
+
+@pytest.mark.parametrize("z", [37.0, 50.0, 800.0, 1e4])
+def test_cost_of_a_saturated_wrong_neuron_is_finite_and_accurate(z):
+    """The book's nan_to_num gives 1.8e308 once sigma(z) rounds to 1; fn_z gives ~z."""
+    y = np.array([[0.0]])
+    exact = z + np.log1p(np.exp(-z))  # -ln(1 - sigma(z)) = softplus(z)
+    assert CrossEntropyCost.fn_z(np.array([[z]]), y) == pytest.approx(exact, rel=1e-12)
+    zz = np.array([[z], [-z]])
+    assert LogLikelihoodCost.fn_z(zz, np.array([[0.0], [1.0]])) == pytest.approx(2 * z, rel=1e-12)
+
+
+@pytest.mark.parametrize("cost", [QuadraticCost, CrossEntropyCost])
+def test_fn_z_agrees_with_fn_where_a_is_representable(cost):
+    rng = np.random.default_rng(0)
+    z, y = rng.normal(size=(4, 3)), rng.random((4, 3))
+    assert cost.fn_z(z, y) == pytest.approx(cost.fn(sigmoid(z), y), rel=1e-12)
+
+
+def test_log_likelihood_fn_z_agrees_with_fn():
+    rng = np.random.default_rng(1)
+    z, y = rng.normal(size=(4, 3)), np.eye(4)[:, [0, 2, 3]]
+    assert LogLikelihoodCost.fn_z(z, y) == pytest.approx(LogLikelihoodCost.fn(softmax(z), y))
+    assert LogLikelihoodCost.fn_z(z, y) == pytest.approx(-np.sum(y * log_softmax(z)))
+
+
+@pytest.mark.parametrize("name", sorted(COSTS))
+def test_delta_is_dC_dz_for_the_paired_output_layer(name):
+    """delta(z, a, y) = dC/dz: Eq. (66) / (84) give a - y; the quadratic keeps sigma'(z)."""
+    cost = COSTS[name]
+    rng = np.random.default_rng(2)
+    z, y = rng.normal(size=(5, 1)), np.eye(5)[:, [1]]
+    act = cost.output_layer.fn
+    numeric = numerical_gradient(lambda: cost.fn(act(z), y), z)
+    np.testing.assert_allclose(cost.delta(z, act(z), y), numeric, atol=1e-8)
+    np.testing.assert_allclose(cost.grad_a(act(z), y),
+                               numerical_gradient(lambda: cost.fn(a, y), a := act(z).copy()),
+                               atol=1e-6)

@@ -1,0 +1,302 @@
+"""The network: same numbers as a plain per-example backprop, gradients that match finite
+differences, the book's API and quirks, and clear errors for bad input."""
+import json
+import warnings
+
+import numpy as np
+import pytest
+
+import book_reference as ref
+from nnlib import network2
+from nnlib.costs import CrossEntropyCost, LogLikelihoodCost, QuadraticCost
+from nnlib.gradcheck import TOLERANCE, check_gradients
+from nnlib.network import Network, load
+
+# The pairs of cost and output layer the reference implements (BP1 for each).
+PAIRS = [(CrossEntropyCost, "sigmoid", "cross-entropy"), (QuadraticCost, "sigmoid", "quadratic"),
+         (LogLikelihoodCost, "softmax", "log-likelihood"), (QuadraticCost, "linear", "quadratic")]
+
+
+def toy_data(n, n_in=6, n_out=4, seed=0):
+    """n book-style training pairs: x (n_in, 1) in [0, 1), y a one-hot (n_out, 1) column."""
+    rng = np.random.default_rng(seed)
+    return [(rng.random((n_in, 1)), network2.vectorized_result(int(rng.integers(n_out)), n_out))
+            for _ in range(n)]
+
+
+def max_diff(xs, ys):
+    return max(float(np.max(np.abs(a - b))) for a, b in zip(xs, ys))
+
+
+@pytest.mark.parametrize("cost, output, name", PAIRS)
+def test_full_batch_step_with_l2_matches_per_example_backprop(cost, output, name):
+    net = Network([6, 5, 4], cost=cost, output=output, seed=1)
+    data = toy_data(12)
+    w0, b0 = [w.copy() for w in net.weights], [b.copy() for b in net.biases]
+    net.SGD(data, 1, len(data), 0.5, lmbda=3.0, progress=False, verbose=False)
+    w1, b1 = ref.update_mini_batch(w0, b0, data, 0.5, 3.0, len(data), name, output)
+    assert max_diff(net.weights, w1) < 1e-12
+    assert max_diff(net.biases, b1) < 1e-12
+
+
+@pytest.mark.parametrize("cost, output, name", PAIRS)
+def test_two_epochs_in_fixed_order_match_per_example_backprop(cost, output, name):
+    """Mini-batches of 4 over 14 examples: the last batch of each epoch has 2 (eta/2)."""
+    net = Network([6, 7, 5, 4], cost=cost, output=output, seed=2)
+    data = toy_data(14, seed=3)
+    w0, b0 = [w.copy() for w in net.weights], [b.copy() for b in net.biases]
+    net.SGD(data, 2, 4, 0.3, lmbda=0.5, shuffle=False, progress=False, verbose=False)
+    w1, b1 = ref.sgd_fixed_order(w0, b0, data, 2, 4, 0.3, 0.5, name, output)
+    assert max_diff(net.weights, w1) < 1e-12
+    assert max_diff(net.biases, b1) < 1e-12
+
+
+@pytest.mark.parametrize("sizes", [[3, 2], [4, 5, 3], [4, 6, 5, 3]])
+@pytest.mark.parametrize("output", ["sigmoid", "softmax", "linear"])
+@pytest.mark.parametrize("cost", [QuadraticCost, CrossEntropyCost, LogLikelihoodCost])
+def test_backprop_matches_finite_differences(cost, output, sizes):
+    """Every cost with every output layer, at TOLERANCE. For linear outputs with a cost that
+    takes logarithms, the last layer is set so that every output lies in (0.2, 0.8)."""
+    net = Network(sizes, cost=cost, output=output, seed=4)
+    rng = np.random.default_rng(5)
+    x = rng.random((sizes[0], 5))
+    y = np.eye(sizes[-1])[:, rng.integers(sizes[-1], size=5)]
+    if output == "linear" and cost is not QuadraticCost:
+        net.weights[-1] *= 0.3 / np.abs(net.weights[-1]).sum(axis=1, keepdims=True)
+        net.biases[-1][:] = 0.5
+    report = check_gradients(net, x, y)
+    assert report.ok, str(report)
+    assert report.tolerance == TOLERANCE
+
+
+def test_gradient_check_detects_a_wrong_gradient(monkeypatch):
+    """The checker itself can fail: a delta missing its sigma' factor is caught."""
+    net = Network([3, 4, 2], cost=QuadraticCost, seed=0)
+    monkeypatch.setattr(QuadraticCost, "delta", staticmethod(lambda z, a, y: a - y))
+    report = check_gradients(net, np.ones((3, 2)), np.zeros((2, 2)))
+    assert not report.ok and "DISAGREE" in str(report)
+
+
+def test_single_neuron_quadratic_demo_of_the_book():
+    """w = 0.6, b = 0.9, x = 1, y = 0, eta = 0.15: output ~0.82 at first, ~0.09 after 300."""
+    net = Network([1, 1], cost=QuadraticCost)
+    net.weights, net.biases = [np.array([[0.6]])], [np.array([[0.9]])]
+    data = [(np.array([[1.0]]), np.array([[0.0]]))]
+    assert net.feedforward(np.array([[1.0]]))[0, 0] == pytest.approx(0.818, abs=1e-3)
+    net.SGD(data, 300, 1, 0.15, progress=False, verbose=False)
+    assert net.feedforward(np.array([[1.0]]))[0, 0] == pytest.approx(0.094, abs=1e-3)
+
+
+def test_the_books_session_runs_as_written(capsys):
+    training_data = toy_data(300, n_in=784, n_out=10)
+    test_data = [(x, int(np.argmax(y))) for x, y in toy_data(50, n_in=784, n_out=10, seed=9)]
+    net = network2.Network([784, 30, 10], cost=network2.CrossEntropyCost)
+    net.large_weight_initializer()
+    result = net.SGD(training_data, 3, 10, 0.5, evaluation_data=test_data,
+                     monitor_evaluation_accuracy=True, progress=False)
+    evaluation_cost, evaluation_accuracy, training_cost, training_accuracy = result
+    assert evaluation_cost == training_cost == training_accuracy == []
+    assert len(evaluation_accuracy) == 3 and all(isinstance(c, int) for c in evaluation_accuracy)
+    out = capsys.readouterr().out
+    assert "Epoch 2 training complete" in out and "Accuracy on evaluation data:" in out
+
+
+def test_float32_training_stays_float32_and_close_to_float64():
+    data = toy_data(40)
+    nets = [Network([6, 5, 4], dtype=dt, seed=7) for dt in (np.float64, np.float32)]
+    for net in nets:
+        net.SGD(data, 2, 10, 0.5, progress=False, verbose=False)
+    assert all(w.dtype == np.float32 for w in nets[1].weights + nets[1].biases)
+    assert max_diff(nets[0].weights, nets[1].weights) < 1e-4
+
+
+def test_runs_repeat_from_a_seed_and_never_reorder_the_callers_list():
+    data = toy_data(30)
+    before = [x.copy() for x, _ in data]
+    runs = []
+    for _ in range(2):
+        net = Network([6, 5, 4], seed=11)
+        net.SGD(data, 2, 5, 0.5, progress=False, verbose=False)
+        runs.append(net.weights)
+    assert max_diff(*runs) == 0.0
+    assert all(np.array_equal(x, b) for (x, _), b in zip(data, before))
+    other = Network([6, 5, 4], seed=12)
+    other.SGD(data, 2, 5, 0.5, progress=False, verbose=False)
+    assert max_diff(runs[0], other.weights) > 0
+
+
+def test_lists_iterators_and_arrays_train_identically():
+    data = toy_data(20)
+    xs, ys = [x for x, _ in data], [y for _, y in data]
+    X, labels = np.hstack(xs).T, np.array([int(np.argmax(y)) for y in ys])
+    forms = {"list": data, "zip": zip(xs, ys), "arrays": (X, labels), "one-hot arrays": (X, np.hstack(ys).T)}
+    weights = {}
+    for name, form in forms.items():
+        net = Network([6, 5, 4], seed=3)
+        net.SGD(form, 2, 5, 0.5, progress=False, verbose=False)
+        weights[name] = net.weights
+    for name in forms:
+        assert max_diff(weights["list"], weights[name]) == 0.0, name
+
+
+def test_monitoring_evaluates_once_per_epoch(monkeypatch):
+    net = Network([6, 5, 4], seed=0)
+    data = toy_data(20)
+    calls = []
+    forward = net._forward
+    monkeypatch.setattr(net, "_forward",
+                        lambda a, bufs=None: (calls.append(bufs is None), forward(a, bufs))[1])
+    result = net.SGD(data, 3, 5, 0.5, lmbda=0.1, evaluation_data=data[:7],
+                     monitor_evaluation_cost=True, monitor_evaluation_accuracy=True,
+                     monitor_training_cost=True, monitor_training_accuracy=True,
+                     progress=False, verbose=False)
+    assert [len(r) for r in result] == [3, 3, 3, 3]
+    assert sum(calls) == 3 * 2  # one evaluation pass per data set per epoch
+
+
+def test_progress_bar_shows_and_can_be_turned_off(capsys):
+    data = toy_data(10)
+    Network([6, 4], seed=0).SGD(data, 2, 5, 0.5, verbose=False)
+    assert "epochs" in capsys.readouterr().err
+    Network([6, 4], seed=0).SGD(data, 2, 5, 0.5, verbose=False, progress=False)
+    assert capsys.readouterr().err == ""
+
+
+def test_the_books_convert_flags_and_the_clear_keyword():
+    net = Network([6, 5, 4], seed=0)
+    train = toy_data(15)
+    test = [(x, int(np.argmax(y))) for x, y in train]
+    # the book: accuracy(training, convert=True), total_cost(test, lmbda, convert=True)
+    assert net.accuracy(train, convert=True) == net.accuracy(test) == net.accuracy(test, one_hot=False)
+    assert net.total_cost(test, 0.1, convert=True) == pytest.approx(net.total_cost(train, 0.1))
+    assert net.total_cost(train, 0.1, one_hot=True) == pytest.approx(net.total_cost(train, 0.1))
+    with pytest.raises(ValueError, match="flag says the labels are integer labels, but they are one-hot"):
+        net.accuracy(train, convert=False)
+    with pytest.raises(ValueError, match="flag says the labels are one-hot vectors, but they are integer"):
+        net.total_cost(test, 0.1, convert=False)
+
+
+def test_l2_term_of_total_cost_is_the_one_sgd_descends():
+    """With training_size=n, one full-batch step equals w - eta * d(total_cost)/dw."""
+    from nnlib.gradcheck import numerical_gradient
+    net = Network([3, 2], cost=CrossEntropyCost, seed=1)
+    data = toy_data(6, n_in=3, n_out=2)
+    lmbda, eta, n = 2.0, 0.4, len(data)
+    grad = numerical_gradient(lambda: net.total_cost(data, lmbda, training_size=n), net.weights[0])
+    expected = net.weights[0] - eta * grad
+    net.SGD(data, 1, n, eta, lmbda=lmbda, progress=False, verbose=False)
+    np.testing.assert_allclose(net.weights[0], expected, atol=1e-8)
+
+
+def test_reported_cost_stays_finite_for_saturated_outputs():
+    net = Network([2, 1], cost=CrossEntropyCost)
+    net.weights, net.biases = [np.array([[500.0, 500.0]])], [np.array([[0.0]])]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        cost = net.total_cost([(np.array([[1.0], [1.0]]), np.array([[0.0]]))], 0.0)
+    assert cost == pytest.approx(1000.0)
+
+
+# -- bad input ----------------------------------------------------------------------
+@pytest.mark.parametrize("sizes, match", [([784], "at least two layers"),
+                                          ([784, 0, 10], r"sizes\[1\] must be an integer >= 1"),
+                                          ([784, 2.5, 10], r"sizes\[1\]")])
+def test_bad_sizes(sizes, match):
+    with pytest.raises(ValueError, match=match):
+        Network(sizes)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(eta=0.0), "eta .* must be a finite number > 0; got 0.0"),
+    (dict(eta=-1.0), "got -1.0"),
+    (dict(eta=float("nan")), "eta"),
+    (dict(mini_batch_size=0), "mini_batch_size must be an integer >= 1; got 0"),
+    (dict(mini_batch_size=-3), "mini_batch_size"),
+    (dict(epochs=-1), "epochs"),
+    (dict(lmbda=-0.1), "lmbda"),
+])
+def test_bad_hyper_parameters(kwargs, match):
+    args = dict(epochs=1, mini_batch_size=2, eta=0.5) | kwargs
+    with pytest.raises(ValueError, match=match):
+        Network([6, 4]).SGD(toy_data(4), **args, progress=False, verbose=False)
+
+
+def test_bad_data():
+    net = Network([6, 4])
+    wrong_dim = [(np.zeros((5, 1)), network2.vectorized_result(0, 4))]
+    with pytest.raises(ValueError, match=r"\(n, 6\) array.*got inputs of shape \(1, 5\)"):
+        net.SGD(wrong_dim, 1, 1, 0.5, progress=False)
+    nan = toy_data(3)
+    nan[1][0][2, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN or inf \\(first at example 1\\)"):
+        net.SGD(nan, 1, 1, 0.5, progress=False)
+    with pytest.raises(ValueError, match="label 7 at example 1 is out of range.*0..3"):
+        net.accuracy([(np.zeros((6, 1)), 0), (np.zeros((6, 1)), 7)])
+    with pytest.raises(ValueError, match="targets must have 4 values"):
+        net.SGD([(np.zeros((6, 1)), np.zeros((3, 1)))], 1, 1, 0.5, progress=False)
+    used_up = zip([], [])
+    with pytest.raises(ValueError, match="empty.*used up"):
+        net.SGD(used_up, 1, 1, 0.5, progress=False)
+    with pytest.raises(ValueError, match="3 inputs but 2 labels"):
+        net.accuracy((np.zeros((3, 6)), np.array([0, 1])))
+    with pytest.raises(ValueError, match=r"shape \(6, 1\) or \(6, m\)"):
+        net.feedforward(np.zeros((5, 1)))
+
+
+# -- saving ---------------------------------------------------------------------------
+@pytest.mark.parametrize("cost, output", [(CrossEntropyCost, None), (LogLikelihoodCost, None),
+                                          (QuadraticCost, "linear")])
+def test_save_load_round_trip_is_exact(tmp_path, cost, output):
+    net = Network([6, 5, 4], cost=cost, output=output, seed=5)
+    net.save(tmp_path / "net.json")
+    back = load(tmp_path / "net.json")
+    assert back.sizes == net.sizes and back.cost is cost and back.output is net.output
+    assert max_diff(back.weights, net.weights) == 0.0 and max_diff(back.biases, net.biases) == 0.0
+
+
+def test_loads_a_file_in_the_books_format(tmp_path):
+    """The book's save writes exactly these four keys, with the cost's class name."""
+    record = {"sizes": [2, 3, 1], "cost": "CrossEntropyCost",
+              "weights": [[[0.1, 0.2], [0.3, 0.4], [0.5, 0.6]], [[1.0, -1.0, 0.5]]],
+              "biases": [[[0.0], [0.1], [0.2]], [[-0.3]]]}
+    (tmp_path / "book.json").write_text(json.dumps(record))
+    net = load(tmp_path / "book.json")
+    assert net.cost is CrossEntropyCost
+    np.testing.assert_array_equal(net.weights[1], [[1.0, -1.0, 0.5]])
+    net.save(tmp_path / "again.json")
+    assert json.loads((tmp_path / "again.json").read_text()) == record
+
+
+@pytest.mark.parametrize("content, match", [
+    ("not json", "not valid JSON"),
+    ("[1, 2]", "expected a JSON object"),
+    ('{"sizes": [2, 1], "weights": [], "cost": "CrossEntropyCost"}', r"missing \['biases'\]"),
+    ('{"sizes": [2, 1], "weights": [[[1, 2]]], "biases": [[[0]]], "cost": "Pickle"}', "unknown cost"),
+    ('{"sizes": [2, 1], "weights": [[[1, 2, 3]]], "biases": [[[0]]], "cost": "QuadraticCost"}',
+     r"weights\[0\] has shape \(1, 3\); sizes \[2, 1\] need \(1, 2\)"),
+    ('{"sizes": [2, 1], "weights": [[[1, NaN]]], "biases": [[[0]]], "cost": "QuadraticCost"}', "NaN"),
+    ('{"sizes": [2, 1], "weights": [[[1], [2, 3]]], "biases": [[[0]]], "cost": "QuadraticCost"}',
+     "not a rectangular array"),
+    ('{"sizes": [2], "weights": [], "biases": [], "cost": "QuadraticCost"}', "at least two layers"),
+])
+def test_malformed_saved_files_are_rejected_clearly(tmp_path, content, match):
+    path = tmp_path / "bad.json"
+    path.write_text(content)
+    with pytest.raises(ValueError, match=match):
+        load(path)
+
+
+def test_save_is_atomic(tmp_path, monkeypatch):
+    """If writing fails midway, the old file is intact and no temporary file is left."""
+    path = tmp_path / "net.json"
+    Network([3, 2], seed=0).save(path)
+    before = path.read_bytes()
+
+    def broken_dump(obj, f):
+        f.write('{"sizes": [3,')
+        raise OSError("disk full")
+    monkeypatch.setattr(json, "dump", broken_dump)
+    with pytest.raises(OSError, match="disk full"):
+        Network([3, 2], seed=1).save(path)
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["net.json"]
