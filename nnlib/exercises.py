@@ -1,0 +1,546 @@
+"""Checkers for the chapter-3 exercises: feedback right after the reader's attempt.
+
+Each exercise cell defines a function (or a value) and ends with::
+
+    check("softmax_monotonic", softmax_jacobian)
+
+``check`` calls the reader's code on inputs of its own, edge cases included, compares
+the results with nnlib's references (``nnlib.activations``, ``nnlib.costs``, the
+network, and central differences from ``nnlib.gradcheck``) and returns a ``Feedback``:
+
+* "Correct." and one sentence on why the result matters;
+* "Not quite." with the input tried, what was expected, what came back and a hint;
+* "Not attempted yet." while the cell still holds its stub (a body that is ``...``,
+  returns ``None`` or raises ``NotImplementedError``), or a value left as ``None``.
+
+``check`` never raises on a wrong or unfinished answer: an exception from the reader's
+code is reported as feedback. Its text is the same on every run (no addresses, no
+unseeded numbers), so notebooks saved with their stubs pass nbval.
+
+The keys, and the cells that go with them, are listed in ``nnlib.exercise_cells``.
+"""
+from __future__ import annotations
+
+import copy
+import html
+import inspect
+import warnings
+
+import numpy as np
+
+from .activations import Sigmoid, Softmax, sigmoid, sigmoid_prime, softmax
+from .costs import CrossEntropyCost, LogLikelihoodCost, QuadraticCost
+from .gradcheck import TOLERANCE, check_gradients, numerical_gradient
+from .network import Network
+
+#: One tolerance for every comparison: |got - expected| <= ATOL + RTOL |expected|.
+#: Central differences in float64 (eps = 1e-6) are accurate to ~1e-9, far inside it.
+RTOL, ATOL = 1e-6, 1e-7
+#: How close a numerically found minimiser must come to the true one (a grid or a few
+#: hundred gradient steps reach 1e-4 easily).
+SEARCH_TOL = 1e-3
+
+#: The book's softmax slider values (chapter 3, "Softmax").
+BOOK_Z = np.array([2.5, -1.0, 3.2, 0.5])
+
+
+# -- feedback ------------------------------------------------------------------------
+class Feedback:
+    """The verdict on one attempt: ``status`` is "correct", "incorrect" or "not attempted".
+
+    ``message`` is one sentence; ``details`` are (label, text) rows such as the input
+    tried, the expected and returned values and a hint. Shown as text (``repr``) and as
+    HTML in a notebook; ``bool(feedback)`` is True only when the answer is correct.
+    """
+
+    HEADLINES = {"correct": "Correct.", "incorrect": "Not quite.",
+                 "not attempted": "Not attempted yet."}
+    COLOURS = {"correct": "#2e7d32", "incorrect": "#c62828", "not attempted": "#757575"}
+
+    def __init__(self, status: str, message: str, details=()):
+        if status not in self.HEADLINES:
+            raise ValueError(f"status must be one of {list(self.HEADLINES)}; got {status!r}")
+        self.status = status
+        self.message = message
+        self.details = [(label, text) for label, text in details if text]
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "correct"
+
+    def __bool__(self):
+        return self.passed
+
+    def __str__(self):
+        lines = [f"{self.HEADLINES[self.status]} {self.message}"]
+        for label, text in self.details:
+            body = str(text).replace("\n", "\n" + " " * 12)
+            lines.append(f"  {label + ':':<10}{body}")
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+    def _repr_html_(self):
+        colour = self.COLOURS[self.status]
+        rows = "".join(
+            f"<tr><th style='text-align:left;vertical-align:top;padding-right:1em'>"
+            f"{html.escape(label)}</th><td style='text-align:left'>"
+            f"<pre style='margin:0'>{html.escape(str(text))}</pre></td></tr>"
+            for label, text in self.details)
+        table = f"<table style='margin:0.3em 0 0 0'>{rows}</table>" if rows else ""
+        return (f"<div class='nnlib-feedback' style='border-left:4px solid {colour};"
+                f"padding:0.2em 0.8em'><strong style='color:{colour}'>"
+                f"{self.HEADLINES[self.status]}</strong> {html.escape(self.message)}"
+                f"{table}</div>")
+
+
+class _Verdict(Exception):
+    """Ends a checker early with its feedback; ``check`` turns it into the return value."""
+
+    def __init__(self, feedback: Feedback):
+        super().__init__(feedback.message)
+        self.feedback = feedback
+
+
+def _fmt(x) -> str:
+    """A short, deterministic text form of a number or array (4 significant decimals)."""
+    if isinstance(x, (int, float, np.floating, np.integer)):
+        return f"{float(x):.6g}"
+    with np.printoptions(precision=4, suppress=True, threshold=40, linewidth=70,
+                         floatmode="maxprec"):
+        return np.array2string(np.asarray(x), separator=", ")
+
+
+def _not_attempted(name: str, what: str) -> _Verdict:
+    return _Verdict(Feedback("not attempted", f"`{name}` {what}.", [
+        ("next", f"fill in `{name}` and run this cell again")]))
+
+
+def _wrong(message, inputs=None, expected=None, got=None, hint=None) -> _Verdict:
+    details = [("input", inputs),
+               ("expected", None if expected is None else _fmt(expected)),
+               ("got", None if got is None else _fmt(got)),
+               ("hint", hint)]
+    return _Verdict(Feedback("incorrect", message, details))
+
+
+def _given(value, name: str):
+    """A value answer (not a function): ``None`` means the reader has not filled it in."""
+    if value is None:
+        raise _not_attempted(name, "is still None")
+    return value
+
+
+def _call(fn, name: str, inputs: str, *args):
+    """Call the reader's ``fn(*args)`` on copies of ``args``; any failure becomes feedback.
+
+    ``inputs`` describes the arguments for the message (e.g. "z = [2.5, -1]")."""
+    if fn is None:
+        raise _not_attempted(name, "is still None")
+    if not callable(fn):
+        raise _wrong(f"`{name}` should be a function; it is a {type(fn).__name__}.",
+                     hint=f"define it with `def {name}(...):`")
+    try:
+        out = fn(*copy.deepcopy(args))
+    except NotImplementedError:
+        raise _not_attempted(name, "still raises NotImplementedError") from None
+    except Exception as exc:  # the reader's code may fail in any way; report, never raise
+        raise _wrong(f"`{name}` raised {type(exc).__name__}: {exc}", inputs=inputs,
+                     hint="run it on this input yourself to see where it fails") from None
+    if out is None:
+        raise _not_attempted(name, f"returned None for {inputs} (is a `return` missing?)")
+    return out
+
+
+def _as_array(out, name: str, shape, inputs: str):
+    """The reader's result as a float array of ``shape``, or feedback saying how it differs."""
+    try:
+        arr = np.array(out, dtype=float)
+    except (TypeError, ValueError):
+        raise _wrong(f"`{name}` returned a {type(out).__name__}, not numbers.",
+                     inputs=inputs, hint=f"return a numpy array of shape {shape}") from None
+    if arr.shape != tuple(shape):
+        hint = f"return shape {tuple(shape)}"
+        if arr.shape == tuple(shape)[::-1]:
+            hint += " (yours looks transposed)"
+        elif arr.size == int(np.prod(shape)):
+            hint += f" (same numbers of entries: reshape with .reshape{tuple(shape)})"
+        raise _wrong(f"`{name}` returned shape {arr.shape}; expected {tuple(shape)}.",
+                     inputs=inputs, hint=hint)
+    return arr
+
+
+def _scalar(out, name: str, inputs: str) -> float:
+    """The reader's result as one float (a size-1 array counts), or feedback."""
+    arr = _as_array(np.ravel(out) if np.size(out) == 1 else out, name, (1,), inputs)
+    return float(arr[0])
+
+
+def _diagnose(got, expected, n=1) -> str | None:
+    """Name a common slip that turns ``expected`` into ``got``, if it is one of them."""
+    nonzero = np.any(np.abs(expected) > ATOL)
+    if not np.all(np.isfinite(got)):
+        return ("some entries are nan or inf: an exponential overflowed or a logarithm "
+                "met 0; subtract the largest z first, or use nnlib.activations")
+    if nonzero and np.allclose(got, -expected, RTOL, ATOL):
+        return "every entry has the wrong sign"
+    if nonzero and n > 1 and np.allclose(got, n * expected, RTOL, ATOL):
+        return f"n = {n} times too large: average over the n examples (divide the sum by n)"
+    if nonzero and n > 1 and np.allclose(n * got, expected, RTOL, ATOL):
+        return f"n = {n} times too small: divide the sum over examples by n once, not twice"
+    return None
+
+
+def _compare(got, expected, name: str, inputs: str, hint: str, n: int = 1):
+    """Accept ``got`` if it equals ``expected`` within the tolerance; otherwise explain."""
+    got = _as_array(got, name, np.shape(expected), inputs)
+    if not np.allclose(got, expected, RTOL, ATOL):
+        raise _wrong(f"`{name}` gives a different result on this input.", inputs=inputs,
+                     expected=expected, got=got, hint=_diagnose(got, expected, n) or hint)
+    return got
+
+
+def _jacobian(f, z):
+    """d f(z)_j / d z_k by central differences: an (n_out, n) array for z of shape (n,)."""
+    z = np.array(z, dtype=float)
+    n_out = np.size(f(z))
+    return np.stack([numerical_gradient(lambda j=j: f(z)[j], z) for j in range(n_out)])
+
+
+# -- notebook 02: softmax --------------------------------------------------------------
+def check_sigmoid_sum(net, x):
+    """A network with a sigmoid output layer, and an input whose outputs don't sum to 1."""
+    net = _given(net, "net")
+    x = _given(x, "x")
+    if not isinstance(net, Network):
+        raise _wrong(f"`net` should be a nnlib.network.Network; it is a {type(net).__name__}.",
+                     hint="build one with Network([2, 3]) (sigmoid outputs by default)")
+    if net.output is not Sigmoid:
+        raise _wrong(f"`net` has a {net.output.name} output layer; the exercise is about "
+                     "sigmoid outputs.",
+                     hint="a softmax layer always sums to 1 (Eq. 79); use the default "
+                          "Network(sizes), whose output layer is sigmoid")
+    x = np.asarray(x, dtype=float)
+    if x.shape not in ((net.sizes[0], 1), (net.sizes[0],)):
+        raise _wrong(f"`x` has shape {x.shape}; this network takes ({net.sizes[0]}, 1).",
+                     hint=f"one input column: x = np.ones(({net.sizes[0]}, 1))")
+    a = net.feedforward(x)
+    total = float(a.sum())
+    if f"{total:.3f}" == "1.000":
+        raise _wrong(f"these outputs sum to {total:.3f}, which is 1 to the three decimals "
+                     "the book shows.", inputs=f"x = {_fmt(x)}", got=a,
+                     hint="sigma(t) + sigma(-t) = 1, so mirror-image outputs sum to 1; "
+                          "change a weight or a bias and try again")
+    return Feedback("correct", f"The {a.size} sigmoid outputs sum to {total:.4f}: each "
+                    "lies in (0, 1) on its own, so together they can sum to anything in "
+                    f"(0, {a.size}) and are not a probability distribution.")
+
+
+def check_softmax_monotonic(softmax_jacobian):
+    """``softmax_jacobian(z)``: the (n, n) array da_j/dz_k of the softmax (Eq. 78)."""
+    cases = [BOOK_Z, np.array([0.0, 0.0]), np.array([1.0, -2.0, 0.5]),
+             np.array([1000.0, 999.0, 998.0])]
+    for z in cases:
+        inputs = f"z = {_fmt(z)}"
+        got = _call(softmax_jacobian, "softmax_jacobian", inputs, z)
+        _compare(got, _jacobian(softmax, z), "softmax_jacobian", inputs,
+                 hint="row j holds da_j/dz_k for every k: differentiate a_j = e^{z_j} / "
+                      "sum_k e^{z_k} with the quotient rule, separately for k = j and k != j")
+    return Feedback("correct", "The diagonal is positive and every off-diagonal entry "
+                    "negative, so raising z_j raises a_j and lowers every other output, "
+                    "as the sliders showed; each column sums to 0 because the outputs "
+                    "always sum to 1 (Eq. 79).")
+
+
+def check_softmax_nonlocal(softmax_change):
+    """``softmax_change(z, j, k, h)``: how much a_j moves when only z_k grows by h."""
+    cases = [(BOOK_Z, 0, 2, 0.5), (BOOK_Z, 1, 1, -1.0), (np.array([0.0, 0.0, 0.0]), 2, 0, 2.0),
+             (np.array([500.0, 499.0, -3.0]), 1, 0, 1.0)]
+    for z, j, k, h in cases:
+        inputs = f"z = {_fmt(z)}, j = {j}, k = {k}, h = {h}"
+        step = np.zeros_like(z)
+        step[k] = h
+        expected = softmax(z + step)[j] - softmax(z)[j]
+        got = _scalar(_call(softmax_change, "softmax_change", inputs, z, j, k, h),
+                      "softmax_change", inputs)
+        hint = ("a_j changed although z_j did not: the denominator sum_k e^{z_k} holds "
+                "every z_k" if j != k and abs(got) < ATOL else
+                "compute the whole softmax before and after the change, and subtract a_j")
+        _compare(got, expected, "softmax_change", inputs, hint=hint)
+    return Feedback("correct", "a_j moves when only another z_k changes: the shared "
+                    "denominator of Eq. (78) ties every output to every weighted input, "
+                    "unlike a sigmoid layer, where a_j = sigma(z_j) alone.")
+
+
+def check_softmax_invert(invert_softmax):
+    """``invert_softmax(a)``: weighted inputs z with softmax(z) = a (z = ln a + C)."""
+    cases = [softmax(BOOK_Z), np.full(4, 0.25), softmax(np.array([0.0, -600.0, 5.0])),
+             np.array([1.0])]
+    for a in cases:
+        inputs = f"a = {_fmt(a)}"
+        z = _as_array(_call(invert_softmax, "invert_softmax", inputs, a), "invert_softmax",
+                      a.shape, inputs)
+        shift = z - np.log(a)   # z_j - ln a_j: the same C for every j when z is right
+        if not np.all(np.isfinite(z)) or np.ptp(shift) > ATOL + RTOL * np.max(np.abs(z)):
+            raise _wrong("softmax of these z is not a.", inputs=inputs,
+                         expected=np.log(a), got=z,
+                         hint=_diagnose(z, np.log(a)) or
+                         "z_j - ln a_j must be the same constant C for every j; yours "
+                         f"varies: {_fmt(shift)}")
+    return Feedback("correct", "The outputs fix the weighted inputs only up to one "
+                    "constant C added to all of them: softmax forgets a common shift, "
+                    "because e^C cancels between numerator and denominator.")
+
+
+def check_softmax_c(softmax_c, softmax_limit):
+    """``softmax_c(z, c)`` (Eq. 83) and ``softmax_limit(z)``, its value as c -> infinity."""
+    for z, c in [(BOOK_Z, 1.0), (BOOK_Z, 0.5), (BOOK_Z, 5.0), (np.array([400.0, 300.0, -5.0]), 5.0)]:
+        inputs = f"z = {_fmt(z)}, c = {c}"
+        got = _call(softmax_c, "softmax_c", inputs, z, c)
+        _compare(got, softmax(z, c=c), "softmax_c", inputs,
+                 hint="a_j = e^{c z_j} / sum_k e^{c z_k} (Eq. 83)")
+    for z in [BOOK_Z, np.array([-2.0, -7.0]), np.array([1.0, 3.0, 3.0, 0.0])]:
+        inputs = f"z = {_fmt(z)}"
+        got = _call(softmax_limit, "softmax_limit", inputs, z)
+        # c = 1e6 turns a gap of 0.1 between z's into a factor e^-1e5 = 0: the limit.
+        _compare(got, softmax(z, c=1e6), "softmax_limit", inputs,
+                 hint="try softmax_c(z, c) with c = 10, 100, 1000 and watch where it goes; "
+                      "mind ties for the largest z")
+    return Feedback("correct", "Every c > 0 gives positive outputs that sum to 1, and as c "
+                    "grows the largest z takes all of it (shared equally on a tie): c = 1 "
+                    "is a softened maximum, hence the name softmax.")
+
+
+# -- shared by the output-layer gradient exercises (Eqs. 65-70, 81-82) -----------------
+def _check_output_gradients(fn, name, cost, output, targets, hint):
+    """Compare ``fn(a_prev, a, y) -> (nabla_b, nabla_w)`` with central differences.
+
+    The output layer is a one-layer ``Network([n_prev, n_out])`` with ``cost`` and
+    ``output``: its input plays a^{L-1}, so this is the last layer of any deeper network.
+    Gradients are of the cost averaged over the n columns (examples).
+    """
+    rng = np.random.default_rng(3)
+    for n_prev, n_out, n, scale in [(3, 2, 1, 1.0), (4, 3, 5, 1.0), (3, 3, 2, 6.0)]:
+        net = Network([n_prev, n_out], cost=cost, output=output, seed=n_prev * 10 + n)
+        net.weights[0] *= scale   # scale 6 saturates sigmoid outputs
+        a_prev = rng.uniform(0, 1, (n_prev, n))
+        y = targets(rng, n_out, n)
+        a = net.feedforward(a_prev)
+        mean_cost = lambda: net.summed_cost(a_prev, y) / n  # noqa: E731
+        expected_b = numerical_gradient(mean_cost, net.biases[0])
+        expected_w = numerical_gradient(mean_cost, net.weights[0])
+        inputs = (f"n = {n} examples, a_prev {a_prev.shape} =\n{_fmt(a_prev)}\n"
+                  f"y {y.shape} =\n{_fmt(y)}")
+        got = _call(fn, name, inputs, a_prev, a, y)
+        if not (isinstance(got, tuple) and len(got) == 2):
+            raise _wrong(f"`{name}` should return a pair (nabla_b, nabla_w).", inputs=inputs,
+                         hint=f"end with `return nabla_b, nabla_w`, shapes ({n_out}, 1) "
+                              f"and ({n_out}, {n_prev})")
+        _compare(got[0], expected_b, f"{name} (nabla_b)", inputs, hint, n)
+        _compare(got[1], expected_w, f"{name} (nabla_w)", inputs, hint, n)
+
+
+def _one_hot_targets(rng, n_out, n):
+    return np.eye(n_out)[:, rng.integers(0, n_out, n)]
+
+
+def _binary_targets(rng, n_out, n):
+    return rng.integers(0, 2, (n_out, n)).astype(float)
+
+
+def _real_targets(rng, n_out, n):
+    return rng.normal(0, 2, (n_out, n))
+
+
+def check_loglik_gradients(loglik_gradients):
+    """``loglik_gradients(a_prev, a, y)``: Eqs. (81)-(82) for a softmax output layer."""
+    _check_output_gradients(loglik_gradients, "loglik_gradients", LogLikelihoodCost, Softmax,
+                            _one_hot_targets,
+                            hint="Eqs. (81)-(82) per example: nabla_b = a - y and nabla_w = "
+                                 "(a - y) a_prev^T, averaged over the columns")
+    return Feedback("correct", "With softmax outputs and the log-likelihood the output "
+                    "gradients are (a - y) times the incoming activation: no sigma'(z) "
+                    "factor, so a badly wrong output still learns fast, as with Eq. (67).")
+
+
+def check_softmax_backprop(softmax_delta):
+    """``softmax_delta(z, a, y)``: the output error dC/dz^L of Eq. (84), one column per example."""
+    rng = np.random.default_rng(4)
+    for z in [BOOK_Z.reshape(4, 1), rng.normal(0, 2, (3, 4)), np.array([[30.0], [-30.0]])]:
+        y = _one_hot_targets(rng, *z.shape)
+        a = softmax(z)
+        inputs = f"z =\n{_fmt(z)}\ny =\n{_fmt(y)}"
+        got = _call(softmax_delta, "softmax_delta", inputs, z, a, y)
+        expected = numerical_gradient(lambda: LogLikelihoodCost.fn_z(z, y), z)
+        _compare(got, expected, "softmax_delta", inputs,
+                 hint="C = -ln a_y depends on every z_j through the softmax; use "
+                      "da_y/dz_j = a_y (delta_yj - a_j) from the monotonicity exercise")
+    # The same delta inside a whole network: backprop (BP2-BP4) takes it from there.
+    cost = type("YourCost", (LogLikelihoodCost,), {"delta": staticmethod(softmax_delta)})
+    net = Network([3, 4, 3], cost=cost, seed=5)
+    x, y = rng.uniform(0, 1, (3, 6)), _one_hot_targets(rng, 3, 6)
+    inputs = "a [3, 4, 3] network with a softmax output layer, 6 examples"
+    try:
+        report = check_gradients(net, x, y)
+    except Exception as exc:  # the reader's delta, called by the network, failed
+        raise _wrong(f"backprop with your delta raised {type(exc).__name__}: {exc}",
+                     inputs=inputs, hint="return an array of z's shape") from None
+    if not report.ok:
+        raise _wrong("backprop with your delta disagrees with finite differences.",
+                     inputs=inputs, hint="delta^L must be an array of z's shape, one column "
+                                         "per example, and must not change z, a or y in place")
+    return Feedback("correct", "Backprop through a [3, 4, 3] softmax network using your "
+                    f"delta^L agrees with finite differences (within {TOLERANCE:.0e}): "
+                    "Eq. (84) is all a softmax layer changes, and BP2-BP4 follow as before.")
+
+
+# -- notebook 01: cross-entropy --------------------------------------------------------
+def _cross_entropy_each(a, y):
+    """Eq. (57) for each (a, y) pair separately: nnlib's CrossEntropyCost.fn per entry."""
+    return np.array([CrossEntropyCost.fn(ai, yi) for ai, yi in zip(np.ravel(a), np.ravel(y))])
+
+
+def check_ce_roles(cross_entropy):
+    """``cross_entropy(a, y)``: the single-neuron cross-entropy, entry by entry."""
+    a = np.array([0.3, 0.9, 0.5, 1e-4, 0.999])
+    for target in (0.0, 1.0, 0.25):
+        y = np.full_like(a, target)
+        inputs = f"a = {_fmt(a)}, y = {target}"
+        got = _as_array(_call(cross_entropy, "cross_entropy", inputs, a, y), "cross_entropy",
+                        a.shape, inputs)
+        if not np.all(np.isfinite(got)) and target in (0.0, 1.0):
+            raise _wrong(f"at y = {target:g} your cost is infinite or nan.", inputs=inputs,
+                         expected=_cross_entropy_each(a, y), got=got,
+                         hint="a logarithm of y is being taken, and ln 0 = -inf. The logs "
+                              "belong to the output a, which a sigmoid keeps strictly "
+                              "inside (0, 1); the target y is often exactly 0 or 1")
+        _compare(got, _cross_entropy_each(a, y), "cross_entropy", inputs,
+                 hint="C = -[y ln a + (1 - y) ln(1 - a)] (Eq. 57 for one input); check "
+                      "which of a and y sits inside the logarithms")
+    return Feedback("correct", "The logarithms are of the output a, which a sigmoid never "
+                    "makes exactly 0 or 1, so the cost stays finite for targets y = 0 "
+                    "and 1; the swapped form takes ln 0 there and is useless.")
+
+
+def check_ce_minimum(best_output, binary_entropy):
+    """``best_output(y)``: the a minimising the cross-entropy; ``binary_entropy(y)``: Eq. (64)."""
+    for y in (0.1, 0.25, 0.5, 0.8):
+        inputs = f"y = {y}"
+        got = _scalar(_call(best_output, "best_output", inputs, y), "best_output", inputs)
+        if not abs(got - y) <= SEARCH_TOL:
+            raise _wrong("this a is not where the cross-entropy is smallest.", inputs=inputs,
+                         expected=y, got=got,
+                         hint=f"compare the cost at your a ({CrossEntropyCost.fn(got, y):.6g}) "
+                              f"with nearby values of a")
+    for y in (np.array([0.1, 0.5, 0.9]), np.array([0.0, 1.0, 0.3])):
+        inputs = f"y = {_fmt(y)}"
+        got = _as_array(_call(binary_entropy, "binary_entropy", inputs, y), "binary_entropy",
+                        y.shape, inputs)
+        hint = ("0 ln 0 is nan in floating point, but its limit is 0: treat y = 0 and y = 1 "
+                "separately (np.where)" if np.any(np.isnan(got)) else
+                "-[y ln y + (1 - y) ln(1 - y)] (Eq. 64)")
+        _compare(got, _cross_entropy_each(y, y), "binary_entropy", inputs, hint)
+    return Feedback("correct", "The cross-entropy is smallest where the output equals the "
+                    "target, even for targets between 0 and 1, and its value there is the "
+                    "binary entropy (Eq. 64): zero only when y is 0 or 1.")
+
+
+def check_ce_many_layers(cross_entropy_gradients):
+    """``cross_entropy_gradients(a_prev, a, y)``: Eqs. (66)-(67) and the bias analogue."""
+    _check_output_gradients(cross_entropy_gradients, "cross_entropy_gradients",
+                            CrossEntropyCost, Sigmoid, _binary_targets,
+                            hint="delta^L = a - y (Eq. 66); nabla_w = delta a_prev^T and "
+                                 "nabla_b = delta, averaged over the columns (Eq. 67). An "
+                                 "extra a (1 - a) factor is Eq. (65)'s, for the quadratic cost")
+    z = 6.0   # a saturated output neuron with the wrong target y = 0
+    return Feedback("correct", f"No sigma'(z) left: for a neuron stuck at z = {z:g} with "
+                    f"target 0 the quadratic cost's output error (Eq. 65) is "
+                    f"{float(QuadraticCost.delta(z, sigmoid(z), 0.0)):.4f}, the "
+                    f"cross-entropy's {float(CrossEntropyCost.delta(z, sigmoid(z), 0.0)):.4f}, "
+                    f"so it learns {1 / float(sigmoid_prime(z)):.0f} times faster.")
+
+
+def check_linear_quadratic(linear_gradients):
+    """``linear_gradients(a_prev, a, y)``: Eqs. (68)-(70), linear outputs, quadratic cost."""
+    _check_output_gradients(linear_gradients, "linear_gradients", QuadraticCost, "linear",
+                            _real_targets,
+                            hint="with a = z, delta^L = a - y (Eq. 68); nabla_w = delta "
+                                 "a_prev^T (Eq. 69), nabla_b = delta (Eq. 70), averaged "
+                                 "over the columns")
+    return Feedback("correct", "Linear outputs have no sigma'(z) to shrink the gradient, "
+                    "so the quadratic cost learns without a slowdown there (Eqs. 68-70).")
+
+
+def check_xj_term(weight_gradient):
+    """``weight_gradient(dC_db, x)``: dC/dw for one sigmoid neuron, from dC/db and its inputs."""
+    costs = {
+        "quadratic (Eq. 54)": QuadraticCost.fn,
+        "cross-entropy (Eq. 57)": CrossEntropyCost.fn,
+        "|a - y|^3": lambda a, y: float(np.sum(np.abs(a - y) ** 3)),
+        "-ln(1 - (a - y)^2)": lambda a, y: -float(np.sum(np.log1p(-(a - y) ** 2))),
+    }
+    x = np.array([[0.0], [1e-3], [0.5], [2.0]])
+    w = np.array([[0.8, -0.4, 1.5, -0.3]])
+    b = np.array([[0.2]])
+    for cost_name, cost in costs.items():
+        def neuron_cost(cost=cost):   # one neuron with target y = 0.1
+            return cost(sigmoid(w @ x + b), 0.1)
+        dC_db = float(numerical_gradient(neuron_cost, b)[0, 0])
+        expected = numerical_gradient(neuron_cost, w).reshape(-1)
+        inputs = f"cost {cost_name}, x = {_fmt(x.ravel())}, dC/db = {dC_db:.6g}"
+        got = _call(weight_gradient, "weight_gradient", inputs, dC_db, x.ravel())
+        _compare(np.ravel(got) if np.shape(got) in (x.shape, x.T.shape) else got,
+                 expected, "weight_gradient", inputs,
+                 hint="z = sum_j w_j x_j + b: how much does z move per unit of w_j, and "
+                      "per unit of b? The cost sees w_j and b only through z")
+    return Feedback("correct", f"For all {len(costs)} costs dC/dw_j = x_j dC/db: a cost only "
+                    "sees w_j through z, which moves by x_j per unit of w_j, so no cost can "
+                    "remove the x_j of Eq. (61); an input of 0 leaves its weight unchanged.")
+
+
+#: Every exercise's checker, by key.
+CHECKERS = {
+    "sigmoid_sum": check_sigmoid_sum,
+    "softmax_monotonic": check_softmax_monotonic,
+    "softmax_nonlocal": check_softmax_nonlocal,
+    "softmax_invert": check_softmax_invert,
+    "softmax_c": check_softmax_c,
+    "loglik_gradients": check_loglik_gradients,
+    "softmax_backprop": check_softmax_backprop,
+    "ce_roles": check_ce_roles,
+    "ce_minimum": check_ce_minimum,
+    "ce_many_layers": check_ce_many_layers,
+    "linear_quadratic": check_linear_quadratic,
+    "xj_term": check_xj_term,
+}
+
+
+def check(key: str, *answers) -> Feedback:
+    """Judge the reader's answers to exercise ``key``; never raises on a wrong answer.
+
+    ``answers`` are the functions or values the exercise cell defines, in the order its
+    stub's ``check(...)`` line passes them.
+    """
+    if key not in CHECKERS:
+        raise ValueError(f"no exercise called {key!r}; the keys are {sorted(CHECKERS)}. "
+                         "Check the spelling in the check(...) line.")
+    checker = CHECKERS[key]
+    try:
+        inspect.signature(checker).bind(*answers)
+    except TypeError:
+        names = list(inspect.signature(checker).parameters)
+        raise TypeError(f"check({key!r}, ...) takes {len(names)} answer(s), {names}; got "
+                        f"{len(answers)}. Restore the check(...) line of the exercise cell."
+                        ) from None
+    try:
+        # The reader's numbers may overflow or be nan: the feedback says so, numpy need not.
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return checker(*answers)
+    except _Verdict as verdict:
+        return verdict.feedback
+    except Exception as exc:  # an answer of a shape no checker foresaw: still feedback
+        return Feedback("incorrect", f"this answer could not be judged "
+                        f"({type(exc).__name__}: {exc}).",
+                        [("hint", "compare what your code returns with the shapes the "
+                                  "exercise asks for")])
