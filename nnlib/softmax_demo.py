@@ -1,0 +1,332 @@
+"""The softmax slider demo of chapter 3 and the static figures around it (Eqs. 78, 79, 83).
+
+Static figures come from plot functions that take ``ax=None`` (a new pyplot figure) or
+an axes to draw on. The interactive ``SoftmaxDemo`` hands the axes of a
+``nnlib.widgets.LiveFigure`` to the same functions once, then moves their artists in
+place (bar heights, label texts, heat-map colours) each time a slider moves, and redraws
+the one PNG: nothing is cleared, so nothing flickers and no figure leaks.
+
+The weighted inputs ``z`` here are one output layer's, a 1-D array of ``n`` numbers
+(the book's four z^L_1..z^L_4); ``a = softmax(z)`` has the same shape ``(n,)``.
+"""
+from __future__ import annotations
+
+import ipywidgets as widgets
+import matplotlib as mpl
+import numpy as np
+
+from .activations import sigmoid, softmax, softmax_jacobian
+from .widgets import LiveFigure
+
+#: The book's starting weighted inputs; their softmax is (0.315, 0.009, 0.633, 0.043).
+START_Z = (2.5, -1.0, 3.2, 0.5)
+#: The z sliders' range and step, as in the book: -5 to 5 in steps of 0.1.
+Z_MIN, Z_MAX, Z_STEP = -5.0, 5.0, 0.1
+#: The c slider of Eq. (83) is logarithmic, from 10**C_LOG_MIN to 10**C_LOG_MAX.
+C_LOG_MIN, C_LOG_MAX = -1.0, 2.0
+#: The Jacobian entries a_j (delta_jk - a_k) all lie in [-1/4, 1/4]: a fixed colour scale.
+JACOBIAN_LIMIT = 0.25
+
+
+def as_weighted_inputs(z) -> np.ndarray:
+    """``z`` as a 1-D float array of finite numbers, or a ValueError/TypeError saying why not."""
+    try:
+        arr = np.asarray(z, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"z should be a sequence of numbers, one weighted input per output neuron; "
+            f"got {type(z).__name__} {z!r}. Pass e.g. z=(2.5, -1, 3.2, 0.5)."
+        ) from None
+    if arr.ndim != 1 or arr.size < 2:
+        raise ValueError(
+            f"z should be one layer's weighted inputs, a 1-D array of at least 2 numbers; "
+            f"got shape {arr.shape}. Pass e.g. z=(2.5, -1, 3.2, 0.5), or z.ravel() for a column."
+        )
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"z should be finite numbers; got {arr}. Remove the inf/NaN entries.")
+    return arr
+
+
+def format_vector(v, decimals: int = 3) -> str:
+    """Numbers in plain ASCII, by default to the book's three decimals: '(0.315, 0.009)'."""
+    values = np.asarray(v, dtype=float).reshape(-1)
+    return "(" + ", ".join(f"{x:.{decimals}f}" for x in values) + ")"
+
+
+def readout_text(a) -> str:
+    """The widget's readout line: 'a = (0.315, 0.009, 0.633, 0.043)   sum = 1.000' (Eq. 79)."""
+    return f"a = {format_vector(a)}   sum = {float(np.sum(a)):.3f}"
+
+
+def _axes(ax, figsize=None):
+    """``ax`` itself, or the axes of a new pyplot figure (shown inline) when it is None."""
+    if ax is not None:
+        return ax
+    import matplotlib.pyplot as plt  # only static figures touch pyplot
+
+    return plt.figure(figsize=figsize, layout="constrained").add_subplot()
+
+
+def freeze_layout(figure) -> None:
+    """Keep a drawn figure's axes where its constrained layout put them.
+
+    Saving a figure that has a layout engine draws it twice (once to lay it out); a
+    slider move changes no sizes, so after the first draw the layout is dropped and each
+    redraw is one draw: about half the time, the same pixels.
+    """
+    with mpl.rc_context({"figure.autolayout": False, "figure.constrained_layout.use": False}):
+        figure.set_layout_engine(None)
+
+
+class SoftmaxBars:
+    """A bar chart of activations a_1..a_n on a fixed 0-1 axis, each value printed on top.
+
+    Made by ``plot_softmax_bars``; ``show(z, c)`` moves the same bars and texts to the
+    softmax of new weighted inputs, which is all a slider move changes.
+    """
+
+    def __init__(self, ax, n: int):
+        self.ax = ax
+        positions = np.arange(1, n + 1)
+        self.bars = ax.bar(positions, np.zeros(n), width=0.6, color="tab:blue")
+        self.labels = [ax.text(x, 0.0, "", ha="center", va="bottom") for x in positions]
+        ax.set_xticks(positions, [f"$a_{j}$" for j in positions])
+        ax.set_ylim(0, 1.1)  # fixed, so bars move and the axis does not
+        ax.set_yticks(np.linspace(0, 1, 5))
+        ax.set_ylabel("output activation $a^L_j$")
+        ax.grid(axis="x", visible=False)
+
+    def show(self, z, c: float = 1.0) -> np.ndarray:
+        """Set bars, labels and title to a = softmax(z, c) (Eqs. 78, 83); return a, shape (n,)."""
+        a = softmax(z, c)
+        for bar, label, value in zip(self.bars, self.labels, a):
+            bar.set_height(value)
+            label.set_y(value + 0.01)
+            label.set_text(f"{value:.3f}")
+        c_part = "" if c == 1 else f", c = {c:.3g}"
+        self.ax.set_title(f"z = {format_vector(z, 1)}{c_part}   sum of a = {a.sum():.3f}",
+                          fontsize="medium")
+        return a
+
+
+def plot_softmax_bars(z=START_Z, c: float = 1.0, ax=None) -> SoftmaxBars:
+    """Bar chart of the softmax of ``z`` (Eq. 78; with ``c``, Eq. 83), values to 3 decimals.
+
+    ``z`` has shape (n,). Returns the ``SoftmaxBars``, whose ``.ax`` holds the chart.
+    """
+    z = as_weighted_inputs(z)
+    bars = SoftmaxBars(_axes(ax, figsize=(4.8, 3.2)), z.size)
+    bars.show(z, c)
+    return bars
+
+
+class JacobianHeatmap:
+    """The Jacobian da_j/dz_k of the softmax as a heat map, with each entry printed.
+
+    Rows j are the activations, columns k the weighted inputs; red is positive (the
+    diagonal), blue negative (everything else). ``show(z)`` recolours it in place.
+    """
+
+    def __init__(self, ax, n: int):
+        self.ax = ax
+        limit = JACOBIAN_LIMIT
+        self.image = ax.imshow(np.zeros((n, n)), cmap="RdBu_r", vmin=-limit, vmax=limit)
+        self.labels = [[ax.text(k, j, "", ha="center", va="center", fontsize="small")
+                        for k in range(n)] for j in range(n)]
+        ticks = np.arange(n)
+        ax.set_xticks(ticks, [f"$z_{k + 1}$" for k in ticks])
+        ax.set_yticks(ticks, [f"$a_{j + 1}$" for j in ticks])
+        ax.set_xlabel("weighted input changed, $z_k$")
+        ax.set_ylabel("activation, $a_j$")
+        ax.grid(False)
+        ax.figure.colorbar(self.image, ax=ax, label=r"$\partial a_j / \partial z_k$")
+
+    def show(self, z, c: float = 1.0) -> np.ndarray:
+        """Show da/dz = c (diag(a) - a a^T) for a = softmax(z, c); return it, shape (n, n).
+
+        With c != 1 (Eq. 83) the chain rule brings a factor c, and the colour scale
+        stretches by c with it.
+        """
+        jac = c * softmax_jacobian(softmax(z, c))
+        self.image.set_data(jac)
+        self.image.set_clim(-c * JACOBIAN_LIMIT, c * JACOBIAN_LIMIT)
+        for row, values in zip(self.labels, jac):
+            for label, value in zip(row, values):
+                label.set_text(f"{value:+.3f}")
+        self.ax.set_title(r"Jacobian $\partial a_j / \partial z_k$", fontsize="medium")
+        return jac
+
+
+def plot_softmax_jacobian(z=START_Z, ax=None) -> JacobianHeatmap:
+    """Heat map of da_j/dz_k = a_j (delta_jk - a_k) at a = softmax(z) (exercise after Eq. 79).
+
+    ``z`` has shape (n,). Returns the ``JacobianHeatmap``, whose ``.ax`` holds the map.
+    """
+    z = as_weighted_inputs(z)
+    heatmap = JacobianHeatmap(_axes(ax, figsize=(4.8, 3.6)), z.size)
+    heatmap.show(z)
+    return heatmap
+
+
+def plot_sigmoid_vs_softmax(z=START_Z, ax=None):
+    """Side-by-side bars of sigma(z_j) and softmax(z)_j, with each layer's sum in the legend.
+
+    The sigmoid layer's outputs are each in (0, 1) but their sum can be anything in
+    (0, n); the softmax layer's always sum to 1 (Eq. 79). ``z`` has shape (n,).
+    """
+    z = as_weighted_inputs(z)
+    ax = _axes(ax, figsize=(5.6, 3.2))
+    positions = np.arange(1, z.size + 1)
+    for offset, name, values in ((-0.2, "sigmoid", sigmoid(z)), (0.2, "softmax", softmax(z))):
+        ax.bar(positions + offset, values, width=0.4, label=f"{name}: sum = {values.sum():.3f}")
+    ax.set_xticks(positions, [f"$a_{j}$" for j in positions])
+    ax.set_ylim(0, 1.1)
+    ax.set_ylabel("output activation $a^L_j$")
+    ax.set_title(f"z = {format_vector(z, 1)}", fontsize="medium")
+    ax.legend(loc="upper left")
+    ax.grid(axis="x", visible=False)
+    return ax
+
+
+def plot_softmax_vs_c(z=START_Z, c_values=None, ax=None):
+    """Each a_j of the softmax with constant c (Eq. 83) against c, on a log axis.
+
+    Small c flattens the activations towards the uniform 1/n (dotted line); large c
+    sharpens them towards the one-hot of the largest z. ``c_values`` defaults to 200
+    values from 0.01 to 100; ``z`` has shape (n,).
+    """
+    z = as_weighted_inputs(z)
+    c_values = np.logspace(-2, 2, 200) if c_values is None else np.asarray(c_values, dtype=float)
+    if c_values.ndim != 1 or c_values.size < 2 or not np.all(c_values > 0):
+        raise ValueError(
+            f"c_values should be a 1-D array of at least 2 positive constants (Eq. 83); "
+            f"got {c_values!r}. Pass e.g. np.logspace(-2, 2, 200)."
+        )
+    ax = _axes(ax, figsize=(5.6, 3.4))
+    # One column per c: softmax along axis 0 of the (n, len(c_values)) array c * z.
+    activations = softmax(z[:, None] * c_values[None, :])
+    for j, row in enumerate(activations, start=1):
+        ax.plot(c_values, row, label=f"$a_{j}$ ($z_{j}$ = {z[j - 1]:g})")
+    ax.axhline(1 / z.size, color="gray", linestyle=":", label=f"uniform 1/{z.size}")
+    ax.set_xscale("log")
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_xlabel("constant $c$ (log scale; $c = 1$ is Eq. 78)")
+    ax.set_ylabel("output activation $a^L_j$")
+    ax.legend(loc="center left", bbox_to_anchor=(1, 0.5))
+    return ax
+
+
+class SoftmaxDemo:
+    """The book's softmax slider demo: sliders z1..zn drive a bar chart that moves in place.
+
+    ``SoftmaxDemo()`` starts at the book's z = (2.5, -1, 3.2, 0.5). ``with_c=True`` adds
+    a logarithmic slider "c" (0.1 to 100) for Eq. (83); ``with_jacobian=True`` adds the
+    heat map of da_j/dz_k beside the bars. Display it by making it a cell's last line.
+
+    Hooks the browser tests rely on: FloatSliders described "z1".."zn" (and "c"); the bar
+    chart is a LiveFigure with css class ``nnlib-softmax-bars``; the readout is a Label
+    with class ``nnlib-softmax-readout`` showing ``readout_text(a)``.
+    """
+
+    def __init__(self, z=START_Z, *, with_c: bool = False, with_jacobian: bool = False):
+        self.start = as_weighted_inputs(z)
+        outside = (self.start < Z_MIN) | (self.start > Z_MAX)
+        if outside.any():
+            raise ValueError(
+                f"the sliders run from {Z_MIN} to {Z_MAX}; got z = {self.start} "
+                f"(outside at positions {np.flatnonzero(outside).tolist()}). "
+                "Choose starting values inside that range."
+            )
+        self.z_sliders = [
+            widgets.FloatSlider(value=value, min=Z_MIN, max=Z_MAX, step=Z_STEP,
+                                description=f"z{j}", readout_format=".1f")
+            for j, value in enumerate(self.start, start=1)
+        ]
+        self.c_slider = (
+            widgets.FloatLogSlider(value=1.0, base=10, min=C_LOG_MIN, max=C_LOG_MAX, step=0.01,
+                                   description="c", readout_format=".3g")
+            if with_c else None
+        )
+        self.reset_button = widgets.Button(description="Reset", icon="undo",
+                                           tooltip="Back to the starting z (and c = 1)")
+        self.readout = widgets.Label(style={"font_family": "monospace"})
+        self.readout.add_class("nnlib-softmax-readout")
+
+        self.bars_figure = LiveFigure(figsize=(4.8, 3.2), css_class="nnlib-softmax-bars")
+        self.bars = plot_softmax_bars(self.start, ax=self.bars_figure.ax)
+        self.jacobian_figure = self.jacobian = None
+        if with_jacobian:
+            self.jacobian_figure = LiveFigure(figsize=(4.4, 3.2), css_class="nnlib-softmax-jacobian")
+            self.jacobian = plot_softmax_jacobian(self.start, ax=self.jacobian_figure.ax)
+
+        self._resetting = False
+        for slider in self.sliders:
+            slider.observe(self.update, names="value")
+        self.reset_button.on_click(self.reset)
+
+        controls = widgets.VBox([*self.sliders, self.reset_button])
+        images = [live.image for live in self.live_figures]
+        self.box = widgets.VBox([widgets.HBox([controls, *images]), self.readout])
+        self.update()
+        for live in self.live_figures:
+            freeze_layout(live.figure)
+
+    @property
+    def live_figures(self) -> list:
+        """The LiveFigures a slider move redraws: the bars, then the Jacobian if shown."""
+        return [f for f in (self.bars_figure, self.jacobian_figure) if f is not None]
+
+    @property
+    def sliders(self) -> list:
+        """Every slider: z1..zn, then c when there is one."""
+        return self.z_sliders + ([self.c_slider] if self.c_slider is not None else [])
+
+    @property
+    def z(self) -> np.ndarray:
+        """The weighted inputs the z sliders show, shape (n,)."""
+        return np.array([s.value for s in self.z_sliders])
+
+    @property
+    def c(self) -> float:
+        """The constant of Eq. (83): the c slider's value, or 1 (Eq. 78) without one."""
+        return 1.0 if self.c_slider is None else float(self.c_slider.value)
+
+    def show(self) -> np.ndarray:
+        """Move the artists and the readout to the sliders' values, without redrawing.
+
+        This is the computation behind one slider move; returns a, shape (n,).
+        """
+        z, c = self.z, self.c
+        a = self.bars.show(z, c)
+        self.readout.value = readout_text(a)
+        if self.jacobian is not None:
+            self.jacobian.show(z, c)
+        return a
+
+    def update(self, change=None) -> None:
+        """The sliders' callback: ``show()``, then redraw each figure's one PNG in place."""
+        if self._resetting:
+            return
+        self.show()
+        for live in self.live_figures:
+            live.refresh()
+
+    def reset(self, button=None) -> None:
+        """Put every slider back at its start (c at 1), then redraw once rather than n times."""
+        self._resetting = True
+        try:
+            for slider, value in zip(self.z_sliders, self.start):
+                slider.value = value
+            if self.c_slider is not None:
+                self.c_slider.value = 1.0
+        finally:
+            self._resetting = False
+        self.update()
+
+    def _repr_mimebundle_(self, **kwargs):
+        """Display the widget box; where widgets can't render, say what is there instead."""
+        bundle = self.box._repr_mimebundle_(**kwargs)
+        names = ", ".join(s.description for s in self.sliders)
+        bundle["text/plain"] = (f"Softmax demo: sliders {names} and a bar chart "
+                                "(run the notebook to use them)")
+        return bundle

@@ -1,0 +1,222 @@
+"""The softmax slider demo (nnlib.softmax_demo): the callback, the figures, the hooks.
+
+The independent references are the book's values (softmax of (2.5, -1, 3.2, 0.5) is
+(0.315, 0.009, 0.633, 0.043)) and Eq. (78) written out directly with numpy below.
+"""
+import gc
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+from nnlib.softmax_demo import (
+    START_Z,
+    SoftmaxDemo,
+    plot_sigmoid_vs_softmax,
+    plot_softmax_bars,
+    plot_softmax_jacobian,
+    plot_softmax_vs_c,
+    readout_text,
+)
+
+TOL = 1e-12
+BOOK_READOUT = "a = (0.315, 0.009, 0.633, 0.043)   sum = 1.000"
+
+
+def eq78(z, c=1.0):
+    """Eq. (78)/(83) written out, for small z only (no overflow guard)."""
+    e = np.exp(c * np.asarray(z, dtype=float))
+    return e / e.sum()
+
+
+def heights(demo):
+    return np.array([bar.get_height() for bar in demo.bars.bars])
+
+
+def label_texts(demo):
+    return [label.get_text() for label in demo.bars.labels]
+
+
+@pytest.fixture
+def demo():
+    return SoftmaxDemo()
+
+
+@pytest.fixture(autouse=True)
+def close_pyplot():
+    yield
+    plt.close("all")
+
+
+# --- the starting point -------------------------------------------------------------
+
+def test_starts_at_the_books_values(demo):
+    assert demo.readout.value == BOOK_READOUT
+    assert label_texts(demo) == ["0.315", "0.009", "0.633", "0.043"]
+    np.testing.assert_allclose(heights(demo), eq78(START_Z), atol=TOL)
+    assert bytes(demo.bars_figure.image.value).startswith(b"\x89PNG")
+
+
+def test_readout_text_format():
+    assert readout_text([0.25, 0.25, 0.5]) == "a = (0.250, 0.250, 0.500)   sum = 1.000"
+    # plain ASCII, also for negative numbers (the browser tests parse it)
+    assert readout_text([-0.5, 1.5]).isascii()
+
+
+# --- the callback ---------------------------------------------------------------------
+
+def test_slider_move_updates_bars_labels_readout_and_image(demo):
+    before = bytes(demo.bars_figure.image.value)
+    demo.z_sliders[0].value = 5.0
+    z = np.array([5.0, -1.0, 3.2, 0.5])
+    expected = eq78(z)
+    np.testing.assert_allclose(heights(demo), expected, atol=TOL)
+    assert label_texts(demo) == [f"{x:.3f}" for x in expected]
+    assert demo.readout.value == f"a = ({', '.join(f'{x:.3f}' for x in expected)})   sum = 1.000"
+    assert bytes(demo.bars_figure.image.value) != before
+
+
+def test_raising_one_z_raises_its_a_and_lowers_every_other(demo):
+    before = heights(demo)
+    demo.z_sliders[1].value = 0.0  # z2 from -1 up to 0
+    after = heights(demo)
+    assert after[1] > before[1]
+    assert np.all(after[[0, 2, 3]] < before[[0, 2, 3]])
+
+
+@pytest.mark.parametrize("z", [(-5, -5, -5, -5), (5, -5, 0.1, -0.1), (-4.9, 3.3, 5, 5)])
+def test_bars_are_positive_and_sum_to_one(demo, z):
+    for slider, value in zip(demo.z_sliders, z):
+        slider.value = value
+    h = heights(demo)
+    assert np.all(h > 0)
+    assert abs(h.sum() - 1) < TOL
+    assert demo.readout.value.endswith("sum = 1.000")
+    np.testing.assert_allclose(h, eq78(z), atol=TOL)
+
+
+def test_reset_button_restores_the_start_and_redraws_once(demo, monkeypatch):
+    demo.z_sliders[2].value = -3.0
+    demo.z_sliders[3].value = 4.0
+    redraws = []
+    monkeypatch.setattr(demo.bars_figure, "refresh", lambda: redraws.append(1))
+    demo.reset_button.click()
+    assert [s.value for s in demo.z_sliders] == list(START_Z)
+    assert demo.readout.value == BOOK_READOUT
+    assert len(redraws) == 1
+
+
+def test_c_slider_sharpens_and_flattens():
+    demo = SoftmaxDemo(with_c=True)
+    assert demo.c_slider.description == "c"
+    assert (demo.c_slider.min, demo.c_slider.max) == (-1.0, 2.0)  # 0.1 to 100, log scale
+    demo.c_slider.value = 100.0  # towards the one-hot of the largest z (z3 = 3.2)
+    np.testing.assert_allclose(heights(demo), [0, 0, 1, 0], atol=1e-12)
+    assert demo.readout.value == "a = (0.000, 0.000, 1.000, 0.000)   sum = 1.000"
+    demo.c_slider.value = 0.1  # towards uniform
+    np.testing.assert_allclose(heights(demo), eq78(START_Z, 0.1), atol=TOL)
+    assert np.ptp(heights(demo)) < 0.15
+    demo.reset()
+    assert demo.c == 1.0 and demo.readout.value == BOOK_READOUT
+
+
+def test_jacobian_follows_the_sliders():
+    demo = SoftmaxDemo(with_jacobian=True)
+    demo.z_sliders[0].value = -2.0
+    jac = np.asarray(demo.jacobian.image.get_array())
+    a = eq78([-2.0, -1.0, 3.2, 0.5])
+    np.testing.assert_allclose(jac, np.diag(a) - np.outer(a, a), atol=TOL)
+    assert np.all(np.diag(jac) > 0)
+    assert np.all(jac[~np.eye(4, dtype=bool)] < 0)
+    assert demo.jacobian.labels[0][0].get_text() == f"{a[0] * (1 - a[0]):+.3f}"
+
+
+def test_jacobian_with_c_has_the_chain_rule_factor():
+    demo = SoftmaxDemo(with_c=True, with_jacobian=True)
+    demo.c_slider.value = 2.0
+    jac = np.asarray(demo.jacobian.image.get_array())
+    a = eq78(START_Z, 2.0)
+    np.testing.assert_allclose(jac, 2.0 * (np.diag(a) - np.outer(a, a)), atol=TOL)
+
+
+def test_no_figure_leaks_after_500_updates(demo):
+    gc.collect()
+    figures_before = sum(isinstance(o, Figure) for o in gc.get_objects())
+    pyplot_before = plt.get_fignums()
+    slider = demo.z_sliders[0]
+    for value in np.resize(np.round(np.arange(-5.0, 5.0, 0.1), 1), 500):
+        slider.value = float(value)
+    gc.collect()
+    assert plt.get_fignums() == pyplot_before
+    assert sum(isinstance(o, Figure) for o in gc.get_objects()) == figures_before
+    # nothing stacked up on the axes either: still four bars and four labels
+    assert len(demo.bars.ax.patches) == 4 and len(demo.bars.ax.texts) == 4
+
+
+# --- the hooks the browser tests use ------------------------------------------------
+
+def test_dom_hooks():
+    demo = SoftmaxDemo(with_c=True)
+    assert [s.description for s in demo.sliders] == ["z1", "z2", "z3", "z4", "c"]
+    for s in demo.z_sliders:
+        assert (s.min, s.max, s.step) == (-5.0, 5.0, 0.1)
+    assert "nnlib-softmax-bars" in demo.bars_figure.image._dom_classes
+    assert "nnlib-softmax-readout" in demo.readout._dom_classes
+    bundle = demo._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert "0x" not in bundle["text/plain"]
+
+
+# --- static figures -----------------------------------------------------------------
+
+def test_static_bars_match_the_widget(demo):
+    bars = plot_softmax_bars(START_Z)
+    assert [t.get_text() for t in bars.labels] == label_texts(demo)
+    assert bars.ax.get_ylim() == (0.0, 1.1)
+
+
+def test_sigmoid_vs_softmax_legend_gives_the_sums():
+    ax = plot_sigmoid_vs_softmax(START_Z)
+    sig = 1 / (1 + np.exp(-np.array(START_Z)))
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == [f"sigmoid: sum = {sig.sum():.3f}", "softmax: sum = 1.000"]
+    assert sig.sum() != pytest.approx(1.0)
+
+
+def test_softmax_vs_c_limits():
+    ax = plot_softmax_vs_c(START_Z, c_values=[0.001, 1.0, 1000.0])
+    curves = np.array([line.get_ydata() for line in ax.get_lines()[:4]])  # (n, len(c))
+    np.testing.assert_allclose(curves[:, 0], 0.25, atol=1e-3)  # c -> 0: uniform
+    np.testing.assert_allclose(curves[:, 1], eq78(START_Z), atol=TOL)
+    np.testing.assert_allclose(curves[:, 2], [0, 0, 1, 0], atol=TOL)  # c -> inf: one-hot
+    assert ax.get_xscale() == "log"
+
+
+def test_jacobian_static_figure():
+    heatmap = plot_softmax_jacobian((0.0, 0.0))
+    np.testing.assert_allclose(heatmap.image.get_array(), [[0.25, -0.25], [-0.25, 0.25]])
+
+
+# --- bad input ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("z, error, words", [
+    ("abc", TypeError, "sequence of numbers"),
+    ({"z": 1}, TypeError, "sequence of numbers"),
+    ([[1.0, 2.0]], ValueError, "1-D"),
+    ([1.0], ValueError, "at least 2"),
+    ([1.0, np.nan], ValueError, "finite"),
+])
+def test_bad_z_is_refused_with_the_fix(z, error, words):
+    with pytest.raises(error, match=words):
+        plot_softmax_bars(z)
+
+
+def test_start_outside_the_sliders_is_refused():
+    with pytest.raises(ValueError, match=r"-5.0 to 5.0.*positions \[1\]"):
+        SoftmaxDemo(z=(0.0, 7.0, 0.0))
+
+
+def test_bad_c_values_are_refused():
+    with pytest.raises(ValueError, match="positive constants"):
+        plot_softmax_vs_c(START_Z, c_values=[0.0, 1.0])
