@@ -200,8 +200,8 @@ class Network:
             delta *= sp
         inputs = [x] + acts[:-1]
         for l, delta in enumerate(bufs.deltas):
-            np.sum(delta, axis=1, keepdims=True, out=bufs.gb[l])   # BP3: dC/db = delta
-            np.matmul(delta, inputs[l].T, out=bufs.gw[l])           # BP4: dC/dw = delta a^T
+            np.add.reduce(delta, axis=1, keepdims=True, out=bufs.gb[l])  # BP3: dC/db = delta
+            np.matmul(delta, inputs[l].T, out=bufs.gw[l])                # BP4: dC/dw = delta a^T
 
     def backprop(self, x, y):
         """Gradients of the cost for examples x (n_in, m) with targets y (n_out, m).

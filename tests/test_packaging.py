@@ -14,7 +14,8 @@ def _names(requirements):
 def _environment_yml():
     """(conda packages, pip packages) of environment.yml, read as the simple list it is."""
     conda, pip, in_pip = [], [], False
-    for line in (ROOT / "environment.yml").read_text().splitlines():
+    text = (ROOT / "environment.yml").read_text()
+    for line in text.split("\ndependencies:\n", 1)[1].splitlines():
         stripped = line.split("#")[0].rstrip()
         if re.match(r"^\s+- pip:$", stripped):
             in_pip = True
