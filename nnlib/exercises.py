@@ -176,12 +176,15 @@ def _scalar(out, name: str, inputs: str) -> float:
     return float(arr[0])
 
 
-def _diagnose(got, expected, n=1) -> str | None:
-    """Name a common slip that turns ``expected`` into ``got``, if it is one of them."""
+def _diagnose(got, expected, n=1, nonfinite=None) -> str | None:
+    """Name a common slip that turns ``expected`` into ``got``, if it is one of them.
+
+    ``nonfinite`` replaces the general advice for nan or inf entries."""
     nonzero = np.any(np.abs(expected) > ATOL)
     if not np.all(np.isfinite(got)):
-        return ("some entries are nan or inf: an exponential overflowed or a logarithm "
-                "met 0; subtract the largest z first, or use nnlib.activations")
+        return nonfinite or ("some entries are nan or inf: an exponential overflowed or a "
+                             "logarithm met 0; subtract the largest z first, or use "
+                             "nnlib.activations")
     if nonzero and np.allclose(got, -expected, RTOL, ATOL):
         return "every entry has the wrong sign"
     if nonzero and n > 1 and np.allclose(got, n * expected, RTOL, ATOL):
@@ -191,12 +194,15 @@ def _diagnose(got, expected, n=1) -> str | None:
     return None
 
 
-def _compare(got, expected, name: str, inputs: str, hint: str, n: int = 1):
-    """Accept ``got`` if it equals ``expected`` within the tolerance; otherwise explain."""
+def _compare(got, expected, name: str, inputs: str, hint: str, n: int = 1, nonfinite=None):
+    """Accept ``got`` if it equals ``expected`` within the tolerance; otherwise explain.
+
+    ``n`` is the number of examples averaged over; ``nonfinite`` the hint for nan/inf."""
     got = _as_array(got, name, np.shape(expected), inputs)
     if not np.allclose(got, expected, RTOL, ATOL):
         raise _wrong(f"`{name}` gives a different result on this input.", inputs=inputs,
-                     expected=expected, got=got, hint=_diagnose(got, expected, n) or hint)
+                     expected=expected, got=got,
+                     hint=_diagnose(got, expected, n, nonfinite) or hint)
     return got
 
 
@@ -282,7 +288,8 @@ def check_softmax_invert(invert_softmax):
                       a.shape, inputs)
         shift = z - np.log(a)   # z_j - ln a_j: the same C for every j when z is right
         if not np.all(np.isfinite(z)) or np.ptp(shift) > ATOL + RTOL * np.max(np.abs(z)):
-            raise _wrong("softmax of these z is not a.", inputs=inputs,
+            raise _wrong("softmax(z) of your z is not a (expected: the answer with C = 0).",
+                         inputs=inputs,
                          expected=np.log(a), got=z,
                          hint=_diagnose(z, np.log(a)) or
                          "z_j - ln a_j must be the same constant C for every j; yours "
@@ -329,7 +336,7 @@ def _check_output_gradients(fn, name, cost, output, targets, hint):
         mean_cost = lambda: net.summed_cost(a_prev, y) / n  # noqa: E731
         expected_b = numerical_gradient(mean_cost, net.biases[0])
         expected_w = numerical_gradient(mean_cost, net.weights[0])
-        inputs = (f"n = {n} examples, a_prev {a_prev.shape} =\n{_fmt(a_prev)}\n"
+        inputs = (f"n = {n} example{'s' * (n > 1)}, a_prev {a_prev.shape} =\n{_fmt(a_prev)}\n"
                   f"y {y.shape} =\n{_fmt(y)}")
         got = _call(fn, name, inputs, a_prev, a, y)
         if not (isinstance(got, tuple) and len(got) == 2):
@@ -409,7 +416,7 @@ def check_ce_roles(cross_entropy):
         got = _as_array(_call(cross_entropy, "cross_entropy", inputs, a, y), "cross_entropy",
                         a.shape, inputs)
         if not np.all(np.isfinite(got)) and target in (0.0, 1.0):
-            raise _wrong(f"at y = {target:g} your cost is infinite or nan.", inputs=inputs,
+            raise _wrong(f"At y = {target:g} your cost is infinite or nan.", inputs=inputs,
                          expected=_cross_entropy_each(a, y), got=got,
                          hint="a logarithm of y is being taken, and ln 0 = -inf. The logs "
                               "belong to the output a, which a sigmoid keeps strictly "
@@ -436,10 +443,10 @@ def check_ce_minimum(best_output, binary_entropy):
         inputs = f"y = {_fmt(y)}"
         got = _as_array(_call(binary_entropy, "binary_entropy", inputs, y), "binary_entropy",
                         y.shape, inputs)
-        hint = ("0 ln 0 is nan in floating point, but its limit is 0: treat y = 0 and y = 1 "
-                "separately (np.where)" if np.any(np.isnan(got)) else
-                "-[y ln y + (1 - y) ln(1 - y)] (Eq. 64)")
-        _compare(got, _cross_entropy_each(y, y), "binary_entropy", inputs, hint)
+        _compare(got, _cross_entropy_each(y, y), "binary_entropy", inputs,
+                 hint="-[y ln y + (1 - y) ln(1 - y)] (Eq. 64)",
+                 nonfinite="0 ln 0 is nan in floating point, but its limit is 0: treat "
+                           "y = 0 and y = 1 separately (np.where)")
     return Feedback("correct", "The cross-entropy is smallest where the output equals the "
                     "target, even for targets between 0 and 1, and its value there is the "
                     "binary entropy (Eq. 64): zero only when y is 0 or 1.")

@@ -1,0 +1,333 @@
+"""The exercise checkers (nnlib.exercises) and their notebook cells (nnlib.exercise_cells).
+
+Every worked solution, executed from the same text the notebook shows, must pass its
+checker; every stub must report "not attempted yet"; and at least two wrong answers per
+checker must be rejected with feedback that names what went wrong.
+"""
+import re
+import warnings
+
+import nbformat
+import numpy as np
+import pytest
+
+from nnlib.activations import sigmoid, softmax
+from nnlib.costs import LogLikelihoodCost
+from nnlib.exercise_cells import EXERCISES, NOTEBOOKS, add_exercise, exercise, keys
+from nnlib.exercises import CHECKERS, Feedback, check
+from nnlib.network import Network
+
+AGREED_KEYS = {
+    "01-cross-entropy": ["ce_roles", "ce_minimum", "ce_many_layers", "linear_quadratic",
+                         "xj_term"],
+    "02-softmax": ["sigmoid_sum", "softmax_monotonic", "softmax_nonlocal", "softmax_invert",
+                   "softmax_c"],
+    "03-log-likelihood": ["loglik_gradients", "softmax_backprop"],
+}
+
+
+def run_cell(source):
+    """Execute a cell's code as the notebook would; return its namespace."""
+    namespace = {}
+    exec(compile(source, "<exercise cell>", "exec"), namespace)
+    return namespace
+
+
+def answers_of(key, source):
+    ns = run_cell(source)
+    return [ns[name] for name in exercise(key).answers]
+
+
+def rejected(key, *answers):
+    """Check a wrong answer: it must be "incorrect", and the feedback text is returned."""
+    feedback = check(key, *answers)
+    assert feedback.status == "incorrect", repr(feedback)
+    assert not feedback
+    return repr(feedback)
+
+
+# -- the registry -------------------------------------------------------------------
+def test_keys_are_the_agreed_ones_with_a_checker_each():
+    assert NOTEBOOKS == AGREED_KEYS
+    assert set(EXERCISES) == set(CHECKERS)
+    for notebook, expected in AGREED_KEYS.items():
+        assert keys(notebook) == expected
+        assert keys(f"notebooks/{notebook}.ipynb") == expected
+    assert sorted(keys()) == sorted(CHECKERS)
+
+
+def test_unknown_names_are_refused_with_the_valid_ones():
+    with pytest.raises(ValueError, match="softmax_c"):
+        check("softmax_cc", None, None)
+    with pytest.raises(ValueError, match="02-softmax"):
+        keys("05-regularization")
+    with pytest.raises(ValueError, match="the keys are"):
+        exercise("nope")
+
+
+def test_a_wrong_number_of_answers_names_the_expected_ones():
+    with pytest.raises(TypeError, match=r"takes 2 answer\(s\), \['softmax_c', 'softmax_limit'\]"):
+        check("softmax_c", lambda z, c: z)
+
+
+# -- solutions pass, stubs are "not attempted" ----------------------------------------
+@pytest.mark.parametrize("key", sorted(EXERCISES))
+def test_the_worked_solution_passes_its_checker(key):
+    feedback = check(key, *answers_of(key, EXERCISES[key].solution_source()))
+    assert feedback.status == "correct", repr(feedback)
+    assert repr(feedback).startswith("Correct. ")
+
+
+@pytest.mark.parametrize("key", sorted(EXERCISES))
+def test_the_stub_as_given_is_not_attempted_yet(key):
+    ns = run_cell(EXERCISES[key].stub_source())   # runs its check(...) line too
+    feedback = check(key, *[ns[name] for name in EXERCISES[key].answers])
+    assert feedback.status == "not attempted"
+    assert repr(feedback).startswith("Not attempted yet.")
+    assert EXERCISES[key].answers[0] in repr(feedback)
+
+
+@pytest.mark.parametrize("body", ["...", "pass", "return None"])
+def test_an_empty_body_counts_as_not_attempted(body):
+    ns = run_cell(f"def softmax_jacobian(z):\n    {body}\n")
+    feedback = check("softmax_monotonic", ns["softmax_jacobian"])
+    assert feedback.status == "not attempted"
+    assert "returned None" in repr(feedback)
+
+
+def test_solution_and_stub_cells_share_the_check_line_and_the_names():
+    for ex in EXERCISES.values():
+        for source in (ex.stub_source(), ex.solution_source()):
+            assert source.rstrip().endswith(ex.check_line())
+            for name in ex.answers:
+                assert re.search(rf"^(def {name}\(|{name} = )", source, re.M), (ex.key, name)
+
+
+# -- feedback -----------------------------------------------------------------------
+def test_feedback_is_the_same_on_every_run_and_has_no_addresses():
+    def bad_jacobian(z):
+        return np.diag(softmax(z))
+    first, second = rejected("softmax_monotonic", bad_jacobian), repr(
+        check("softmax_monotonic", bad_jacobian))
+    assert first == second
+    html = check("softmax_monotonic", bad_jacobian)._repr_html_()
+    assert html == check("softmax_monotonic", bad_jacobian)._repr_html_()
+    assert not re.search(r"0x[0-9a-f]{6,}", first + html)
+
+
+def test_feedback_html_escapes_the_readers_text():
+    feedback = Feedback("incorrect", "a < b & c", [("got", "<script>")])
+    html = feedback._repr_html_()
+    assert "a &lt; b &amp; c" in html and "&lt;script&gt;" in html and "<script>" not in html
+    with pytest.raises(ValueError, match="status must be one of"):
+        Feedback("fine", "x")
+
+
+def test_an_exception_in_the_readers_code_is_feedback_not_an_error():
+    def crashes(z):
+        return z.reshape(3, 3)
+    text = rejected("softmax_monotonic", crashes)
+    assert "raised ValueError" in text and "z = [ 2.5, -1. ,  3.2,  0.5]" in text
+
+
+def test_a_non_function_answer_is_feedback():
+    text = rejected("softmax_invert", 3.0)
+    assert "should be a function; it is a float" in text
+
+
+def test_checkers_leak_no_warnings_when_the_readers_numbers_overflow():
+    def naive_softmax_c(z, c):
+        e = np.exp(c * z)
+        return e / e.sum()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        text = rejected("softmax_c", naive_softmax_c, lambda z: z)
+    assert "nan or inf" in text and "c = 5.0" in text
+
+
+# -- wrong answers, exercise by exercise (each must be rejected, with a useful message) --
+def test_ce_roles_rejects_the_swapped_form_and_explains_ln_0():
+    text = rejected("ce_roles", lambda a, y: -(a * np.log(y) + (1 - a) * np.log(1 - y)))
+    assert "At y = 0 your cost is infinite or nan" in text
+    assert "ln 0 = -inf" in text and "expected:" in text
+
+
+def test_ce_roles_rejects_a_missing_term():
+    text = rejected("ce_roles", lambda a, y: -y * np.log(a))
+    assert "y = 0.0" in text and "expected: [0.3567" in text and "got:      [0., 0." in text
+    assert "inside the logarithms" in text
+
+
+def test_ce_minimum_rejects_a_wrong_minimiser_and_a_nan_entropy():
+    entropy = EXERCISES["ce_minimum"]
+    _, good_entropy = answers_of("ce_minimum", entropy.solution_source())
+    text = rejected("ce_minimum", lambda y: 0.5, good_entropy)
+    assert "y = 0.1" in text and "expected: 0.1" in text and "got:      0.5" in text
+
+    def naive_entropy(y):
+        return -(y * np.log(y) + (1 - y) * np.log(1 - y))
+    text = rejected("ce_minimum", lambda y: y, naive_entropy)
+    assert "y = [0. , 1. , 0.3]" in text and "0 ln 0 is nan" in text
+
+
+@pytest.fixture
+def gradients_solution():
+    """The shared output-gradient solution, under any of its three names."""
+    return answers_of("ce_many_layers", EXERCISES["ce_many_layers"].solution_source())[0]
+
+
+def test_ce_many_layers_rejects_the_quadratic_formula_and_a_sum(gradients_solution):
+    def quadratic(a_prev, a, y):
+        delta = (a - y) * a * (1 - a)   # Eq. (65)'s sigma' factor
+        return delta.mean(axis=1, keepdims=True), delta @ a_prev.T / a.shape[1]
+    text = rejected("ce_many_layers", quadratic)
+    assert "nabla_b" in text and "Eq. (65)" in text and "n = 1 example, a_prev (3, 1)" in text
+
+    def summed(a_prev, a, y):
+        nabla_b, nabla_w = gradients_solution(a_prev, a, y)
+        return nabla_b * a.shape[1], nabla_w * a.shape[1]
+    text = rejected("ce_many_layers", summed)
+    assert "n = 5 times too large" in text
+
+
+def test_gradient_checkers_reject_a_single_array_and_a_transposed_one(gradients_solution):
+    text = rejected("linear_quadratic", lambda a_prev, a, y: (a - y) @ a_prev.T)
+    assert "should return a pair (nabla_b, nabla_w)" in text and "(2, 1) and (2, 3)" in text
+
+    def transposed(a_prev, a, y):
+        nabla_b, nabla_w = gradients_solution(a_prev, a, y)
+        return nabla_b, nabla_w.T
+    text = rejected("linear_quadratic", transposed)
+    assert "returned shape (3, 2); expected (2, 3)" in text and "transposed" in text
+
+
+def test_linear_quadratic_rejects_the_wrong_sign(gradients_solution):
+    def flipped(a_prev, a, y):
+        return gradients_solution(a_prev, y, a)   # y - a instead of a - y
+    assert "wrong sign" in rejected("linear_quadratic", flipped)
+
+
+def test_xj_term_rejects_answers_that_drop_or_divide_by_x():
+    text = rejected("xj_term", lambda dC_db, x: dC_db * np.ones_like(x))
+    assert "x = [0.   , 0.001, 0.5  , 2.   ]" in text and "expected: [0.    , 0.0001" in text
+    assert "per unit of w_j" in text
+    text = rejected("xj_term", lambda dC_db, x: dC_db / x)
+    assert "nan or inf" in text
+
+
+def test_sigmoid_sum_rejects_softmax_outputs_a_mirror_pair_and_a_bad_input():
+    softmax_net = Network([2, 3], cost=LogLikelihoodCost, seed=1)
+    assert "softmax output layer" in rejected("sigmoid_sum", softmax_net, np.ones((2, 1)))
+
+    mirror = Network([2, 2], seed=1)
+    mirror.weights[0][1] = -mirror.weights[0][0]
+    mirror.biases[0][1] = -mirror.biases[0][0]
+    text = rejected("sigmoid_sum", mirror, np.ones((2, 1)))
+    assert "sum to 1.000" in text and "sigma(-t)" in text
+
+    text = rejected("sigmoid_sum", Network([2, 3], seed=1), np.ones(3))
+    assert "`x` has shape (3,); this network takes (2, 1)" in text
+    assert "nnlib.network.Network" in rejected("sigmoid_sum", [[1.0]], np.ones((1, 1)))
+
+
+def test_softmax_monotonic_rejects_a_missing_off_diagonal_an_overflow_and_a_vector():
+    text = rejected("softmax_monotonic", lambda z: np.diag(softmax(z) * (1 - softmax(z))))
+    assert "z = [ 2.5, -1. ,  3.2,  0.5]" in text and "quotient rule" in text
+
+    def naive(z):
+        a = np.exp(z) / np.exp(z).sum()
+        return np.diag(a) - np.outer(a, a)
+    text = rejected("softmax_monotonic", naive)
+    assert "z = [1000.,  999.,  998.]" in text and "nan or inf" in text
+
+    text = rejected("softmax_monotonic", lambda z: softmax(z) * (1 - softmax(z)))
+    assert "returned shape (4,); expected (4, 4)" in text
+
+
+def test_softmax_nonlocal_rejects_sigmoid_thinking_and_the_wrong_output():
+    def local(z, j, k, h):
+        return 0.0 if j != k else float(sigmoid(z[j] + h) - sigmoid(z[j]))
+    text = rejected("softmax_nonlocal", local)
+    assert "j = 0, k = 2, h = 0.5" in text and "although z_j did not" in text
+
+    def output_k(z, j, k, h):
+        nudged = z.copy()
+        nudged[k] += h
+        return softmax(nudged)[k] - softmax(z)[k]
+    text = rejected("softmax_nonlocal", output_k)
+    assert "expected: -0.0" in text and "before and after" in text
+
+
+def test_softmax_invert_rejects_exp_and_the_wrong_sign():
+    text = rejected("softmax_invert", np.exp)
+    assert "softmax(z) of your z is not a" in text and "same constant C" in text
+    assert "wrong sign" in rejected("softmax_invert", lambda a: -np.log(a))
+
+
+def test_softmax_c_rejects_a_missing_c_and_argmax_on_a_tie():
+    good_c, _ = answers_of("softmax_c", EXERCISES["softmax_c"].solution_source())
+    text = rejected("softmax_c", lambda z, c: softmax(z), lambda z: z)
+    assert "c = 0.5" in text and "Eq. 83" in text
+
+    text = rejected("softmax_c", good_c, lambda z: np.eye(len(z))[np.argmax(z)])
+    assert "z = [1., 3., 3., 0.]" in text and "expected: [0. , 0.5, 0.5, 0. ]" in text
+    assert "ties" in text
+
+
+def test_loglik_gradients_rejects_the_wrong_sign_and_swapped_outputs(gradients_solution):
+    def flipped(a_prev, a, y):
+        return gradients_solution(a_prev, y, a)
+    assert "wrong sign" in rejected("loglik_gradients", flipped)
+
+    def swapped(a_prev, a, y):
+        return gradients_solution(a_prev, a, y)[::-1]
+    text = rejected("loglik_gradients", swapped)
+    assert "(nabla_b)` returned shape (2, 3); expected (2, 1)" in text
+
+
+def test_softmax_backprop_rejects_a_sigmoid_delta_and_a_summed_delta():
+    text = rejected("softmax_backprop", lambda z, a, y: (a - y) * a * (1 - a))
+    assert "z =\n" in text and "da_y/dz_j" in text
+
+    text = rejected("softmax_backprop", lambda z, a, y: (a - y).sum(axis=1))
+    assert "returned shape (4,); expected (4, 1)" in text
+
+
+def test_softmax_backprop_catches_a_delta_that_fails_only_inside_the_network():
+    def only_small_batches(z, a, y):
+        if z.shape[1] > 4:
+            raise RuntimeError("too many examples")
+        return a - y
+    text = rejected("softmax_backprop", only_small_batches)
+    assert "[3, 4, 3]" in text and "raised RuntimeError: too many examples" in text
+
+
+# -- the cells ----------------------------------------------------------------------
+def test_add_exercise_appends_valid_cells_with_the_solution_hidden():
+    nb = nbformat.v4.new_notebook()
+    nb.cells.append(nbformat.v4.new_markdown_cell("# Title"))
+    add_exercise(nb, "softmax_invert")
+    parts = [c.metadata["nnlib"]["part"] for c in nb.cells[1:]]
+    assert parts == ["prompt", "stub", "argument", "solution"]
+    nbformat.validate(nb)
+    ex = EXERCISES["softmax_invert"]
+    assert nb.cells[1].source.startswith("#### Problem: inverting the softmax layer")
+    assert nb.cells[2].cell_type == "code" and nb.cells[2].source == ex.stub_source()
+    solution = nb.cells[4].source
+    assert solution.startswith("<details>\n<summary>") and solution.endswith("</details>")
+    assert f"```python\n{ex.solution_source()}\n```" in solution
+
+
+def test_add_exercise_inserts_and_replaces_instead_of_duplicating():
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell(t) for t in ("# Title", "## Summary")]
+    add_exercise(nb, "sigmoid_sum", at=1)          # no argument cell: a construction
+    assert [c.get("id") for c in nb.cells[1:4]] == [
+        "ex-sigmoid-sum-prompt", "ex-sigmoid-sum-stub", "ex-sigmoid-sum-solution"]
+    assert nb.cells[-1].source == "## Summary"
+    add_exercise(nb, "sigmoid_sum")                # again: replaced where it was
+    assert len(nb.cells) == 5 and nb.cells[-1].source == "## Summary"
+    with pytest.raises(ValueError, match="from 0 to 5"):
+        add_exercise(nb, "softmax_c", at=9)
+    with pytest.raises(TypeError, match="nbformat notebook"):
+        add_exercise({"cells": []}, "softmax_c")
