@@ -24,6 +24,7 @@ from __future__ import annotations
 import copy
 import html
 import inspect
+import re
 import warnings
 
 import numpy as np
@@ -88,10 +89,10 @@ class Feedback:
             f"<pre style='margin:0'>{html.escape(str(text))}</pre></td></tr>"
             for label, text in self.details)
         table = f"<table style='margin:0.3em 0 0 0'>{rows}</table>" if rows else ""
+        message = re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(self.message))
         return (f"<div class='nnlib-feedback' style='border-left:4px solid {colour};"
                 f"padding:0.2em 0.8em'><strong style='color:{colour}'>"
-                f"{self.HEADLINES[self.status]}</strong> {html.escape(self.message)}"
-                f"{table}</div>")
+                f"{self.HEADLINES[self.status]}</strong> {message}{table}</div>")
 
 
 class _Verdict(Exception):
@@ -301,7 +302,8 @@ def check_softmax_invert(invert_softmax):
 
 def check_softmax_c(softmax_c, softmax_limit):
     """``softmax_c(z, c)`` (Eq. 83) and ``softmax_limit(z)``, its value as c -> infinity."""
-    for z, c in [(BOOK_Z, 1.0), (BOOK_Z, 0.5), (BOOK_Z, 5.0), (np.array([400.0, 300.0, -5.0]), 5.0)]:
+    huge = np.array([400.0, 300.0, -5.0])   # c z up to 2000: a naive e^{cz} overflows
+    for z, c in [(BOOK_Z, 1.0), (BOOK_Z, 0.5), (BOOK_Z, 5.0), (huge, 5.0)]:
         inputs = f"z = {_fmt(z)}, c = {c}"
         got = _call(softmax_c, "softmax_c", inputs, z, c)
         _compare(got, softmax(z, c=c), "softmax_c", inputs,

@@ -115,10 +115,11 @@ def test_feedback_is_the_same_on_every_run_and_has_no_addresses():
     assert not re.search(r"0x[0-9a-f]{6,}", first + html)
 
 
-def test_feedback_html_escapes_the_readers_text():
-    feedback = Feedback("incorrect", "a < b & c", [("got", "<script>")])
+def test_feedback_html_escapes_the_readers_text_and_shows_names_as_code():
+    feedback = Feedback("incorrect", "`f` says a < b & c", [("got", "<script>")])
     html = feedback._repr_html_()
-    assert "a &lt; b &amp; c" in html and "&lt;script&gt;" in html and "<script>" not in html
+    assert "<code>f</code> says a &lt; b &amp; c" in html
+    assert "&lt;script&gt;" in html and "<script>" not in html
     with pytest.raises(ValueError, match="status must be one of"):
         Feedback("fine", "x")
 
