@@ -233,6 +233,9 @@ def check_sigmoid_sum(net, x):
                      hint=f"one input column: x = np.ones(({net.sizes[0]}, 1))")
     a = net.feedforward(x)
     total = float(a.sum())
+    if not np.isfinite(total):
+        raise _wrong("the outputs are not all finite numbers.", inputs=f"x = {_fmt(x)}",
+                     got=a, hint="use finite inputs, weights and biases")
     if f"{total:.3f}" == "1.000":
         raise _wrong(f"these outputs sum to {total:.3f}, which is 1 to the three decimals "
                      "the book shows.", inputs=f"x = {_fmt(x)}", got=a,

@@ -229,6 +229,7 @@ def test_sigmoid_sum_rejects_softmax_outputs_a_mirror_pair_and_a_bad_input():
     text = rejected("sigmoid_sum", Network([2, 3], seed=1), np.ones(3))
     assert "`x` has shape (3,); this network takes (2, 1)" in text
     assert "nnlib.network.Network" in rejected("sigmoid_sum", [[1.0]], np.ones((1, 1)))
+    assert "not all finite" in rejected("sigmoid_sum", Network([2, 3]), [[np.nan], [0.0]])
 
 
 def test_softmax_monotonic_rejects_a_missing_off_diagonal_an_overflow_and_a_vector():
