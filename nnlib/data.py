@@ -1,0 +1,426 @@
+"""MNIST from its four standard IDX files: found on this machine, or downloaded and verified.
+
+Where the files are looked for, in this order:
+
+1. **A data folder**: the ``data_dir`` argument, else the environment variable
+   ``NNLIB_DATA_DIR``. Each file may be there as ``NAME.gz`` or uncompressed as ``NAME``
+   (``NAME`` is e.g. ``t10k-images-idx3-ubyte``). These are the user's own copies, often
+   re-compressed, so their compressed bytes are not compared with anything; their
+   structure is checked instead (below).
+2. **The download cache**: ``NNLIB_CACHE_DIR``, else the per-user cache folder
+   (``pooch.os_cache("nnlib")/mnist``, e.g. ``~/.cache/nnlib/mnist`` on Linux). It only
+   ever holds ``NAME.gz`` files whose md5 equals the one published for the upstream file.
+3. **The mirrors** in ``MIRRORS`` (or the ``mirrors`` argument), tried in order, each with a
+   timeout. A download goes to a temporary file in the cache folder and is renamed to
+   ``NAME.gz`` only once its md5 matches; otherwise it is deleted and the next mirror is
+   tried. If no mirror delivers, ``MnistUnavailableError`` lists the files needed and
+   where to put them.
+
+Every file is checked when read (``read_idx``): the magic number (2051 images, 2049
+labels), 28 x 28 images, that the file holds exactly the bytes its header promises (no
+more, no less), labels 0..9, that the images and labels files hold the same number of
+examples, and that this is the standard count (60,000 training, 10,000 test). A file that
+fails raises ``MnistFormatError`` naming the file and what is wrong. Nothing is unpickled.
+
+Arrays: ``load()`` gives the book's split (the first 50,000 training images for training,
+the last 10,000 for validation, the 10,000 test images for testing) as ``(X, labels)``
+pairs, X an ``(n, 784)`` float array in [0, 1] and labels ``(n,)`` int64, which
+``nnlib.network.Network`` accepts directly. ``load_small()`` is the small real-digits mode:
+it needs only the two test-set files and splits their 10,000 digits 8,000 / 1,000 / 1,000.
+"""
+from __future__ import annotations
+
+import gzip
+import os
+import re
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+import pooch
+import requests
+from tqdm.auto import tqdm
+
+#: Public copies of MNIST's four .gz files, tried in this order: the S3 bucket torchvision
+#: uses, the Google Cloud bucket TensorFlow uses, and the original page.
+MIRRORS = (
+    "https://ossci-datasets.s3.amazonaws.com/mnist/",
+    "https://storage.googleapis.com/cvdf-datasets/mnist/",
+    "http://yann.lecun.com/exdb/mnist/",
+)
+
+#: Seconds to wait for a mirror: (to connect, for each piece of data once connected).
+#: With no network every mirror fails within the first number, so within seconds in all.
+DEFAULT_TIMEOUT = (3.0, 20.0)
+
+ROWS = COLS = 28
+MAGIC = {"images": 2051, "labels": 2049}  # big-endian int32 at the start of an IDX file
+_DIMENSIONS = {"images": 3, "labels": 1}  # numbers after the magic: count (, rows, cols)
+
+
+@dataclass(frozen=True)
+class MnistFile:
+    """One of MNIST's four files: its standard name (without ``.gz``), whether it holds
+    images or labels, how many, and the md5 of the upstream gzip-compressed file."""
+
+    name: str
+    kind: str
+    count: int
+    md5: str
+
+    @property
+    def gz_name(self) -> str:
+        return self.name + ".gz"
+
+
+FILES = {f.name: f for f in (
+    MnistFile("train-images-idx3-ubyte", "images", 60_000, "f68b3c2dcbeaaa9fbdd348bbdeb94873"),
+    MnistFile("train-labels-idx1-ubyte", "labels", 60_000, "d53e105ee54ea40749a09fcbcd1e9432"),
+    MnistFile("t10k-images-idx3-ubyte", "images", 10_000, "9fb629c4189551a2d022fa330f9573f3"),
+    MnistFile("t10k-labels-idx1-ubyte", "labels", 10_000, "ec29112dd5afa0611ce80d1b7f02629c"),
+)}
+
+#: The (images, labels) files of MNIST's two sets.
+SETS = {
+    "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+    "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
+}
+
+#: The book's split of the 60,000 training images: training first, validation after.
+N_TRAINING = 50_000
+
+
+class MnistFormatError(ValueError):
+    """An MNIST file is damaged or is not the file it should be."""
+
+
+class MnistUnavailableError(FileNotFoundError):
+    """MNIST files are not on this machine and could not be downloaded."""
+
+
+class Splits(NamedTuple):
+    """Training, validation and test data, each an ``(X, labels)`` pair of arrays:
+    X ``(n, 784)`` float in [0, 1], labels ``(n,)`` int64 digits 0..9."""
+
+    training: tuple
+    validation: tuple
+    test: tuple
+
+
+# -- reading ---------------------------------------------------------------------------
+def read_idx(path, kind: str) -> np.ndarray:
+    """The uint8 contents of an MNIST IDX file, gzip-compressed or not.
+
+    ``kind`` is ``"images"`` (returns ``(n, 28, 28)``) or ``"labels"`` (returns ``(n,)``).
+    Raises ``MnistFormatError`` naming the file if its magic number, image size or length
+    is wrong, if a label is not 0..9, or if its gzip data is damaged.
+    """
+    if kind not in MAGIC:
+        raise ValueError(f"kind must be 'images' or 'labels'; got {kind!r}")
+    path = Path(path)
+    with open(path, "rb") as f:
+        compressed = f.read(2) == b"\x1f\x8b"  # the gzip signature
+    try:
+        with (gzip.open(path, "rb") if compressed else open(path, "rb")) as f:
+            return _parse_idx(f, path, kind)
+    except (EOFError, gzip.BadGzipFile, zlib.error) as e:
+        raise MnistFormatError(f"{path}: the gzip data is damaged or cut short ({e}); "
+                               "download or copy the file again") from None
+
+
+def _parse_idx(f, path, kind):
+    """Header, then exactly the promised bytes, from the open file ``f``."""
+    what = f"an IDX {kind} file (magic number {MAGIC[kind]})"
+    header = _read_up_to(f, 4 * (1 + _DIMENSIONS[kind]))
+    if len(header) < 4:
+        raise MnistFormatError(f"{path}: only {len(header)} bytes long; expected {what}")
+    magic = int.from_bytes(header[:4], "big")
+    if magic != MAGIC[kind]:
+        other = {v: k for k, v in MAGIC.items()}.get(magic)
+        hint = (f"that is a {other} file: were the images and labels files swapped?" if other
+                else "this is not an MNIST file, or it is damaged")
+        raise MnistFormatError(f"{path}: magic number {magic}; expected {what}: {hint}")
+    if len(header) < 4 * (1 + _DIMENSIONS[kind]):
+        raise MnistFormatError(f"{path}: truncated inside its {len(header)}-byte header")
+    n, *size = (int(d) for d in np.frombuffer(header, ">u4")[1:])
+    if kind == "images" and size != [ROWS, COLS]:
+        raise MnistFormatError(f"{path}: images are {size[0]} x {size[1]} pixels; MNIST's are "
+                               f"{ROWS} x {COLS}")
+    expected = n * ROWS * COLS if kind == "images" else n
+    data = _read_up_to(f, expected + 1)
+    if len(data) < expected:
+        raise MnistFormatError(f"{path}: truncated: its header promises {n} {kind} "
+                               f"({expected} bytes after the header) but only {len(data)} "
+                               "bytes follow; download or copy the file again")
+    if len(data) > expected:
+        raise MnistFormatError(f"{path}: longer than its header says: there are bytes after "
+                               f"the {n} {kind} it promises; is it damaged or two files joined?")
+    array = np.frombuffer(data, np.uint8).reshape((n, ROWS, COLS) if kind == "images" else n)
+    if kind == "labels" and n and array.max() > 9:
+        i = int(np.argmax(array > 9))
+        raise MnistFormatError(f"{path}: label {array[i]} at position {i}; digits are 0..9")
+    return array
+
+
+def _read_up_to(f, n: int) -> bytearray:
+    """Up to n bytes of f, fewer only where the file ends. Reads in pieces, so a header
+    claiming an absurd size cannot make it allocate more memory than the file holds."""
+    data = bytearray()
+    while len(data) < n:
+        piece = f.read(min(n - len(data), 1 << 22))
+        if not piece:
+            break
+        data += piece
+    return data
+
+
+def read_set(paths, names=None) -> tuple[np.ndarray, np.ndarray]:
+    """Images ``(n, 28, 28)`` and labels ``(n,)`` (uint8) from an (images, labels) pair of
+    files, checked to agree with each other and, for the standard file ``names``, to hold
+    the standard number of examples."""
+    images_path, labels_path = paths
+    images, labels = read_idx(images_path, "images"), read_idx(labels_path, "labels")
+    if len(images) != len(labels):
+        raise MnistFormatError(f"{images_path} holds {len(images)} images but {labels_path} "
+                               f"holds {len(labels)} labels; they must be the same set, "
+                               "complete (one of them is from another set or cut short)")
+    if names is not None and len(images) != FILES[names[0]].count:
+        raise MnistFormatError(f"{images_path} and {labels_path} hold {len(images)} examples; "
+                               f"MNIST's {names[0]} holds {FILES[names[0]].count}")
+    return images, labels
+
+
+# -- finding and downloading ------------------------------------------------------------
+def resolve_data_dir(path=None) -> Path | None:
+    """The data folder: ``path``, else ``NNLIB_DATA_DIR``, else None. It must exist."""
+    source = "data_dir"
+    if path is None:
+        path, source = os.environ.get("NNLIB_DATA_DIR") or None, "NNLIB_DATA_DIR"
+    if path is None:
+        return None
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"data_dir must be a path (str or pathlib.Path); got {type(path).__name__}")
+    path = Path(path).expanduser()
+    if not path.is_dir():
+        raise ValueError(f"{source} is {str(path)!r}, which is not a folder; point it at the "
+                         "folder holding the MNIST files, or leave it unset")
+    return path
+
+
+def resolve_cache_dir(path=None) -> Path:
+    """The download cache: ``path``, else ``NNLIB_CACHE_DIR``, else the per-user cache."""
+    if path is None:
+        path = os.environ.get("NNLIB_CACHE_DIR") or None
+    if path is None:
+        return Path(pooch.os_cache("nnlib")) / "mnist"
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"cache_dir must be a path (str or pathlib.Path); got "
+                        f"{type(path).__name__}")
+    return Path(path).expanduser()
+
+
+def locate(names, *, data_dir=None, cache_dir=None, mirrors=None, timeout=DEFAULT_TIMEOUT,
+           download=True, progress=True) -> list[Path]:
+    """The paths of the MNIST files ``names`` (standard names, as in ``FILES``), from the
+    data folder, else the cache (md5 verified), else downloaded into the cache.
+
+    ``mirrors`` (default ``MIRRORS``) are base URLs; ``timeout`` is seconds, one number or
+    (connect, read); ``download=False`` never uses the network; ``progress`` shows a
+    progress bar (tqdm.auto) while downloading. Raises ``MnistUnavailableError`` listing
+    what is missing and where to put it when a file can be neither found nor downloaded.
+    """
+    unknown = [n for n in names if n not in FILES]
+    if unknown:
+        raise ValueError(f"unknown MNIST file {unknown[0]!r}; expected one of {sorted(FILES)}")
+    folder, cache = resolve_data_dir(data_dir), resolve_cache_dir(cache_dir)
+    mirrors = _check_mirrors(MIRRORS if mirrors is None else mirrors)
+    _check_timeout(timeout)
+    local = {n: _in_folder(FILES[n], folder) for n in names}
+    paths = []
+    for name in names:
+        try:
+            paths.append(local[name] or _from_cache(FILES[name], cache,
+                                                    mirrors if download else (), timeout,
+                                                    progress))
+        except _MirrorsFailed as failed:
+            needed = [FILES[n] for n in names if not local[n] and not _verified(FILES[n], cache)]
+            raise MnistUnavailableError(_unavailable_message(
+                FILES[name], failed.reasons, needed, folder, cache)) from None
+    return paths
+
+
+def _in_folder(file: MnistFile, folder: Path | None) -> Path | None:
+    """``NAME.gz`` or ``NAME`` in the data folder, if there."""
+    if folder is None:
+        return None
+    for candidate in (folder / file.gz_name, folder / file.name):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _verified(file: MnistFile, cache: Path) -> bool:
+    path = cache / file.gz_name
+    return path.is_file() and pooch.hash_matches(str(path), f"md5:{file.md5}")
+
+
+class _MirrorsFailed(Exception):
+    """No mirror delivered a file; ``reasons`` has a line per mirror tried."""
+
+    def __init__(self, reasons):
+        super().__init__(reasons)
+        self.reasons = reasons
+
+
+def _from_cache(file: MnistFile, cache: Path, mirrors, timeout, progress) -> Path:
+    """The cached ``NAME.gz`` if its md5 is right, else the first mirror's copy whose md5
+    is, saved there atomically (by pooch: a temporary file, renamed once verified)."""
+    target = cache / file.gz_name
+    if _verified(file, cache):
+        return target
+    if target.exists():
+        target.unlink()  # an unverified file never stays in the cache
+    failures = []
+    for base in mirrors:
+        url = base.rstrip("/") + "/" + file.gz_name
+        bar = _ProgressBar(file.gz_name) if progress else False
+        try:
+            pooch.retrieve(url, f"md5:{file.md5}", fname=file.gz_name, path=cache,
+                           downloader=pooch.HTTPDownloader(progressbar=bar, timeout=timeout,
+                                                           chunk_size=1 << 16))
+            return target
+        except (requests.RequestException, ValueError) as e:
+            failures.append(f"{url}: {_reason(e, timeout)}")
+        finally:
+            if bar:
+                bar.close()
+    raise _MirrorsFailed(failures)
+
+
+def _reason(error: Exception, timeout) -> str:
+    """A short reason a download failed, for the error message."""
+    text = str(error)
+    if isinstance(error, requests.HTTPError) and error.response is not None:
+        return f"HTTP {error.response.status_code} {error.response.reason}"
+    if isinstance(error, requests.Timeout) or "timed out" in text:
+        return f"no answer within the timeout ({timeout} s)"
+    if isinstance(error, ValueError):
+        return "the md5 of the downloaded file is not the published one (corrupt); discarded"
+    errno = re.search(r"\[Errno -?\d+\] ([^'\"\)]+)", text)
+    return errno.group(1).strip() if errno else text
+
+
+class _ProgressBar:
+    """A tqdm.auto bar (a widget in Jupyter, text elsewhere) behind the interface pooch
+    drives (``total``, ``update``, ``reset``, ``close``). It appears only once the server
+    has answered and the size is known, so failing mirrors leave no empty bars."""
+
+    def __init__(self, name: str):
+        self.name, self._bar = name, None
+
+    @property
+    def total(self):
+        return self._bar.total if self._bar else None
+
+    @total.setter
+    def total(self, size):
+        self._bar = tqdm(total=size or None, desc=self.name, unit="B", unit_scale=True,
+                         unit_divisor=1024)
+
+    def update(self, n):
+        self._bar.update(n)
+
+    def reset(self):
+        self._bar.reset(total=self._bar.total)
+
+    def close(self):
+        if self._bar is not None:
+            self._bar.close()
+
+
+def _unavailable_message(file, failures, needed, folder, cache) -> str:
+    tried = "".join(f"\n  {line}" for line in failures) or " downloads are off (download=False)"
+    files = "".join(f"\n  {f.gz_name}  (md5 {f.md5}; or uncompressed as {f.name})"
+                    for f in needed)
+    where = f"looked in {folder}" if folder else "none is set now"
+    return (f"MNIST file {file.gz_name} is not on this machine and could not be downloaded:"
+            f"{tried}\nFiles needed:{files}\n"
+            f"To use copies from elsewhere (e.g. on a machine without internet), put them, "
+            f"gzip-compressed or not, in a folder and set NNLIB_DATA_DIR to it, or pass "
+            f"data_dir=... ({where}). Files exactly as published (the md5 above) can also "
+            f"go in the download cache, {cache}.")
+
+
+def _check_mirrors(mirrors):
+    if isinstance(mirrors, (str, bytes)) or not all(isinstance(m, str) for m in mirrors):
+        raise TypeError(f"mirrors must be a list of base URLs (strings), e.g. "
+                        f"[{MIRRORS[0]!r}]; got {mirrors!r:.100}")
+    return tuple(mirrors)
+
+
+def _check_timeout(timeout):
+    parts = timeout if isinstance(timeout, tuple) and len(timeout) == 2 else (timeout,)
+    if not all(isinstance(t, (int, float)) and not isinstance(t, bool) and t > 0
+               for t in parts):
+        raise ValueError(f"timeout must be seconds > 0, one number or (connect, read); "
+                         f"got {timeout!r}")
+
+
+# -- arrays ------------------------------------------------------------------------------
+def load_set(name: str, **where) -> tuple[np.ndarray, np.ndarray]:
+    """MNIST's ``"train"`` (60,000) or ``"test"`` (10,000) set as uint8 images
+    ``(n, 28, 28)`` and labels ``(n,)``. ``where``: the keywords of ``locate``."""
+    if name not in SETS:
+        raise ValueError(f"MNIST's sets are 'train' and 'test'; got {name!r}")
+    return read_set(locate(SETS[name], **where), SETS[name])
+
+
+def as_arrays(images, labels, dtype=np.float32) -> tuple[np.ndarray, np.ndarray]:
+    """uint8 images ``(n, 28, 28)`` and labels ``(n,)`` -> X ``(n, 784)`` of ``dtype`` in
+    [0, 1] (pixel / 255, one image a row) and int64 labels: what the network takes."""
+    X = images.reshape(len(images), -1).astype(_float_dtype(dtype))
+    X /= 255
+    return X, labels.astype(np.int64)
+
+
+def _float_dtype(dtype) -> np.dtype:
+    dtype = np.dtype(dtype)
+    if dtype not in (np.float32, np.float64):
+        raise ValueError(f"dtype must be float32 or float64; got {dtype}")
+    return dtype
+
+
+def load(dtype=np.float32, **where) -> Splits:
+    """The book's MNIST split as arrays: training = the first 50,000 training images,
+    validation = the other 10,000, test = the 10,000 test images.
+
+    Needs all four files (downloaded on first use). ``where``: the keywords of
+    ``locate`` (data_dir, cache_dir, mirrors, timeout, download, progress)."""
+    dtype = _float_dtype(dtype)  # checked before anything is read
+    X, y = as_arrays(*load_set("train", **where), dtype)
+    return Splits((X[:N_TRAINING], y[:N_TRAINING]), (X[N_TRAINING:], y[N_TRAINING:]),
+                  as_arrays(*load_set("test", **where), dtype))
+
+
+def small_split(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Indices of the small mode's training, validation and test parts of n examples:
+    by the last digit of the index, 0-7 training, 8 validation, 9 test.
+
+    Every part takes evenly from the whole test set, whose first 5,000 digits are neater
+    than its last 5,000 (they come from different groups of writers), and the split
+    needs no random numbers, so it is the same everywhere."""
+    index = np.arange(n)
+    return index[index % 10 < 8], index[index % 10 == 8], index[index % 10 == 9]
+
+
+def load_small(dtype=np.float32, **where) -> Splits:
+    """The small real-digits mode: MNIST's 10,000 test digits split 8,000 training /
+    1,000 validation / 1,000 test (``small_split``), as arrays like ``load``'s.
+
+    Needs only the two test-set files (``t10k-*``): for quick runs, demos without a
+    network connection and CI. ``where``: the keywords of ``locate``."""
+    dtype = _float_dtype(dtype)  # checked before anything is read
+    X, y = as_arrays(*load_set("test", **where), dtype)
+    return Splits(*((X[part], y[part]) for part in small_split(len(X))))
