@@ -263,7 +263,7 @@ def _in_folder(file: MnistFile, folder: Path | None) -> Path | None:
 
 def _verified(file: MnistFile, cache: Path) -> bool:
     path = cache / file.gz_name
-    return path.is_file() and pooch.hash_matches(str(path), f"md5:{file.md5}")
+    return path.is_file() and pooch.file_hash(str(path), alg="md5") == file.md5
 
 
 class _MirrorsFailed(Exception):
