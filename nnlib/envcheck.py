@@ -1,0 +1,251 @@
+"""Will the notebooks work here? Checks that 00-start-here runs and prints.
+
+Each check returns a :class:`Finding`: what was checked, whether it is fine, what was
+found, and, when it is not fine, the fix. The checks look at the Python environment
+that runs this code (the notebook's kernel):
+
+* the widget extension: the ``jupyterlab_widgets`` package and the JupyterLab extension
+  ``@jupyter-widgets/jupyterlab-manager`` it installs, present and not disabled. Without
+  it every slider and live figure of the companion shows as a line of plain text;
+* the versions of numpy, matplotlib, ipywidgets and jupyterlab, against the minimums
+  nnlib was installed with (its package metadata, i.e. ``pyproject.toml``);
+* the MNIST files (IDX format, optionally gzipped) in the folder ``NNLIB_DATA_DIR`` names.
+
+When JupyterLab itself runs from another environment than the kernel, the kernel
+cannot see that environment; :func:`widget_probe` is a widget whose plain-text fallback
+states the problem and the fix, so the page itself shows which of the two you have.
+"""
+from __future__ import annotations
+
+import gzip
+import json
+import os
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+#: The JupyterLab extension that renders ipywidgets, and the pip package that ships it.
+WIDGET_EXTENSION = "@jupyter-widgets/jupyterlab-manager"
+WIDGET_PACKAGE = "jupyterlab_widgets"
+#: Packages whose versions are reported (each must meet nnlib's declared minimum).
+KEY_PACKAGES = ("numpy", "matplotlib", "ipywidgets", "jupyterlab")
+#: MNIST in the original IDX layout: (file stem, magic number, number of items).
+MNIST_FILES = {
+    "test set": (("t10k-images-idx3-ubyte", 2051, 10_000), ("t10k-labels-idx1-ubyte", 2049, 10_000)),
+    "training set": (("train-images-idx3-ubyte", 2051, 60_000), ("train-labels-idx1-ubyte", 2049, 60_000)),
+}
+DATA_DIR_VARIABLE = "NNLIB_DATA_DIR"
+MNIST_SOURCE = "https://github.com/cvdfoundation/mnist (or any mirror of the four IDX .gz files)"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """The outcome of one check: ``ok``; ``detail`` says what was found; ``fix`` what to do."""
+
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+
+    def __str__(self) -> str:
+        line = f"{'ok     ' if self.ok else 'PROBLEM'}  {self.name}: {self.detail}"
+        return line if self.ok else f"{line}\n         fix: {self.fix}"
+
+
+def _disabled_in(config_dirs, name: str) -> Path | None:
+    """The ``labconfig/page_config.json`` under ``config_dirs`` that disables ``name``, if any.
+
+    ``jupyter labextension disable`` records ``{"disabledExtensions": {name: true}}``
+    (older JupyterLab: a list of names); disabling one plugin ``name:plugin`` counts too.
+    """
+    for folder in config_dirs:
+        page_config = Path(folder, "labconfig", "page_config.json")
+        try:
+            disabled = json.loads(page_config.read_text()).get("disabledExtensions", {})
+        except (OSError, ValueError, AttributeError):
+            continue
+        if isinstance(disabled, list):
+            disabled = dict.fromkeys(disabled, True)
+        if any(value and (key == name or key.startswith(name + ":"))
+               for key, value in disabled.items()):
+            return page_config
+    return None
+
+
+def check_widget_extension(labextension_dirs=None, config_dirs=None) -> Finding:
+    """Whether JupyterLab run from this environment will render widgets.
+
+    ``labextension_dirs`` and ``config_dirs`` default to Jupyter's own search paths
+    (``jupyter --paths``); tests pass folders of their own.
+    """
+    name = "widget extension"
+    install = f"pip install {WIDGET_PACKAGE} (or: pip install -e .), then restart JupyterLab"
+    try:
+        version = metadata.version(WIDGET_PACKAGE)
+    except metadata.PackageNotFoundError:
+        return Finding(name, False, f"the package {WIDGET_PACKAGE} is not installed, so "
+                       "sliders and live figures will show as plain text", install)
+    if labextension_dirs is None or config_dirs is None:
+        from jupyter_core.paths import jupyter_config_path, jupyter_path
+        labextension_dirs = jupyter_path("labextensions") if labextension_dirs is None else labextension_dirs
+        config_dirs = jupyter_config_path() if config_dirs is None else config_dirs
+    found = [Path(d, WIDGET_EXTENSION) for d in labextension_dirs
+             if Path(d, WIDGET_EXTENSION, "package.json").is_file()]
+    if not found:
+        return Finding(name, False, f"{WIDGET_PACKAGE} {version} is installed but its "
+                       f"JupyterLab extension {WIDGET_EXTENSION} is in none of "
+                       f"{[str(d) for d in labextension_dirs]}",
+                       f"pip install --force-reinstall {WIDGET_PACKAGE}, then restart JupyterLab")
+    page_config = _disabled_in(config_dirs, WIDGET_EXTENSION)
+    if page_config is not None:
+        return Finding(name, False, f"{WIDGET_EXTENSION} is disabled by {page_config}",
+                       f"jupyter labextension enable {WIDGET_EXTENSION}, then restart JupyterLab")
+    return Finding(name, True, f"{WIDGET_EXTENSION} from {WIDGET_PACKAGE} {version} is "
+                   f"installed and enabled ({found[0]})")
+
+
+def _minimums() -> dict[str, str]:
+    """The lowest version of each runtime dependency nnlib was installed with, by name."""
+    from packaging.requirements import Requirement
+
+    minimums = {}
+    for line in metadata.requires("nnlib") or ():
+        requirement = Requirement(line)
+        lows = [spec.version for spec in requirement.specifier if spec.operator == ">="]
+        if requirement.marker is None and lows:
+            minimums[requirement.name] = lows[0]
+    return minimums
+
+
+def check_versions(packages=KEY_PACKAGES, minimums=None) -> list[Finding]:
+    """One finding per package: installed, and at least the version nnlib asks for.
+
+    ``minimums`` maps package names to lowest versions; by default nnlib's own
+    declared minimums (``pyproject.toml``, as installed).
+    """
+    from packaging.version import Version
+
+    fix_install = "pip install -e . in this checkout (or: python3 dev.py lab, which does it)"
+    if minimums is None:
+        try:
+            minimums = _minimums()
+        except metadata.PackageNotFoundError:
+            return [Finding("nnlib", False, "nnlib is importable but not installed, so its "
+                            "dependencies were never checked", fix_install)]
+    findings = []
+    for package in packages:
+        low = minimums.get(package)
+        wanted = f">= {low}" if low else "any version"
+        try:
+            version = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            findings.append(Finding(package, False, f"not installed (nnlib needs {wanted})",
+                                    fix_install))
+            continue
+        if low and Version(version) < Version(low):
+            findings.append(Finding(package, False, f"{version} is older than nnlib needs "
+                                    f"({wanted})", f'pip install "{package}>={low}"'))
+        else:
+            findings.append(Finding(package, True, f"{version} (nnlib needs {wanted})"))
+    return findings
+
+
+def idx_count(path: Path, magic: int) -> int:
+    """The number of items an IDX file (optionally gzipped) says it holds.
+
+    Reads only the 8-byte header: a big-endian int32 magic number (2051 images,
+    2049 labels), then the count. Raises ValueError when ``path`` is not that kind of file.
+    """
+    opener = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(path, "rb") as f:
+            header = f.read(8)
+    except (OSError, EOFError) as error:
+        raise ValueError(f"{path} could not be read as an IDX file: {error}") from None
+    found = int.from_bytes(header[:4], "big") if len(header) == 8 else None
+    if found != magic:
+        raise ValueError(f"{path} is not an IDX file with magic number {magic} "
+                         f"(found {found}); download it again")
+    return int.from_bytes(header[4:], "big")
+
+
+def _find_idx(folder: Path, stem: str) -> Path | None:
+    """``folder/stem.gz`` or ``folder/stem``, whichever exists (the .gz first)."""
+    for candidate in (folder / f"{stem}.gz", folder / stem):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def check_mnist(data_dir=None) -> list[Finding]:
+    """One finding each for MNIST's test set (10,000 digits) and training set (60,000).
+
+    ``data_dir`` defaults to the folder named by the environment variable NNLIB_DATA_DIR.
+    Each file's header must name the right kind of file and number of items.
+    """
+    data_dir = data_dir if data_dir is not None else os.environ.get(DATA_DIR_VARIABLE)
+    if not data_dir:
+        fix = (f"put the MNIST IDX files from {MNIST_SOURCE} in a folder and set "
+               f"{DATA_DIR_VARIABLE} to it before starting JupyterLab")
+        return [Finding(f"MNIST {part}", False, f"{DATA_DIR_VARIABLE} is not set", fix)
+                for part in MNIST_FILES]
+    folder = Path(data_dir).expanduser()
+    findings = []
+    for part, files in MNIST_FILES.items():
+        problems = []
+        for stem, magic, count in files:
+            path = _find_idx(folder, stem)
+            try:
+                if path is None:
+                    raise ValueError(f"{stem}(.gz) is missing")
+                found = idx_count(path, magic)
+                if found != count:
+                    raise ValueError(f"{path.name} holds {found} items, not {count}")
+            except ValueError as problem:
+                problems.append(str(problem))
+        if problems:
+            findings.append(Finding(
+                f"MNIST {part}", False, f"in {folder}: " + "; ".join(problems),
+                f"download {', '.join(stem + '.gz' for stem, _, _ in files)} from "
+                f"{MNIST_SOURCE} into {folder}"))
+        else:
+            findings.append(Finding(f"MNIST {part}", True,
+                                    f"{files[0][2]:,} digits in {folder}"))
+    return findings
+
+
+def run_checks() -> list[Finding]:
+    """Every check above, in the order 00-start-here prints them."""
+    return [check_widget_extension(), *check_versions(), *check_mnist()]
+
+
+def report(findings) -> str:
+    """The findings as lines of text, then a one-line verdict."""
+    problems = [f for f in findings if not f.ok]
+    verdict = (f"{len(problems)} problem(s): " + ", ".join(f.name for f in problems)
+               if problems else "Everything checked is fine.")
+    return "\n".join([*map(str, findings), "", verdict])
+
+
+#: What the widget probe shows as text where widgets do not render (at most the 110
+#: characters ipywidgets keeps of a widget's plain-text form).
+PROBE_TEXT = (f"If you can read this, widgets don't render here. "
+              f"Fix: pip install {WIDGET_PACKAGE}, restart JupyterLab.")
+PROBE_CLASS = "nnlib-widget-probe"
+
+
+def widget_probe():
+    """A small widget that says it works where widgets render, and says the fix where not.
+
+    A page without the widget extension shows a widget's plain-text form instead of the
+    widget; this one's plain-text form is :data:`PROBE_TEXT`.
+    """
+    import ipywidgets as widgets
+
+    class WidgetProbe(widgets.HTML):
+        def __repr__(self):
+            return PROBE_TEXT
+
+    probe = WidgetProbe("<b>&#10004; Widgets render here.</b> Sliders and live figures will work.")
+    probe.add_class(PROBE_CLASS)
+    return probe

@@ -1,0 +1,130 @@
+"""The interactive figures respond to a reader's keyboard and mouse, with the right numbers.
+
+02-softmax: moving z4 with the arrow keys and dragging z1 with the mouse redraw the bar
+chart and print the softmax (Eq. 78) of the sliders' values, summing to 1 (Eq. 79).
+01-cross-entropy: changing the starting weight redraws the learning curves.
+Moving a slider back redraws exactly the first picture: each figure is a function of
+the sliders, not a pile of earlier drawings.
+
+The DOM hooks (slider descriptions, CSS classes) are the ones the notebooks provide
+for these tests; see nnlib.softmax_demo.SoftmaxDemo and nnlib.neuron.NeuronExplorer.
+"""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+from labdriver import NotebookPage, wait_until
+
+from nnlib.activations import softmax
+
+pytestmark = pytest.mark.browser
+SOFTMAX = "02-softmax.ipynb"
+CROSS_ENTROPY = "01-cross-entropy.ipynb"
+#: The readout prints three decimals, so it may differ from the exact value by 0.0005.
+READOUT_TOL = 0.0005 + 1e-12
+
+
+def softmax_readout(text: str):
+    """(a, sum) from a readout 'a = (0.315, 0.009, 0.633, 0.043)   sum = 1.000'."""
+    match = re.search(r"a = \(([^)]*)\)\s+sum = (\S+)", text)
+    if match is None:
+        raise AssertionError(f"no 'a = (...)   sum = ...' in the softmax readout {text!r}")
+    return np.array([float(x) for x in match[1].split(",")]), float(match[2])
+
+
+class SoftmaxView:
+    """The first softmax demo of a page: its sliders z1..z4, bar chart and readout."""
+
+    def __init__(self, page: NotebookPage):
+        self.page = page
+        self.handles = [page.slider(f"z{j}") for j in range(1, 5)]
+        self.bars = page.locator("img.nnlib-softmax-bars").first
+        self.readout = page.locator(".nnlib-softmax-readout").first
+
+    def z(self) -> np.ndarray:
+        return np.array([NotebookPage.slider_value(h) for h in self.handles])
+
+    def readout_is_softmax_of_sliders(self) -> bool:
+        a, total = softmax_readout(self.readout.inner_text())
+        return (np.allclose(a, softmax(self.z()), rtol=0, atol=READOUT_TOL)
+                and abs(total - 1) <= READOUT_TOL)
+
+    def wait_for_redraw(self, before: str, what: str) -> str:
+        """Wait until the readout matches the sliders and the chart differs from ``before``."""
+        wait_until(self.readout_is_softmax_of_sliders, what=f"the readout after {what}")
+        return wait_until(lambda: (d := NotebookPage.image_digest(self.bars)) != before and d,
+                          what=f"the bar chart to change after {what}")
+
+
+@pytest.fixture(scope="module")
+def softmax_view(run_notebook):
+    page, problems = run_notebook(SOFTMAX)
+    assert problems == [], problems
+    return SoftmaxView(page)
+
+
+def test_softmax_starts_at_the_books_values(softmax_view):
+    assert np.allclose(softmax_view.z(), [2.5, -1, 3.2, 0.5])
+    a, total = softmax_readout(softmax_view.readout.inner_text())
+    assert a.tolist() == [0.315, 0.009, 0.633, 0.043] and total == 1.0
+
+
+def test_softmax_follows_z4_moved_with_the_keyboard(softmax_view):
+    view, z4 = softmax_view, softmax_view.handles[3]
+    start_z, start_chart = view.z(), NotebookPage.image_digest(view.bars)
+    z4.focus()
+    for _ in range(3):
+        z4.press("ArrowRight")  # one step of 0.1 each
+    wait_until(lambda: np.isclose(NotebookPage.slider_value(z4), start_z[3] + 0.3),
+               what="z4 to move by 3 steps")
+    view.wait_for_redraw(start_chart, "z4 +0.3")
+    assert np.allclose(softmax_view.z()[:3], start_z[:3])  # only z4 moved
+
+    for _ in range(3):
+        z4.press("ArrowLeft")
+    wait_until(lambda: np.allclose(view.z(), start_z), what="z4 to move back")
+    wait_until(view.readout_is_softmax_of_sliders, what="the readout after z4 moved back")
+    wait_until(lambda: NotebookPage.image_digest(view.bars) == start_chart,
+               what="the first bar chart to come back when z4 returns")
+    assert view.bars.count() == 1
+
+
+def test_softmax_follows_z1_dragged_with_the_mouse(softmax_view):
+    view, z1 = softmax_view, softmax_view.handles[0]
+    start_z, start_chart = view.z(), NotebookPage.image_digest(view.bars)
+    box = z1.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    mouse = view.page.page.mouse
+    mouse.move(x, y)
+    mouse.down()
+    mouse.move(x - 40, y, steps=8)
+    mouse.up()
+    wait_until(lambda: view.z()[0] < start_z[0] - 0.05, what="z1 to move left under the mouse")
+    assert np.allclose(view.z()[1:], start_z[1:])
+    view.wait_for_redraw(start_chart, "dragging z1")
+    assert view.bars.count() == 1
+
+
+def test_cross_entropy_curve_follows_the_starting_weight(run_notebook):
+    page, problems = run_notebook(CROSS_ENTROPY)
+    assert problems == [], problems
+    w = page.slider("w")
+    plot = page.locator("img.nnlib-neuron-plot").first
+    readout = page.locator(".nnlib-neuron-readout").first
+    start_w, start_plot, start_text = (NotebookPage.slider_value(w),
+                                       NotebookPage.image_digest(plot), readout.inner_text())
+    w.focus()
+    w.press("PageUp")  # five steps
+    wait_until(lambda: NotebookPage.slider_value(w) > start_w, what="w to move")
+    wait_until(lambda: NotebookPage.image_digest(plot) != start_plot,
+               what="the learning curves to change with w")
+    wait_until(lambda: readout.inner_text() != start_text, what="the readout to change with w")
+
+    w.press("PageDown")
+    wait_until(lambda: np.isclose(NotebookPage.slider_value(w), start_w), what="w to move back")
+    wait_until(lambda: readout.inner_text() == start_text, what="the first readout to come back")
+    wait_until(lambda: NotebookPage.image_digest(plot) == start_plot,
+               what="the first learning curves to come back when w returns")
+    assert plot.count() == 1
