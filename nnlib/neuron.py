@@ -12,7 +12,8 @@ for the quadratic cost (Eqs. 55-56, which slow down when the neuron saturates) a
 cost: values come from the cost's ``fn``/``fn_z``, gradients from its ``delta``.
 
 ``train`` returns a :class:`Trajectory` (every epoch's w, b, output, cost and gradient),
-the plot functions draw trajectories onto an ``ax`` (a new figure when ``ax`` is None),
+the plot functions draw onto an ``ax`` (a new inline figure when ``ax`` is None) and
+return the Figure,
 and :class:`NeuronExplorer` is the interactive version with sliders and a Play control.
 """
 from __future__ import annotations
@@ -25,7 +26,6 @@ from dataclasses import dataclass
 import ipywidgets as widgets
 import matplotlib.image as mpimg
 import numpy as np
-from matplotlib.figure import Figure
 
 from .activations import sigmoid, sigmoid_prime
 from .costs import CrossEntropyCost, QuadraticCost
@@ -181,10 +181,14 @@ def cost_curve(a, y, cost="cross-entropy"):
 # ---------------------------------------------------------------------------- plots
 
 def _axes(ax, ncols=1, figsize=None):
-    """The given axes, or new ones on a Figure not registered with pyplot (never leaks)."""
+    """``ax`` itself, or the axes of a new pyplot figure, which the notebook shows inline
+    (and closes) at the end of the cell. Only static figures come here: the widget draws
+    on a LiveFigure and never touches pyplot."""
     if ax is not None:
         return ax
-    fig = Figure(figsize=figsize, layout="constrained")
+    import matplotlib.pyplot as plt
+
+    fig = plt.figure(figsize=figsize, layout="constrained")
     axes = fig.subplots(1, ncols, squeeze=False).ravel()
     return axes[0] if ncols == 1 else axes
 
@@ -246,12 +250,20 @@ def plot_demo(trajectories, axes=None, epoch=None):
     The book's demos are ``plot_demo(train(0.6, 0.9))`` and ``plot_demo(train(2, 2))``.
     ``axes`` is a pair of axes (new ones when None). Returns the Figure.
     """
-    left, right = _axes(axes, ncols=2, figsize=(9, 3.4))
+    left, right = _axes(axes, ncols=2, figsize=(9, 3.6))
     plot_learning(trajectories, "output", ax=left, epoch=epoch)
     plot_learning(trajectories, "cost", ax=right, epoch=epoch)
     left.set_ylim(0, 1)
-    right.get_legend().remove()
-    return left.figure
+    # One legend for both panels, below them, where it hides no curve.
+    fig = left.figure
+    for old in [*fig.legends, right.get_legend()]:
+        old.remove()
+    legend = left.get_legend()
+    handles, labels = legend.legend_handles, [t.get_text() for t in legend.get_texts()]
+    legend.remove()
+    fig.legend(handles, labels, loc="outside lower center", ncols=min(2, len(labels)),
+               fontsize="small")
+    return fig
 
 
 def plot_sigmoid_prime(starts=DEMO_STARTS, ax=None):
@@ -291,7 +303,7 @@ def plot_cross_entropy_minimum(ys=(0.2, 0.5, 0.9), ax=None):
     ax.set_ylim(0, 3)
     ax.set_xlabel("output a")
     ax.set_ylabel("cross-entropy C")
-    ax.legend(fontsize="small")
+    ax.legend(loc="upper center", ncols=2, fontsize="small")
     return ax.figure
 
 
@@ -373,7 +385,9 @@ class NeuronExplorer:
             widgets.HBox([widgets.VBox([self.w, self.b]), widgets.VBox([self.eta, self.epochs])]),
             self.cost,
             widgets.HBox([self.play, self.epoch]),
-            widgets.HBox([self.figure.image, self.readout]),
+            # the readout beside the figure, or below it where the page is narrow
+            widgets.HBox([self.figure.image, self.readout],
+                         layout=widgets.Layout(flex_flow="row wrap", align_items="center")),
         ])
         self.retrain()
 
@@ -436,5 +450,12 @@ class NeuronExplorer:
         return (f"<b>epoch {e}</b><table><tr><th>cost</th><th>w</th><th>b</th><th>a</th>"
                 f"<th>C</th><th>∂C/∂w = ∂C/∂b</th></tr>{rows}</table>")
 
+    def __repr__(self):
+        return (f"NeuronExplorer(w={self.w.value:g}, b={self.b.value:g}, "
+                f"eta={self.eta.value:g}, epochs={self.epochs.value}, cost={self.cost.value!r})")
+
     def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)
+        """The widget, with a short plain-text stand-in where widgets can't render."""
+        bundle = self.widget._repr_mimebundle_(**kwargs)
+        bundle["text/plain"] = repr(self) + " (sliders: run the notebook to use them)"
+        return bundle

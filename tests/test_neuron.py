@@ -18,6 +18,14 @@ from nnlib.network import Network
 BOOK_TOL = 0.005
 
 
+@pytest.fixture(autouse=True)
+def no_figures_left():
+    """Every test starts without pyplot figures (a test that leaks one fails below)."""
+    plt.close("all")
+    yield
+    assert plt.get_fignums() == [], "this test left a pyplot figure open"
+
+
 # -- the book's demos ------------------------------------------------------------------
 @pytest.mark.parametrize("start, cost, eta, epoch, quoted", [
     ((0.6, 0.9), "quadratic", 0.15, 0, 0.82),        # demo 1 starts at about 0.82
@@ -147,7 +155,7 @@ def test_bad_training_settings_are_explained(kwargs, error, words):
 
 def test_bad_plot_quantity_is_explained():
     with pytest.raises(ValueError, match="quantity must be one of"):
-        neuron.plot_learning(neuron.train(epochs=3), quantity="accuracy")
+        neuron.plot_learning(neuron.train(epochs=3), quantity="accuracy", ax=Figure().subplots())
 
 
 # -- plots -----------------------------------------------------------------------------------
@@ -158,12 +166,13 @@ def test_bad_plot_quantity_is_explained():
     lambda ax: neuron.plot_surprise(ax=ax),
     lambda ax: neuron.plot_integrated_cost(ax=ax),
 ])
-def test_plots_draw_on_a_given_axes_or_a_new_figure_without_pyplot(plot):
-    fig = plot(None)
-    assert isinstance(fig, Figure) and fig.axes[0].lines
+def test_plots_draw_on_a_given_axes_or_a_new_figure(plot):
+    fig = plot(None)                               # a new pyplot figure, shown inline
+    assert isinstance(fig, Figure) and fig.axes[0].lines and plt.get_fignums() == [fig.number]
+    plt.close(fig)
     given = Figure().subplots()
     assert plot(given) is given.figure and given.lines
-    assert plt.get_fignums() == []
+    assert plt.get_fignums() == []                 # a given axes makes no figure
 
 
 def test_plot_demo_progress_is_drawn_up_to_the_epoch():
@@ -176,6 +185,7 @@ def test_plot_demo_progress_is_drawn_up_to_the_epoch():
     np.testing.assert_array_equal(progress[0].get_ydata(), runs[0].C[:11])
     np.testing.assert_array_equal(progress[3].get_ydata(), [runs[1].C[10]])
     assert left.get_ylim() == (0, 1)
+    plt.close(fig)
 
 
 # -- the widget -----------------------------------------------------------------------------
