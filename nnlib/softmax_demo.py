@@ -1,8 +1,9 @@
 """The softmax slider demo of chapter 3 and the static figures around it (Eqs. 78, 79, 83).
 
 Static figures come from plot functions that take ``ax=None`` (a new pyplot figure) or
-an axes to draw on. The interactive ``SoftmaxDemo`` hands the axes of a
-``nnlib.widgets.LiveFigure`` to the same functions once, then moves their artists in
+an axes to draw on, and return the Figure. They and the interactive ``SoftmaxDemo`` draw
+with the same two pieces, ``SoftmaxBars`` and ``JacobianHeatmap``; the demo builds them
+once on the axes of a ``nnlib.widgets.LiveFigure``, then moves their artists in
 place (bar heights, label texts, heat-map colours) each time a slider moves, and redraws
 the one PNG: nothing is cleared, so nothing flickers and no figure leaks.
 
@@ -109,15 +110,15 @@ class SoftmaxBars:
         return a
 
 
-def plot_softmax_bars(z=START_Z, c: float = 1.0, ax=None) -> SoftmaxBars:
+def plot_softmax_bars(z=START_Z, c: float = 1.0, ax=None):
     """Bar chart of the softmax of ``z`` (Eq. 78; with ``c``, Eq. 83), values to 3 decimals.
 
-    ``z`` has shape (n,). Returns the ``SoftmaxBars``, whose ``.ax`` holds the chart.
+    ``z`` has shape (n,). Returns the Figure.
     """
     z = as_weighted_inputs(z)
     bars = SoftmaxBars(_axes(ax, figsize=(4.8, 3.2)), z.size)
     bars.show(z, c)
-    return bars
+    return bars.ax.figure
 
 
 class JacobianHeatmap:
@@ -157,15 +158,15 @@ class JacobianHeatmap:
         return jac
 
 
-def plot_softmax_jacobian(z=START_Z, ax=None) -> JacobianHeatmap:
+def plot_softmax_jacobian(z=START_Z, ax=None):
     """Heat map of da_j/dz_k = a_j (delta_jk - a_k) at a = softmax(z) (exercise after Eq. 79).
 
-    ``z`` has shape (n,). Returns the ``JacobianHeatmap``, whose ``.ax`` holds the map.
+    ``z`` has shape (n,). Returns the Figure.
     """
     z = as_weighted_inputs(z)
     heatmap = JacobianHeatmap(_axes(ax, figsize=(4.8, 3.6)), z.size)
     heatmap.show(z)
-    return heatmap
+    return heatmap.ax.figure
 
 
 def plot_sigmoid_vs_softmax(z=START_Z, ax=None):
@@ -173,6 +174,7 @@ def plot_sigmoid_vs_softmax(z=START_Z, ax=None):
 
     The sigmoid layer's outputs are each in (0, 1) but their sum can be anything in
     (0, n); the softmax layer's always sum to 1 (Eq. 79). ``z`` has shape (n,).
+    Returns the Figure.
     """
     z = as_weighted_inputs(z)
     ax = _axes(ax, figsize=(5.6, 3.2))
@@ -180,12 +182,13 @@ def plot_sigmoid_vs_softmax(z=START_Z, ax=None):
     for offset, name, values in ((-0.2, "sigmoid", sigmoid(z)), (0.2, "softmax", softmax(z))):
         ax.bar(positions + offset, values, width=0.4, label=f"{name}: sum = {values.sum():.3f}")
     ax.set_xticks(positions, [f"$a_{j}$" for j in positions])
-    ax.set_ylim(0, 1.1)
+    ax.set_ylim(0, 1.3)  # headroom for the legend above the bars
+    ax.set_yticks(np.linspace(0, 1, 6))
     ax.set_ylabel("output activation $a^L_j$")
     ax.set_title(f"z = {format_vector(z, 1)}", fontsize="medium")
-    ax.legend(loc="upper left")
+    ax.legend(loc="upper center", ncols=2)
     ax.grid(axis="x", visible=False)
-    return ax
+    return ax.figure
 
 
 def plot_softmax_vs_c(z=START_Z, c_values=None, ax=None):
@@ -193,7 +196,7 @@ def plot_softmax_vs_c(z=START_Z, c_values=None, ax=None):
 
     Small c flattens the activations towards the uniform 1/n (dotted line); large c
     sharpens them towards the one-hot of the largest z. ``c_values`` defaults to 200
-    values from 0.01 to 100; ``z`` has shape (n,).
+    values from 0.01 to 100; ``z`` has shape (n,). Returns the Figure.
     """
     z = as_weighted_inputs(z)
     c_values = np.logspace(-2, 2, 200) if c_values is None else np.asarray(c_values, dtype=float)
@@ -208,12 +211,13 @@ def plot_softmax_vs_c(z=START_Z, c_values=None, ax=None):
     for j, row in enumerate(activations, start=1):
         ax.plot(c_values, row, label=f"$a_{j}$ ($z_{j}$ = {z[j - 1]:g})")
     ax.axhline(1 / z.size, color="gray", linestyle=":", label=f"uniform 1/{z.size}")
+    ax.axvline(1.0, color="gray", linewidth=0.8, linestyle="--")  # c = 1: Eq. (78)
     ax.set_xscale("log")
     ax.set_ylim(-0.02, 1.02)
     ax.set_xlabel("constant $c$ (log scale; $c = 1$ is Eq. 78)")
     ax.set_ylabel("output activation $a^L_j$")
     ax.legend(loc="center left", bbox_to_anchor=(1, 0.5))
-    return ax
+    return ax.figure
 
 
 class SoftmaxDemo:
@@ -253,11 +257,11 @@ class SoftmaxDemo:
         self.readout.add_class("nnlib-softmax-readout")
 
         self.bars_figure = LiveFigure(figsize=(4.8, 3.2), css_class="nnlib-softmax-bars")
-        self.bars = plot_softmax_bars(self.start, ax=self.bars_figure.ax)
+        self.bars = SoftmaxBars(self.bars_figure.ax, self.start.size)
         self.jacobian_figure = self.jacobian = None
         if with_jacobian:
             self.jacobian_figure = LiveFigure(figsize=(4.4, 3.2), css_class="nnlib-softmax-jacobian")
-            self.jacobian = plot_softmax_jacobian(self.start, ax=self.jacobian_figure.ax)
+            self.jacobian = JacobianHeatmap(self.jacobian_figure.ax, self.start.size)
 
         self._resetting = False
         for slider in self.sliders:

@@ -171,13 +171,14 @@ def test_dom_hooks():
 # --- static figures -----------------------------------------------------------------
 
 def test_static_bars_match_the_widget(demo):
-    bars = plot_softmax_bars(START_Z)
-    assert [t.get_text() for t in bars.labels] == label_texts(demo)
-    assert bars.ax.get_ylim() == (0.0, 1.1)
+    ax = plot_softmax_bars(START_Z).axes[0]
+    assert [t.get_text() for t in ax.texts] == label_texts(demo)
+    np.testing.assert_allclose([p.get_height() for p in ax.patches], heights(demo), atol=TOL)
+    assert ax.get_ylim() == (0.0, 1.1)
 
 
 def test_sigmoid_vs_softmax_legend_gives_the_sums():
-    ax = plot_sigmoid_vs_softmax(START_Z)
+    ax = plot_sigmoid_vs_softmax(START_Z).axes[0]
     sig = 1 / (1 + np.exp(-np.array(START_Z)))
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert legend == [f"sigmoid: sum = {sig.sum():.3f}", "softmax: sum = 1.000"]
@@ -185,7 +186,7 @@ def test_sigmoid_vs_softmax_legend_gives_the_sums():
 
 
 def test_softmax_vs_c_limits():
-    ax = plot_softmax_vs_c(START_Z, c_values=[0.001, 1.0, 1000.0])
+    ax = plot_softmax_vs_c(START_Z, c_values=[0.001, 1.0, 1000.0]).axes[0]
     curves = np.array([line.get_ydata() for line in ax.get_lines()[:4]])  # (n, len(c))
     np.testing.assert_allclose(curves[:, 0], 0.25, atol=1e-3)  # c -> 0: uniform
     np.testing.assert_allclose(curves[:, 1], eq78(START_Z), atol=TOL)
@@ -194,8 +195,8 @@ def test_softmax_vs_c_limits():
 
 
 def test_jacobian_static_figure():
-    heatmap = plot_softmax_jacobian((0.0, 0.0))
-    np.testing.assert_allclose(heatmap.image.get_array(), [[0.25, -0.25], [-0.25, 0.25]])
+    ax = plot_softmax_jacobian((0.0, 0.0)).axes[0]
+    np.testing.assert_allclose(ax.images[0].get_array(), [[0.25, -0.25], [-0.25, 0.25]])
 
 
 # --- bad input ----------------------------------------------------------------------
