@@ -31,6 +31,7 @@ it needs only the two test-set files and splits their 10,000 digits 8,000 / 1,00
 from __future__ import annotations
 
 import gzip
+import numbers
 import os
 import re
 import zlib
@@ -231,6 +232,9 @@ def locate(names, *, data_dir=None, cache_dir=None, mirrors=None, timeout=DEFAUL
     progress bar (tqdm.auto) while downloading. Raises ``MnistUnavailableError`` listing
     what is missing and where to put it when a file can be neither found nor downloaded.
     """
+    if isinstance(names, str):
+        raise TypeError(f"names must be a list of MNIST file names; got the string {names!r} "
+                        f"(write [{names!r}])")
     unknown = [n for n in names if n not in FILES]
     if unknown:
         raise ValueError(f"unknown MNIST file {unknown[0]!r}; expected one of {sorted(FILES)}")
@@ -306,7 +310,7 @@ def _reason(error: Exception, timeout) -> str:
         return f"HTTP {error.response.status_code} {error.response.reason}"
     if isinstance(error, requests.Timeout) or "timed out" in text:
         return f"no answer within the timeout ({timeout} s)"
-    if isinstance(error, ValueError):
+    if isinstance(error, ValueError) and "hash" in text:
         return "the md5 of the downloaded file is not the published one (corrupt); discarded"
     errno = re.search(r"\[Errno -?\d+\] ([^'\"\)]+)", text)
     return errno.group(1).strip() if errno else text
@@ -357,12 +361,14 @@ def _check_mirrors(mirrors):
     if isinstance(mirrors, (str, bytes)) or not all(isinstance(m, str) for m in mirrors):
         raise TypeError(f"mirrors must be a list of base URLs (strings), e.g. "
                         f"[{MIRRORS[0]!r}]; got {mirrors!r:.100}")
+    if not mirrors:
+        raise ValueError("mirrors is empty; to stay offline, pass download=False instead")
     return tuple(mirrors)
 
 
 def _check_timeout(timeout):
     parts = timeout if isinstance(timeout, tuple) and len(timeout) == 2 else (timeout,)
-    if not all(isinstance(t, (int, float)) and not isinstance(t, bool) and t > 0
+    if not all(isinstance(t, numbers.Real) and not isinstance(t, bool) and t > 0
                for t in parts):
         raise ValueError(f"timeout must be seconds > 0, one number or (connect, read); "
                          f"got {timeout!r}")

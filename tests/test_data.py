@@ -172,6 +172,8 @@ def test_without_files_and_without_a_network_the_error_says_what_to_put_where(tm
     (lambda: data.read_idx("x", "pixels"), ValueError, "kind must be 'images' or 'labels'"),
     (lambda: data.load_set("training"), ValueError, "sets are 'train' and 'test'"),
     (lambda: data.locate(["mnist.pkl.gz"]), ValueError, "unknown MNIST file 'mnist.pkl.gz'"),
+    (lambda: data.locate(T10K[0]), TypeError, "names must be a list of MNIST file names"),
+    (lambda: data.load_small(mirrors=[]), ValueError, "to stay offline, pass download=False"),
     (lambda: data.load_small(np.int32), ValueError, "dtype must be float32 or float64"),
     (lambda: data.load_small(data_dir=3), TypeError, "data_dir must be a path"),
     (lambda: data.load_small(cache_dir=3), TypeError, "cache_dir must be a path"),
@@ -217,8 +219,8 @@ REAL_TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
 
 @pytest.fixture(scope="module")
 def real_digits_dir():
-    """The shared folder of real test digits: NNLIB_DATA_DIR, else ../shared/data/mnist
-    beside the repository. Missing, the tests using it skip, except under CI=true, where
+    """The shared folder of real test digits: NNLIB_DATA_DIR (read before the function-scoped
+    fixture above unsets it), else ../shared/data/mnist beside the repository. Missing, the tests using it skip, except under CI=true, where
     they fail: CI has the folder, so its absence there is a fault to see."""
     repo = Path(__file__).resolve().parents[1]
     for folder in (os.environ.get("NNLIB_DATA_DIR"), repo.parent / "shared" / "data" / "mnist"):
