@@ -16,6 +16,7 @@ import io
 import ipywidgets as widgets
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.layout_engine import ConstrainedLayoutEngine
 
 
 def figure_png(fig: Figure, dpi: float | None = None) -> bytes:
@@ -54,5 +55,5 @@ class LiveFigure:
         The first redraw lays the figure out; later ones keep that layout (a slider
         changes the data, not the axes), which about halves the time of a redraw."""
         self.image.value = figure_png(self.figure)
-        if self.figure.get_layout_engine() is not None:
+        if isinstance(self.figure.get_layout_engine(), ConstrainedLayoutEngine):
             self.figure.set_layout_engine("none")

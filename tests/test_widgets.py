@@ -9,12 +9,12 @@ def test_refresh_swaps_the_png_in_place_and_leaks_no_figure():
     live = LiveFigure(figsize=(3, 2), css_class="nnlib-test")
     (line,) = live.ax.plot([0, 1], [0, 0])
     live.refresh()
-    first = live.image.value
+    first = bytes(live.image.value)
     assert first.startswith(b"\x89PNG") and "nnlib-test" in live.image._dom_classes
     for k in range(200):
         line.set_ydata([0, np.sin(k)])
         live.refresh()
-    assert live.image.value != first
+    assert bytes(live.image.value) != first
     assert plt.get_fignums() == []
 
 
@@ -22,7 +22,6 @@ def test_layout_is_computed_once_then_kept():
     live = LiveFigure(1, 2, figsize=(4, 2))
     live.refresh()
     box = live.axes[1].get_position().bounds
-    assert live.figure.get_layout_engine() is None
     live.axes[1].set_ylabel("a much longer label than before")
     live.refresh()
     assert live.axes[1].get_position().bounds == box
