@@ -28,8 +28,6 @@ from __future__ import annotations
 import json
 import math
 import numbers
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +36,7 @@ from tqdm.auto import tqdm
 
 from .activations import OUTPUT_LAYERS, Sigmoid
 from .costs import COSTS, CrossEntropyCost
+from .fileio import write_json_atomic
 
 _EVAL_CHUNK = 10_000  # examples per forward pass when evaluating (bounds memory)
 _blas = None  # threadpoolctl controller, made on first use (it scans loaded libraries)
@@ -459,17 +458,7 @@ class Network:
                   "cost": self.cost.__name__}
         if self.output is not getattr(self.cost, "output_layer", Sigmoid):
             record["output"] = self.output.name
-        path = Path(filename)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w") as f:
-                json.dump(record, f)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            os.unlink(tmp)
-            raise
+        write_json_atomic(filename, record)
 
 
 def _check_finite(a, name, what):

@@ -1,0 +1,24 @@
+"""Writing files so that a crash or a full disk never leaves half a file behind."""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+
+def write_json_atomic(path, obj) -> None:
+    """Write ``obj`` as JSON to ``path``: into a temporary file beside it, flushed to disk,
+    then renamed over ``path`` in one step. On any failure the temporary file is removed
+    and whatever was at ``path`` before is untouched."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as f:
+            json.dump(obj, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
