@@ -5,8 +5,9 @@
 For each demo it prints the median (and 90th percentile) time of
   compute   the computation behind one move (softmax, bar heights, labels, readout),
   update    one whole slider move as the reader makes it (compute + PNG redraw),
-and, measured in the same run, a naive reference that clears the axes and plots the
-chart again before redrawing, with the ratio reference / update.
+and a naive reference that clears the same figures and plots them again before
+redrawing, timed move by move between the demo's moves (so both see the same load),
+with the ratio reference / update.
 Targets (notes/notebooks.md): compute well under 30 ms; the browser repaints within
 about 150 ms of a move, of which the PNG redraw is the largest part.
 """
@@ -18,7 +19,7 @@ import time
 import numpy as np
 
 import nnlib.notebook
-from nnlib.softmax_demo import SoftmaxDemo, plot_softmax_bars
+from nnlib.softmax_demo import SoftmaxDemo, plot_softmax_bars, plot_softmax_jacobian
 from nnlib.widgets import LiveFigure
 
 
@@ -35,28 +36,32 @@ def timed(fn) -> float:
     return (time.perf_counter() - start) * 1e3
 
 
-def measure_demo(demo: SoftmaxDemo, path: np.ndarray) -> dict[str, list[float]]:
-    """Times of compute alone (show) and of whole moves (setting the z1 slider)."""
-    slider = demo.z_sliders[0]
-    compute, update = [], []
-    for value in path:
-        update.append(timed(lambda: setattr(slider, "value", float(value))))
-        compute.append(timed(demo.show))
-    return {"compute": compute, "update": update}
-
-
-def measure_naive(path: np.ndarray) -> list[float]:
-    """Times of the naive redraw: clear the axes, plot the chart again, save the PNG."""
-    live = LiveFigure(figsize=(4.8, 3.2))
-    z = np.array([2.5, -1.0, 3.2, 0.5])
-
-    def replot(value):
-        z[0] = value
-        live.ax.clear()
-        plot_softmax_bars(z, ax=live.ax)
+def naive_replot(reference: list, z: np.ndarray, c: float) -> None:
+    """The reference redraw: clear each figure, plot it all again, save the PNG."""
+    for live, plot in reference:
+        live.figure.clear()
+        plot(z, c, ax=live.figure.add_subplot())
         live.refresh()
 
-    return [timed(lambda: replot(value)) for value in path]
+
+def measure(demo: SoftmaxDemo, path: np.ndarray) -> dict[str, list[float]]:
+    """Times of compute alone (``show``), of whole moves (setting the z1 slider), and of
+    the naive reference redrawing the same figures, interleaved move by move so that
+    both see the same machine load."""
+    slider = demo.z_sliders[0]
+    plots = [lambda z, c, ax: plot_softmax_bars(z, c, ax=ax)]
+    if demo.jacobian is not None:
+        plots.append(lambda z, c, ax: plot_softmax_jacobian(z, ax=ax))
+    reference = [(LiveFigure(figsize=live.figure.get_size_inches()), plot)
+                 for live, plot in zip(demo.live_figures, plots)]
+    z = demo.z.copy()
+    times = {"compute": [], "update": [], "naive": []}
+    for value in path:
+        times["update"].append(timed(lambda: setattr(slider, "value", float(value))))
+        times["compute"].append(timed(demo.show))
+        z[0] = value
+        times["naive"].append(timed(lambda: naive_replot(reference, z, demo.c)))
+    return times
 
 
 def summary(times: list[float]) -> str:
@@ -72,18 +77,16 @@ def main() -> None:
     nnlib.notebook.setup()  # the notebooks' style and dpi, so the PNGs are the same size
     path = slider_path(moves)
 
-    naive = measure_naive(path)
     print(f"softmax demo, {moves} moves of z1 (2 cores shared: compare ratios, not absolutes)")
-    print(f"  naive clear-and-replot  update  {summary(naive)}   (reference)")
     for name, demo in (("bars (z1..z4)", SoftmaxDemo()),
                        ("bars + c", SoftmaxDemo(with_c=True)),
                        ("bars + Jacobian", SoftmaxDemo(with_jacobian=True))):
-        times = measure_demo(demo, path)
-        ratio = np.median(naive) / np.median(times["update"])
-        print(f"  {name:<22}  compute {summary(times['compute'])}")
-        print(f"  {'':<22}  update  {summary(times['update'])}   "
-              f"naive / this = {ratio:.2f}x")
-
+        times = measure(demo, path)
+        ratio = np.median(times["naive"]) / np.median(times["update"])
+        print(f"  {name}")
+        print(f"    compute               {summary(times['compute'])}")
+        print(f"    update (+ redraw)     {summary(times['update'])}")
+        print(f"    naive clear-and-plot  {summary(times['naive'])}   naive / update = {ratio:.2f}x")
 
 if __name__ == "__main__":
     main()
