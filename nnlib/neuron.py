@@ -147,8 +147,8 @@ def train(w=0.6, b=0.9, *, eta=0.15, epochs=300, cost="quadratic", x=1.0, y=0.0,
     ws, bs, z = np.empty(epochs + 1), np.empty(epochs + 1), np.empty(epochs + 1)
     for e in range(epochs + 1):
         ws[e], bs[e], z[e] = w, b, w * x + b
-        a, delta = _forward(z[e : e + 1], cost_class, y)
-        move = float((cost_class.grad_a(a, y) if step == "dC/da" else delta)[0])
+        a, delta = _forward(z[e], cost_class, y)  # numpy scalars: cheaper than arrays
+        move = float(cost_class.grad_a(a, y) if step == "dC/da" else delta)
         w, b = w - eta * x * move, b - eta * move
     a, delta = _forward(z, cost_class, y)
     return Trajectory(_cost_name(cost_class), float(ws[0]), float(bs[0]), eta, int(epochs), x, y, step,
@@ -345,11 +345,12 @@ class NeuronExplorer:
     """Sliders for the toy neuron's start, eta, epochs and cost; a Play control over epochs.
 
     Changing w, b, eta, epochs or the cost retrains once (``retrain``: new
-    ``trajectories``, and the figure drawn in full). Moving the epoch slider, or playing,
-    only moves the solid part of each curve (``redraw``): the rest of the figure is
-    rendered once per retrain and reused (blitting), so a frame costs a few ms, not a
-    full matplotlib draw. ``figure`` is the LiveFigure (output and cost against epoch),
-    ``readout`` the current epoch's values. Display the object in a notebook cell.
+    ``trajectories`` and curves). Moving the epoch slider, or playing, only moves the
+    solid part of each curve (``redraw``). The figure is drawn in layers (blitting): the
+    axes with their ticks, the slow part of a matplotlib draw, only when their limits
+    change; the curves once per retrain; the progress once per frame. ``figure`` is the
+    LiveFigure (output and cost against epoch), ``readout`` the current epoch's values.
+    Display the object in a notebook cell.
     """
 
     CHOICES = ("quadratic", "cross-entropy", "both")
@@ -375,8 +376,10 @@ class NeuronExplorer:
         self.readout = widgets.HTML()
         self.readout.add_class("nnlib-neuron-readout")
         self.trajectories: list[Trajectory] = []
-        self._progress = []      # the artists redrawn for each epoch
-        self._background = None  # the rest of the figure, rendered once per retrain
+        self._progress = []            # the artists redrawn for each epoch
+        self._background = None        # the picture without them, saved once per retrain
+        self._axes_background = None   # the axes alone, saved when their limits change
+        self._drawn_limits = None
         self._quiet = False
         for control in (self.w, self.b, self.eta, self.epochs, self.cost):
             control.observe(self.retrain, names="value")
@@ -407,19 +410,50 @@ class NeuronExplorer:
                     self.play.value = self.epoch.value = epochs
             finally:
                 self._quiet = False
-        fig, (left, right) = self.figure.figure, self.figure.axes
-        left.clear()
-        right.clear()
-        plot_demo(self.trajectories, axes=(left, right), epoch=self.epoch.value)
-        self._progress = [a for ax in (left, right) for a in ax.lines if a.get_gid() == PROGRESS]
-        for artist in self._progress:
-            artist.set_animated(True)  # left out of the background
-        fig.canvas.draw()
-        # Constrained layout has now placed the axes; keeping that placement halves the
-        # cost of every later full draw (labels stay a similar size as sliders move).
-        fig.set_layout_engine("none")
-        self._background = fig.canvas.copy_from_bbox(fig.bbox)
+        self._draw_curves()
         self.redraw()
+
+    #: Tops for the cost axis: the axes are redrawn only when the needed top changes.
+    COST_TOPS = (0.5, 1, 2, 5, 10, 20, 50, 100)
+
+    def _limits(self):
+        """The axis limits for the current trajectories: x over the epochs, the cost's
+        y up to the first of COST_TOPS above the largest cost."""
+        epochs = self.epochs.value
+        need = 1.05 * max(float(t.C.max()) for t in self.trajectories)
+        top = next((v for v in self.COST_TOPS if v >= need), need)
+        return (-0.02 * epochs, 1.02 * epochs), (0.0, top)
+
+    def _draw_curves(self):
+        """Replace the curves and the legend, and save the picture as the background that
+        every epoch frame starts from. Everything but the axes themselves is drawn as
+        'animated' (by hand, over a saved picture): the axes, with their ticks and labels,
+        are drawn in full only when their limits change, which is the slow part."""
+        fig, (left, right) = self.figure.figure, self.figure.axes
+        for line in [*left.lines, *right.lines]:
+            line.remove()
+        plot_demo(self.trajectories, axes=(left, right), epoch=self.epoch.value)
+        (x0, x1), (y0, y1) = limits = self._limits()
+        left.set_xlim(x0, x1)
+        right.set_xlim(x0, x1)
+        right.set_ylim(y0, y1)
+        curves = [*left.lines, *right.lines, *fig.legends]
+        for artist in curves:
+            artist.set_animated(True)
+        canvas = fig.canvas
+        if limits != self._drawn_limits:
+            canvas.draw()
+            # Constrained layout has placed the axes (and the legend below them); keeping
+            # that placement halves the cost of each later full draw.
+            fig.set_layout_engine("none")
+            self._axes_background = canvas.copy_from_bbox(fig.bbox)
+            self._drawn_limits = limits
+        canvas.restore_region(self._axes_background)
+        self._progress = [a for a in curves if a.get_gid() == PROGRESS]
+        for artist in curves:
+            if artist.get_gid() != PROGRESS:
+                fig.draw_artist(artist)
+        self._background = canvas.copy_from_bbox(fig.bbox)
 
     def redraw(self, change=None):
         """Show the current epoch: redraw only the progress artists over the background."""
@@ -432,7 +466,7 @@ class NeuronExplorer:
         canvas = self.figure.figure.canvas
         canvas.restore_region(self._background)
         for artist in self._progress:
-            artist.axes.draw_artist(artist)
+            self.figure.figure.draw_artist(artist)
         buf = io.BytesIO()
         # compress_level=1: about 8 ms instead of 12 for a file a few % larger
         mpimg.imsave(buf, np.asarray(canvas.buffer_rgba()), format="png",
