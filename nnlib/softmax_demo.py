@@ -69,11 +69,12 @@ def _axes(ax, figsize=None):
 
 
 def freeze_layout(figure) -> None:
-    """Keep a drawn figure's axes where its constrained layout put them.
+    """Keep a drawn figure's axes where its layout engine last put them, and drop the engine.
 
-    Saving a figure that has a layout engine draws it twice (once to lay it out); a
-    slider move changes no sizes, so after the first draw the layout is dropped and each
-    redraw is one draw: about half the time, the same pixels.
+    ``savefig`` draws a figure twice while it has any layout engine, even the placeholder
+    that ``set_layout_engine("none")`` leaves behind (which ``LiveFigure.refresh`` uses).
+    A slider move changes no sizes, so with the engine gone each redraw is one draw: about
+    half the time, the same pixels. (This belongs in ``LiveFigure.refresh``.)
     """
     with mpl.rc_context({"figure.autolayout": False, "figure.constrained_layout.use": False}):
         figure.set_layout_engine(None)

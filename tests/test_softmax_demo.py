@@ -154,6 +154,16 @@ def test_no_figure_leaks_after_500_updates(demo):
     assert len(demo.bars.ax.patches) == 4 and len(demo.bars.ax.texts) == 4
 
 
+def test_a_redraw_draws_each_figure_once(monkeypatch):
+    demo = SoftmaxDemo(with_jacobian=True)
+    draws = []
+    for live in demo.live_figures:
+        draw = live.figure.draw
+        monkeypatch.setattr(live.figure, "draw", lambda r, draw=draw: (draws.append(1), draw(r)))
+    demo.z_sliders[0].value = 1.0
+    assert len(draws) == 2  # bars and Jacobian, one draw each (no layout pass)
+
+
 # --- the hooks the browser tests use ------------------------------------------------
 
 def test_dom_hooks():
