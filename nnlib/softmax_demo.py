@@ -13,7 +13,6 @@ The weighted inputs ``z`` here are one output layer's, a 1-D array of ``n`` numb
 from __future__ import annotations
 
 import ipywidgets as widgets
-import matplotlib as mpl
 import numpy as np
 
 from .activations import sigmoid, softmax, softmax_jacobian
@@ -66,18 +65,6 @@ def _axes(ax, figsize=None):
     import matplotlib.pyplot as plt  # only static figures touch pyplot
 
     return plt.figure(figsize=figsize, layout="constrained").add_subplot()
-
-
-def freeze_layout(figure) -> None:
-    """Keep a drawn figure's axes where its layout engine last put them, and drop the engine.
-
-    ``savefig`` draws a figure twice while it has any layout engine, even the placeholder
-    that ``set_layout_engine("none")`` leaves behind (which ``LiveFigure.refresh`` uses).
-    A slider move changes no sizes, so with the engine gone each redraw is one draw: about
-    half the time, the same pixels. (This belongs in ``LiveFigure.refresh``.)
-    """
-    with mpl.rc_context({"figure.autolayout": False, "figure.constrained_layout.use": False}):
-        figure.set_layout_engine(None)
 
 
 class SoftmaxBars:
@@ -273,8 +260,6 @@ class SoftmaxDemo:
         images = [live.image for live in self.live_figures]
         self.box = widgets.VBox([widgets.HBox([controls, *images]), self.readout])
         self.update()
-        for live in self.live_figures:
-            freeze_layout(live.figure)
 
     @property
     def live_figures(self) -> list:

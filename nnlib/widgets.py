@@ -14,9 +14,9 @@ from __future__ import annotations
 import io
 
 import ipywidgets as widgets
+import matplotlib as mpl
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.layout_engine import ConstrainedLayoutEngine
 
 
 def figure_png(fig: Figure, dpi: float | None = None) -> bytes:
@@ -55,5 +55,10 @@ class LiveFigure:
         The first redraw lays the figure out; later ones keep that layout (a slider
         changes the data, not the axes), which about halves the time of a redraw."""
         self.image.value = figure_png(self.figure)
-        if isinstance(self.figure.get_layout_engine(), ConstrainedLayoutEngine):
-            self.figure.set_layout_engine("none")
+        if self.figure.get_layout_engine() is not None:
+            # Drop the engine entirely: even the placeholder that set_layout_engine("none")
+            # leaves makes savefig draw twice. The rc context stops matplotlib from
+            # putting a default engine back.
+            with mpl.rc_context({"figure.autolayout": False,
+                                 "figure.constrained_layout.use": False}):
+                self.figure.set_layout_engine(None)

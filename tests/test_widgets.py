@@ -25,3 +25,13 @@ def test_layout_is_computed_once_then_kept():
     live.axes[1].set_ylabel("a much longer label than before")
     live.refresh()
     assert live.axes[1].get_position().bounds == box
+
+
+def test_after_the_first_refresh_each_refresh_draws_once():
+    live = LiveFigure(figsize=(3, 2))
+    live.ax.plot([0, 1])
+    live.refresh()
+    draws = []
+    live.figure.canvas.mpl_connect("draw_event", lambda event: draws.append(event))
+    live.refresh()
+    assert len(draws) == 1
