@@ -9,7 +9,8 @@ that runs this code (the notebook's kernel):
   it every slider and live figure of the companion shows as a line of plain text;
 * the versions of numpy, matplotlib, ipywidgets and jupyterlab, against the minimums
   nnlib was installed with (its package metadata, i.e. ``pyproject.toml``);
-* the MNIST files (IDX format, optionally gzipped) in the folder ``NNLIB_DATA_DIR`` names.
+* MNIST's test and training sets, where ``nnlib.data`` finds them (``NNLIB_DATA_DIR``,
+  then its download cache).
 
 When JupyterLab itself runs from another environment than the kernel, the kernel
 cannot see that environment; :func:`widget_probe` is a widget whose plain-text fallback
@@ -17,9 +18,7 @@ states the problem and the fix, so the page itself shows which of the two you ha
 """
 from __future__ import annotations
 
-import gzip
 import json
-import os
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -29,13 +28,6 @@ WIDGET_EXTENSION = "@jupyter-widgets/jupyterlab-manager"
 WIDGET_PACKAGE = "jupyterlab_widgets"
 #: Packages whose versions are reported (each must meet nnlib's declared minimum).
 KEY_PACKAGES = ("numpy", "matplotlib", "ipywidgets", "jupyterlab")
-#: MNIST in the original IDX layout: (file stem, magic number, number of items).
-MNIST_FILES = {
-    "test set": (("t10k-images-idx3-ubyte", 2051, 10_000), ("t10k-labels-idx1-ubyte", 2049, 10_000)),
-    "training set": (("train-images-idx3-ubyte", 2051, 60_000), ("train-labels-idx1-ubyte", 2049, 60_000)),
-}
-DATA_DIR_VARIABLE = "NNLIB_DATA_DIR"
-MNIST_SOURCE = "https://github.com/cvdfoundation/mnist (or any mirror of the four IDX .gz files)"
 
 
 @dataclass(frozen=True)
@@ -150,67 +142,41 @@ def check_versions(packages=KEY_PACKAGES, minimums=None) -> list[Finding]:
     return findings
 
 
-def idx_count(path: Path, magic: int) -> int:
-    """The number of items an IDX file (optionally gzipped) says it holds.
-
-    Reads only the 8-byte header: a big-endian int32 magic number (2051 images,
-    2049 labels), then the count. Raises ValueError when ``path`` is not that kind of file.
-    """
-    opener = gzip.open if path.suffix == ".gz" else open
-    try:
-        with opener(path, "rb") as f:
-            header = f.read(8)
-    except (OSError, EOFError) as error:
-        raise ValueError(f"{path} could not be read as an IDX file: {error}") from None
-    found = int.from_bytes(header[:4], "big") if len(header) == 8 else None
-    if found != magic:
-        raise ValueError(f"{path} is not an IDX file with magic number {magic} "
-                         f"(found {found}); download it again")
-    return int.from_bytes(header[4:], "big")
-
-
-def _find_idx(folder: Path, stem: str) -> Path | None:
-    """``folder/stem.gz`` or ``folder/stem``, whichever exists (the .gz first)."""
-    for candidate in (folder / f"{stem}.gz", folder / stem):
-        if candidate.is_file():
-            return candidate
-    return None
-
-
-def check_mnist(data_dir=None) -> list[Finding]:
+def check_mnist(data_dir=None, cache_dir=None) -> list[Finding]:
     """One finding each for MNIST's test set (10,000 digits) and training set (60,000).
 
-    ``data_dir`` defaults to the folder named by the environment variable NNLIB_DATA_DIR.
-    Each file's header must name the right kind of file and number of items.
+    Looks where ``nnlib.data`` looks (the data folder, ``NNLIB_DATA_DIR`` by default,
+    then the download cache), never downloading, and reads each set found in full, so
+    that a damaged or wrong file is reported as well as a missing one.
     """
-    data_dir = data_dir if data_dir is not None else os.environ.get(DATA_DIR_VARIABLE)
-    if not data_dir:
-        fix = (f"put the MNIST IDX files from {MNIST_SOURCE} in a folder and set "
-               f"{DATA_DIR_VARIABLE} to it before starting JupyterLab")
-        return [Finding(f"MNIST {part}", False, f"{DATA_DIR_VARIABLE} is not set", fix)
-                for part in MNIST_FILES]
-    folder = Path(data_dir).expanduser()
+    try:
+        from nnlib import data
+    except ImportError as error:
+        return [Finding("MNIST", False, f"nnlib.data cannot be imported ({error})",
+                        "pip install -e . in this checkout (or: python3 dev.py lab)")]
     findings = []
-    for part, files in MNIST_FILES.items():
-        problems = []
-        for stem, magic, count in files:
-            path = _find_idx(folder, stem)
-            try:
-                if path is None:
-                    raise ValueError(f"{stem}(.gz) is missing")
-                found = idx_count(path, magic)
-                if found != count:
-                    raise ValueError(f"{path.name} holds {found} items, not {count}")
-            except ValueError as problem:
-                problems.append(str(problem))
-        if problems:
+    for part, key in (("test set", "test"), ("training set", "train")):
+        name, files = f"MNIST {part}", data.SETS[key]
+        try:
+            paths = data.locate(files, data_dir=data_dir, cache_dir=cache_dir,
+                                download=False, progress=False)
+            images, _labels = data.read_set(paths, files)
+        except data.MnistUnavailableError:
+            folder = data.resolve_data_dir(data_dir)
             findings.append(Finding(
-                f"MNIST {part}", False, f"in {folder}: " + "; ".join(problems),
-                f"download {', '.join(stem + '.gz' for stem, _, _ in files)} from "
-                f"{MNIST_SOURCE} into {folder}"))
+                name, False, f"not in the data folder ({folder or 'NNLIB_DATA_DIR is not set'}) "
+                f"nor in the download cache ({data.resolve_cache_dir(cache_dir)})",
+                "with internet access, nothing: nnlib.data downloads the files the first time "
+                f"a notebook needs them. Offline: put {' and '.join(f + '.gz' for f in files)} "
+                "in a folder and set NNLIB_DATA_DIR to it before starting JupyterLab"))
+        except data.MnistFormatError as damaged:
+            findings.append(Finding(name, False, str(damaged),
+                                    "copy or download that file again"))
+        except (TypeError, ValueError) as error:  # NNLIB_DATA_DIR is not a folder
+            findings.append(Finding(name, False, str(error),
+                                    "set NNLIB_DATA_DIR to the folder holding the MNIST files"))
         else:
-            findings.append(Finding(f"MNIST {part}", True,
-                                    f"{files[0][2]:,} digits in {folder}"))
+            findings.append(Finding(name, True, f"{len(images):,} digits in {paths[0].parent}"))
     return findings
 
 

@@ -86,20 +86,24 @@ def open_page(browser, lab_server):
 
 @pytest.fixture(scope="session")
 def run_notebook(open_page):
-    """``run_notebook(name)``: the notebook opened and run once per session.
+    """``run_notebook(name)``: notebook ``name`` run once per session; ``(page, problems)``.
 
-    Returns ``(page, problems)``, ``problems`` as ``NotebookPage.wait_for_widgets`` found
-    them after Run All, with a screenshot saved to artifacts/screenshots/. Later
-    tests interact with the same page, so a notebook is run only once.
+    The first call opens every notebook and starts them all running side by side; each
+    call then waits for its own. ``problems`` are what ``NotebookPage.wait_for_widgets``
+    found after Run All; a screenshot goes to artifacts/screenshots/. Later tests
+    interact with the same page.
     """
-    done = {}
+    running, done = {}, {}
 
     def run(name: str):
         if name not in done:
             if not (REPO / "notebooks" / name).exists():
                 unavailable(f"notebooks/{name} does not exist (yet)")
-            page = open_page(name)
-            page.run_all()
+            for path in NOTEBOOKS:
+                if path.name not in running:
+                    running[path.name] = open_page(path.name).start_run_all()
+            page = running[name]
+            page.wait_run_all()
             problems = page.wait_for_widgets()
             page.screenshot(SCREENSHOTS / f"{Path(name).stem}.png")
             done[name] = (page, problems)

@@ -226,14 +226,23 @@ async (path) => {
   return kernel.name;
 }
 """ % _JS_PANEL
-_JS_RUN_ALL = """
-async ([path, timeoutMs]) => {
+# Run All for one notebook, by its widget id (so its tab need not be the current one);
+# the promise, settled when the last cell has run, is kept for _JS_WAIT_RUN_ALL.
+_JS_START_RUN_ALL = """
+(path) => {
   const nb = (%s)(path);
-  const timeout = new Promise((_, reject) =>
-    setTimeout(() => reject(new Error(`Run All did not finish in ${timeoutMs} ms`)), timeoutMs));
-  await Promise.race([window.jupyterapp.commands.execute('notebook:run-all-cells'), timeout]);
+  window.nnlibRuns = window.nnlibRuns || {};
+  window.nnlibRuns[path] = window.jupyterapp.commands.execute(
+    'notebook:run-all-cells', {widgetId: nb.id, activate: false});
 }
 """ % _JS_PANEL
+_JS_WAIT_RUN_ALL = """
+async ([path, timeoutMs]) => {
+  const timeout = new Promise((_, reject) =>
+    setTimeout(() => reject(new Error(`Run All did not finish in ${timeoutMs} ms`)), timeoutMs));
+  await Promise.race([window.nnlibRuns[path], timeout]);
+}
+"""
 # One entry per code cell: its execution count, its outputs as saved in the notebook
 # file, and for each output the MIME type the page chose to show, its text, and whether
 # it is a widget view that failed (the widget manager's error box).
@@ -249,7 +258,7 @@ _JS_CELLS = """
         const view = node.querySelector(':scope > .jupyter-widgets');
         return {mime: view ? '%s' : node.getAttribute('data-mime-type'),
                 broken: node.querySelector('.jupyter-widgets-error-widget') !== null,
-                text: node.innerText.slice(0, 300)};
+                text: node.textContent.slice(0, 300)};
       });
     return {index, source: cell.model.sharedModel.getSource().slice(0, 200),
             executionCount: cell.model.executionCount, outputs, shown};
@@ -288,10 +297,18 @@ class NotebookPage:
         self.page.evaluate(_JS_ACTIVATE, self.path)
         return self
 
-    def run_all(self, timeout: float = 90.0) -> None:
+    def start_run_all(self) -> "NotebookPage":
+        """Start running every cell and return at once (notebooks can run side by side)."""
+        self.page.evaluate(_JS_START_RUN_ALL, self.path)
+        return self
+
+    def wait_run_all(self, timeout: float = 180.0) -> None:
+        """Wait until the run ``start_run_all`` began has finished its last cell."""
+        self.page.evaluate(_JS_WAIT_RUN_ALL, [self.path, int(timeout * 1000)])
+
+    def run_all(self, timeout: float = 180.0) -> None:
         """Run every cell, returning when the last has finished."""
-        self.activate()
-        self.page.evaluate(_JS_RUN_ALL, [self.path, int(timeout * 1000)])
+        self.start_run_all().wait_run_all(timeout)
 
     def cells(self) -> list[dict]:
         """The code cells as the page has them (see ``_JS_CELLS``)."""

@@ -27,7 +27,7 @@ def test_start_here_probe_says_widgets_render(run_notebook):
     page, _problems = run_notebook(START_HERE)
     probe = page.locator(f".{envcheck.PROBE_CLASS}")
     assert probe.count() == 1
-    assert "Widgets render here" in probe.inner_text()
+    assert "Widgets render here" in probe.text_content()
 
 
 def _broken_notebook(path):
@@ -65,4 +65,4 @@ def test_widgets_shown_as_text_are_reported(lab_without_widgets, open_page):
     assert "has 1 widget output(s) but the page shows 0 as widgets" in problems
     assert envcheck.PROBE_TEXT in problems
     report = page.locator(".jp-OutputArea-output", has_text="PROBLEM  widget extension")
-    assert report.count() == 1 and "is disabled by" in report.inner_text()
+    assert report.count() == 1 and "is disabled by" in report.text_content()

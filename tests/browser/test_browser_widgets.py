@@ -47,7 +47,7 @@ class SoftmaxView:
         return np.array([NotebookPage.slider_value(h) for h in self.handles])
 
     def readout_is_softmax_of_sliders(self) -> bool:
-        a, total = softmax_readout(self.readout.inner_text())
+        a, total = softmax_readout(self.readout.text_content())
         return (np.allclose(a, softmax(self.z()), rtol=0, atol=READOUT_TOL)
                 and abs(total - 1) <= READOUT_TOL)
 
@@ -67,7 +67,7 @@ def softmax_view(run_notebook):
 
 def test_softmax_starts_at_the_books_values(softmax_view):
     assert np.allclose(softmax_view.z(), [2.5, -1, 3.2, 0.5])
-    a, total = softmax_readout(softmax_view.readout.inner_text())
+    a, total = softmax_readout(softmax_view.readout.text_content())
     assert a.tolist() == [0.315, 0.009, 0.633, 0.043] and total == 1.0
 
 
@@ -94,6 +94,7 @@ def test_softmax_follows_z4_moved_with_the_keyboard(softmax_view):
 def test_softmax_follows_z1_dragged_with_the_mouse(softmax_view):
     view, z1 = softmax_view, softmax_view.handles[0]
     start_z, start_chart = view.z(), NotebookPage.image_digest(view.bars)
+    z1.scroll_into_view_if_needed()
     box = z1.bounding_box()
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     mouse = view.page.page.mouse
@@ -114,17 +115,17 @@ def test_cross_entropy_curve_follows_the_starting_weight(run_notebook):
     plot = page.locator("img.nnlib-neuron-plot").first
     readout = page.locator(".nnlib-neuron-readout").first
     start_w, start_plot, start_text = (NotebookPage.slider_value(w),
-                                       NotebookPage.image_digest(plot), readout.inner_text())
+                                       NotebookPage.image_digest(plot), readout.text_content())
     w.focus()
     w.press("PageUp")  # five steps
     wait_until(lambda: NotebookPage.slider_value(w) > start_w, what="w to move")
     wait_until(lambda: NotebookPage.image_digest(plot) != start_plot,
                what="the learning curves to change with w")
-    wait_until(lambda: readout.inner_text() != start_text, what="the readout to change with w")
+    wait_until(lambda: readout.text_content() != start_text, what="the readout to change with w")
 
     w.press("PageDown")
     wait_until(lambda: np.isclose(NotebookPage.slider_value(w), start_w), what="w to move back")
-    wait_until(lambda: readout.inner_text() == start_text, what="the first readout to come back")
+    wait_until(lambda: readout.text_content() == start_text, what="the first readout to come back")
     wait_until(lambda: NotebookPage.image_digest(plot) == start_plot,
                what="the first learning curves to come back when w returns")
     assert plot.count() == 1
