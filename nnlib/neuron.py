@@ -372,7 +372,7 @@ class NeuronExplorer:
         self.play = widgets.Play(value=self.epoch.value, min=0, max=epochs, interval=80,
                                  step=_play_step(epochs), description="Play")
         widgets.jslink((self.play, "value"), (self.epoch, "value"))
-        self.figure = LiveFigure(1, 2, figsize=(8, 3.2), css_class="nnlib-neuron-plot")
+        self.figure = LiveFigure(1, 2, figsize=(7.6, 3.2), css_class="nnlib-neuron-plot")
         self.readout = widgets.HTML()
         self.readout.add_class("nnlib-neuron-readout")
         self.trajectories: list[Trajectory] = []
@@ -482,7 +482,8 @@ class NeuronExplorer:
             f"<td>{t.a[e]:.3f}</td><td>{t.C[e]:.4f}</td><td>{t.grad_w[e]:.4f}</td></tr>"
             for t in self.trajectories)
         return (f"<b>epoch {e}</b><table><tr><th>cost</th><th>w</th><th>b</th><th>a</th>"
-                f"<th>C</th><th>∂C/∂w = ∂C/∂b</th></tr>{rows}</table>")
+                f"<th>C</th><th>∂C/∂w</th></tr>{rows}</table>"
+                "<small>x = 1, so ∂C/∂b = ∂C/∂w</small>")
 
     def __repr__(self):
         return (f"NeuronExplorer(w={self.w.value:g}, b={self.b.value:g}, "
