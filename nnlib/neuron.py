@@ -11,10 +11,10 @@ for the quadratic cost (Eqs. 55-56, which slow down when the neuron saturates) a
 ``a - y`` for the cross-entropy (Eqs. 61-62, which do not). Nothing here re-derives a
 cost: values come from the cost's ``fn``/``fn_z``, gradients from its ``delta``.
 
-``train`` returns a :class:`Trajectory` (every epoch's w, b, output, cost and gradient),
+``train`` returns a :class:`Trajectory` (every epoch's w, b, output, cost and gradient);
 the plot functions draw onto an ``ax`` (a new inline figure when ``ax`` is None) and
-return the Figure,
-and :class:`NeuronExplorer` is the interactive version with sliders and a Play control.
+return the Figure; :class:`NeuronExplorer` is the interactive version, with sliders and
+a Play control.
 """
 from __future__ import annotations
 
@@ -91,9 +91,10 @@ def neuron_state(w, b, cost="quadratic", x=1.0, y=0.0):
     (Eqs. 55-56 for the quadratic cost, Eqs. 61-62 for the cross-entropy).
     """
     cost = _cost_class(cost)
-    z = np.array([_real("w", w) * _real("x", x) + _real("b", b)])
+    x, y = _real("x", x), _real("y", y, low=0.0, high=1.0)
+    z = np.array([_real("w", w) * x + _real("b", b)])  # (1,)
     a, delta = _forward(z, cost, y)
-    return float(a[0]), float(_costs(z, cost, y)[0]), float(x * delta[0]), float(delta[0])
+    return float(a[0]), float(_costs(z, cost, y)[0]), x * float(delta[0]), float(delta[0])
 
 
 @dataclass(frozen=True)
@@ -151,9 +152,9 @@ def train(w=0.6, b=0.9, *, eta=0.15, epochs=300, cost="quadratic", x=1.0, y=0.0,
         move = float(cost_class.grad_a(a, y) if step == "dC/da" else delta)
         w, b = w - eta * x * move, b - eta * move
     a, delta = _forward(z, cost_class, y)
-    return Trajectory(_cost_name(cost_class), float(ws[0]), float(bs[0]), eta, int(epochs), x, y, step,
-                      w=ws, b=bs, a=a, C=_costs(z, cost_class, y), grad_w=x * delta,
-                      grad_b=delta)
+    return Trajectory(_cost_name(cost_class), float(ws[0]), float(bs[0]), eta, int(epochs),
+                      x, y, step, w=ws, b=bs, a=a, C=_costs(z, cost_class, y),
+                      grad_w=x * delta, grad_b=delta)
 
 
 def integrate_dc_da(a, y, cost="cross-entropy"):
@@ -232,8 +233,7 @@ PROGRESS = "nnlib-neuron-progress"  # gid of the artists that show training up t
 
 def show_epoch(ax, trajectories, quantity, epoch):
     """Move the solid part and the dot of each curve drawn by ``plot_learning(...,
-    epoch=...)`` on ``ax`` to ``epoch``. Returns those artists (a line and a dot per
-    trajectory), so that a widget can redraw just them."""
+    epoch=...)`` on ``ax`` to ``epoch`` (the widget then redraws just those artists)."""
     field = QUANTITIES[quantity][0]
     artists = [line for line in ax.lines if line.get_gid() == PROGRESS]
     for t, line, dot in zip(trajectories, artists[::2], artists[1::2]):
@@ -241,7 +241,6 @@ def show_epoch(ax, trajectories, quantity, epoch):
         values = getattr(t, field)
         line.set_data(np.arange(e + 1), values[: e + 1])
         dot.set_data([e], [values[e]])
-    return artists
 
 
 def plot_demo(trajectories, axes=None, epoch=None):
@@ -363,7 +362,8 @@ class NeuronExplorer:
         self.b = widgets.FloatSlider(value=b, min=-4, max=4, step=0.1, description="b", **slider)
         self.eta = widgets.FloatSlider(value=eta, min=0.005, max=1.0, step=0.005,
                                        readout_format=".3f", description="η", **slider)
-        # At most 500 epochs keeps retraining both costs well under 30 ms.
+        # At most 500 epochs, so that retraining both costs stays well under 30 ms
+        # (benchmarks/bench_neuron_widget.py).
         self.epochs = widgets.IntSlider(value=epochs, min=10, max=500, step=10,
                                         description="epochs", **slider)
         self.cost = widgets.ToggleButtons(options=self.CHOICES, value=cost, description="cost")

@@ -153,6 +153,13 @@ def test_bad_training_settings_are_explained(kwargs, error, words):
         neuron.train(**kwargs)
 
 
+def test_bad_neuron_state_is_explained():
+    with pytest.raises(ValueError, match=r"y must lie in \[0.0, 1.0\]"):
+        neuron.neuron_state(2.0, 2.0, "cross-entropy", y=-0.1)
+    with pytest.raises(ValueError, match="cost must be one of"):
+        neuron.neuron_state(2.0, 2.0, "log-likelihood")
+
+
 def test_bad_plot_quantity_is_explained():
     with pytest.raises(ValueError, match="quantity must be one of"):
         neuron.plot_learning(neuron.train(epochs=3), quantity="accuracy", ax=Figure().subplots())
