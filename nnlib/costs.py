@@ -3,7 +3,8 @@
 ``fn(a, y)``
     the cost of output activations ``a`` against desired outputs ``y``, summed over the
     examples given (one column per example, so a single ``(n, 1)`` column gives the cost
-    of one example, exactly as the book's ``network2.py`` does).
+    of one example, exactly as the book's ``network2.py`` does). ``fn(a, y, axis=0)``
+    gives instead one cost per example (per column) as an array.
 ``delta(z, a, y)``
     the output error delta^L = dC/dz^L for the output layer the cost is paired with
     (``output_layer``). ``z`` is unused by the costs whose delta is simply ``a - y``; it
@@ -17,7 +18,7 @@ Two more methods serve the network and the gradient checks:
 ``fn_z(z, y)``
     the same cost computed from the weighted inputs of the paired output layer. It stays
     accurate when neurons saturate, where ``a`` has rounded to exactly 0 or 1 and ``fn``
-    can only say ``inf``. The network reports its costs with this.
+    can only say ``inf``. The network reports its costs with this. It takes ``axis`` too.
 """
 from __future__ import annotations
 
@@ -33,6 +34,11 @@ def _xlogy(x, y):
         return np.where(x == 0, 0.0, x * np.log(np.where(x == 0, 1.0, y)))
 
 
+def _total(terms, axis):
+    """Sum the cost's terms: all of them (a float, axis=None) or along ``axis``."""
+    return float(np.sum(terms)) if axis is None else np.sum(terms, axis=axis)
+
+
 def _softplus(z):
     """ln(1 + e^z), exact for large |z| (it is ~z for large z and ~e^z for very negative z)."""
     return np.logaddexp(0, z)
@@ -44,12 +50,12 @@ class QuadraticCost:
     output_layer = Sigmoid
 
     @staticmethod
-    def fn(a, y):
-        return 0.5 * float(np.sum((a - y) ** 2))
+    def fn(a, y, axis=None):
+        return _total(0.5 * (a - y) ** 2, axis)
 
     @staticmethod
-    def fn_z(z, y):
-        return QuadraticCost.fn(sigmoid(z), y)
+    def fn_z(z, y, axis=None):
+        return QuadraticCost.fn(sigmoid(z), y, axis)
 
     @staticmethod
     def grad_a(a, y):
@@ -75,14 +81,14 @@ class CrossEntropyCost:
     output_layer = Sigmoid
 
     @staticmethod
-    def fn(a, y):
-        return -float(np.sum(_xlogy(y, a) + _xlogy(1 - y, 1 - a)))
+    def fn(a, y, axis=None):
+        return -_total(_xlogy(y, a) + _xlogy(1 - y, 1 - a), axis)
 
     @staticmethod
-    def fn_z(z, y):
+    def fn_z(z, y, axis=None):
         """Eq. (57) in terms of z: with a = sigma(z), -ln a = softplus(-z) and
         -ln(1 - a) = softplus(z), so C = sum [softplus(z) - y z]."""
-        return float(np.sum(_softplus(z) - y * z))
+        return _total(_softplus(z) - y * z, axis)
 
     @staticmethod
     def grad_a(a, y):
@@ -106,12 +112,12 @@ class LogLikelihoodCost:
     output_layer = Softmax
 
     @staticmethod
-    def fn(a, y):
-        return -float(np.sum(_xlogy(y, a)))
+    def fn(a, y, axis=None):
+        return -_total(_xlogy(y, a), axis)
 
     @staticmethod
-    def fn_z(z, y):
-        return -float(np.sum(y * log_softmax(z)))
+    def fn_z(z, y, axis=None):
+        return -_total(y * log_softmax(z), axis)
 
     @staticmethod
     def grad_a(a, y):

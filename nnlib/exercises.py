@@ -409,7 +409,7 @@ def check_softmax_backprop(softmax_delta):
 # -- notebook 01: cross-entropy --------------------------------------------------------
 def _cross_entropy_each(a, y):
     """Eq. (57) for each (a, y) pair separately: nnlib's CrossEntropyCost.fn per entry."""
-    return np.array([CrossEntropyCost.fn(ai, yi) for ai, yi in zip(np.ravel(a), np.ravel(y))])
+    return CrossEntropyCost.fn(np.reshape(a, (1, -1)), np.reshape(y, (1, -1)), axis=0)
 
 
 def check_ce_roles(cross_entropy):

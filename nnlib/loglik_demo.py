@@ -83,9 +83,8 @@ def loglik_costs(p):
     if np.any(~(p >= 0) | ~(p <= 1)):
         raise ValueError(f"p must hold probabilities in [0, 1]; got values from "
                          f"{np.min(p):g} to {np.max(p):g}")
-    one = np.ones((1, 1))
-    return np.array([LogLikelihoodCost.fn(np.full((1, 1), q), one) for q in p.ravel()]
-                    ).reshape(p.shape)
+    flat = p.reshape(1, -1)
+    return LogLikelihoodCost.fn(flat, np.ones_like(flat), axis=0).reshape(p.shape)
 
 
 _P_GRID = np.linspace(0.004, 1.0, 250)  # probabilities for the curve of Eq. (80)

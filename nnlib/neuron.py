@@ -78,8 +78,8 @@ def _forward(z, cost, y):
 
 
 def _costs(z, cost, y):
-    """The cost of each entry of the 1-D array ``z`` (``fn_z`` sums, so one call each)."""
-    return np.array([cost.fn_z(z[i : i + 1], y) for i in range(z.size)])
+    """The cost of each entry of the 1-D array ``z``, each taken as one example."""
+    return cost.fn_z(np.reshape(z, (1, -1)), y, axis=0)
 
 
 def neuron_state(w, b, cost="quadratic", x=1.0, y=0.0):

@@ -62,3 +62,16 @@ def test_delta_is_dC_dz_for_the_paired_output_layer(name):
     np.testing.assert_allclose(cost.grad_a(act(z), y),
                                numerical_gradient(lambda: cost.fn(a, y), a := act(z).copy()),
                                atol=1e-6)
+
+
+@pytest.mark.parametrize("name", sorted(COSTS))
+def test_axis_0_gives_one_cost_per_example(name):
+    cost = COSTS[name]
+    rng = np.random.default_rng(4)
+    z, y = rng.normal(size=(3, 5)), np.eye(3)[:, [0, 1, 2, 0, 1]]
+    a = cost.output_layer.fn(z)
+    for fn, first in ((cost.fn, a), (cost.fn_z, z)):
+        each = fn(first, y, axis=0)
+        assert each.shape == (5,)
+        np.testing.assert_allclose(each, [fn(first[:, [k]], y[:, [k]]) for k in range(5)])
+        assert np.sum(each) == pytest.approx(fn(first, y))
