@@ -32,7 +32,7 @@ from .activations import Sigmoid, Softmax
 from .costs import CrossEntropyCost, LogLikelihoodCost, QuadraticCost
 from .network import Network
 from .softmax_demo import START_Z, Z_MAX, Z_MIN, Z_STEP, SoftmaxBars, as_weighted_inputs
-from .widgets import LiveFigure
+from .widgets import LiveFigure, axes_or_new
 
 RIGHT, WRONG = "C2", "0.65"  # colours: the right class's bar, the other bars
 
@@ -56,19 +56,6 @@ def one_hot(true_class, n):
     y = np.zeros((n, 1))
     y[_class_index(true_class, n)] = 1.0
     return y
-
-
-def _new_axes(ncols=1, figsize=None, nrows=1, **subplots_kw):
-    """Axes on a new pyplot figure, which the notebook shows inline (and then closes)
-    at the end of the cell. Only static figures come here; widgets draw on LiveFigures.
-    One row: one axes, or a 1-D array of ``ncols``; more rows: an (nrows, ncols) array."""
-    import matplotlib.pyplot as plt  # imported here: the widgets never touch pyplot
-
-    fig = plt.figure(figsize=figsize, layout="constrained")
-    axes = fig.subplots(nrows, ncols, squeeze=False, **subplots_kw)
-    if nrows > 1:
-        return axes
-    return axes[0, 0] if ncols == 1 else axes[0]
 
 
 # --------------------------------------------------------- Eq. (80): the cost itself
@@ -105,7 +92,7 @@ def plot_loglik_cost(marks=(0.9, 0.5, 0.1, 0.01), ax=None):
     answer costs almost nothing, a confident wrong one (a_y near 0) costs without bound.
     Returns the Figure.
     """
-    ax = _new_axes() if ax is None else ax
+    ax = axes_or_new(ax)
     _draw_cost_curve(ax)
     marks = np.asarray(marks, dtype=float)
     for p, c in zip(marks, loglik_costs(marks)):
@@ -159,7 +146,7 @@ def plot_softmax_cost(z=START_Z, true_class=2, axes=None):
     """The softmax outputs for weighted inputs ``z`` (n,) and the log-likelihood cost when
     the right output neuron is row ``true_class`` (Eqs. 78 and 80). Returns the Figure."""
     z = as_weighted_inputs(z)
-    axes = _new_axes(2, figsize=(8.5, 3.2)) if axes is None else axes
+    axes = axes_or_new(axes, 2, figsize=(8.5, 3.2))
     SoftmaxCostView(axes, len(z)).show(z, true_class)
     return axes[0].figure
 
@@ -342,7 +329,7 @@ class SlowdownView:
 def plot_slowdown(runs, epoch=None, axes=None):
     """Plot ``run_slowdown``'s runs: a_y against epoch, and all outputs at ``epoch``
     (the last epoch when None). Returns the Figure."""
-    axes = _new_axes(2, figsize=(8.5, 3.2)) if axes is None else axes
+    axes = axes_or_new(axes, 2, figsize=(8.5, 3.2))
     SlowdownView(axes, runs).show(len(runs[0].costs) - 1 if epoch is None else epoch)
     return axes[0].figure
 
@@ -469,7 +456,7 @@ def train_digits(training, validation, config=DigitsConfig()):
 def plot_learning_curves(runs, axes=None):
     """Validation accuracy (left) and each network's own training cost (right) against
     epoch, for ``train_digits``'s runs. Returns the Figure."""
-    acc_ax, cost_ax = _new_axes(2, figsize=(8.5, 3.2)) if axes is None else axes
+    acc_ax, cost_ax = axes_or_new(axes, 2, figsize=(8.5, 3.2))
     for i, run in enumerate(runs):
         epochs = np.arange(1, len(run.validation_accuracy) + 1)
         acc_ax.plot(epochs, 100 * run.validation_accuracy, "o-", ms=3, color=f"C{i}",
@@ -549,9 +536,8 @@ def plot_output_distributions(runs, X, labels, indices, axes=None):
     """For each example in ``indices``: its image (top row) and the outputs of every
     run's network (bottom row). ``axes`` is a (2, len(indices)) array. Returns the Figure."""
     indices = list(indices)
-    if axes is None:
-        axes = _new_axes(len(indices), figsize=(3.6 * len(indices), 4.4), nrows=2,
-                         height_ratios=(1, 1.6))
+    axes = axes_or_new(axes, len(indices), nrows=2, figsize=(3.6 * len(indices), 4.4),
+                       height_ratios=(1, 1.6))
     for k, i in enumerate(indices):
         DigitOutputsView(axes[0][k], axes[1][k], runs).show(X[i], labels[i])
     return axes[0][0].figure

@@ -29,7 +29,7 @@ import numpy as np
 
 from .activations import sigmoid, sigmoid_prime
 from .costs import CrossEntropyCost, QuadraticCost
-from .widgets import LiveFigure
+from .widgets import LiveFigure, axes_or_new
 
 #: The two costs the toy neuron can learn with, by the names the widget shows.
 COSTS = {"quadratic": QuadraticCost, "cross-entropy": CrossEntropyCost}
@@ -181,19 +181,6 @@ def cost_curve(a, y, cost="cross-entropy"):
 
 # ---------------------------------------------------------------------------- plots
 
-def _axes(ax, ncols=1, figsize=None):
-    """``ax`` itself, or the axes of a new pyplot figure, which the notebook shows inline
-    (and closes) at the end of the cell. Only static figures come here: the widget draws
-    on a LiveFigure and never touches pyplot."""
-    if ax is not None:
-        return ax
-    import matplotlib.pyplot as plt
-
-    fig = plt.figure(figsize=figsize, layout="constrained")
-    axes = fig.subplots(1, ncols, squeeze=False).ravel()
-    return axes[0] if ncols == 1 else axes
-
-
 QUANTITIES = {"output": ("a", "output a"), "cost": ("C", "cost C")}
 
 
@@ -208,7 +195,7 @@ def plot_learning(trajectories, quantity="cost", ax=None, epoch=None):
         raise ValueError(f"quantity must be one of {list(QUANTITIES)}; got {quantity!r}.")
     if isinstance(trajectories, Trajectory):
         trajectories = [trajectories]
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     field, ylabel = QUANTITIES[quantity]
     for i, t in enumerate(trajectories):
         ax.plot(np.arange(t.epochs + 1), getattr(t, field), color=f"C{i}", label=t.label,
@@ -249,7 +236,7 @@ def plot_demo(trajectories, axes=None, epoch=None):
     The book's demos are ``plot_demo(train(0.6, 0.9))`` and ``plot_demo(train(2, 2))``.
     ``axes`` is a pair of axes (new ones when None). Returns the Figure.
     """
-    left, right = _axes(axes, ncols=2, figsize=(9, 3.6))
+    left, right = axes_or_new(axes, ncols=2, figsize=(9, 3.6))
     plot_learning(trajectories, "output", ax=left, epoch=epoch)
     plot_learning(trajectories, "cost", ax=right, epoch=epoch)
     left.set_ylim(0, 1)
@@ -271,7 +258,7 @@ def plot_sigmoid_prime(starts=DEMO_STARTS, ax=None):
     sigma'(z) is the factor in Eqs. (55)-(56): about 0.15 at the first demo's start
     (z = 1.5) and about 0.018 at the second's (z = 4), eight times smaller.
     """
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     z = np.linspace(-8, 8, 401)
     ax.plot(z, sigmoid(z), color="0.6", ls="--", label="σ(z)")
     ax.plot(z, sigmoid_prime(z), color="C0", label="σ′(z)")
@@ -292,7 +279,7 @@ def plot_cross_entropy_minimum(ys=(0.2, 0.5, 0.9), ax=None):
     Each curve is lowest at a = y, where its value is the binary entropy of y (Eq. 64),
     drawn dashed through the minima. Returns the Figure.
     """
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     a = np.linspace(0.005, 0.995, 199)
     for i, y in enumerate(ys):
         ax.plot(a, cost_curve(a, y), color=f"C{i}", label=f"y = {y:g}")
@@ -308,7 +295,7 @@ def plot_cross_entropy_minimum(ys=(0.2, 0.5, 0.9), ax=None):
 
 def plot_surprise(ax=None):
     """The cross-entropy as surprise: -ln a when y = 1 and -ln(1 - a) when y = 0."""
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     a = np.linspace(0.005, 0.995, 199)
     ax.plot(a, cost_curve(a, 1.0), label="y = 1: −ln a")
     ax.plot(a, cost_curve(a, 0.0), label="y = 0: −ln(1 − a)")
@@ -320,7 +307,7 @@ def plot_surprise(ax=None):
 
 def plot_integrated_cost(y=0.3, ax=None):
     """Integrating dC/da of Eq. (75) numerically, against the closed form of Eq. (76)."""
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     a = np.linspace(0.02, 0.98, 97)
     closed = cost_curve(a, y)
     ax.plot(a, closed - closed[0], lw=4, alpha=0.4, label="closed form, Eq. (76)")

@@ -16,7 +16,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from .activations import sigmoid, softmax, softmax_jacobian
-from .widgets import LiveFigure
+from .widgets import LiveFigure, axes_or_new
 
 #: The book's starting weighted inputs; their softmax is (0.315, 0.009, 0.633, 0.043).
 START_Z = (2.5, -1.0, 3.2, 0.5)
@@ -58,15 +58,6 @@ def readout_text(a) -> str:
     return f"a = {format_vector(a)}   sum = {float(np.sum(a)):.3f}"
 
 
-def _axes(ax, figsize=None):
-    """``ax`` itself, or the axes of a new pyplot figure (shown inline) when it is None."""
-    if ax is not None:
-        return ax
-    import matplotlib.pyplot as plt  # only static figures touch pyplot
-
-    return plt.figure(figsize=figsize, layout="constrained").add_subplot()
-
-
 class SoftmaxBars:
     """A bar chart of activations a_1..a_n on a fixed 0-1 axis, each value printed on top.
 
@@ -104,7 +95,7 @@ def plot_softmax_bars(z=START_Z, c: float = 1.0, ax=None):
     ``z`` has shape (n,). Returns the Figure.
     """
     z = as_weighted_inputs(z)
-    bars = SoftmaxBars(_axes(ax, figsize=(4.8, 3.2)), z.size)
+    bars = SoftmaxBars(axes_or_new(ax, figsize=(4.8, 3.2)), z.size)
     bars.show(z, c)
     return bars.ax.figure
 
@@ -152,7 +143,7 @@ def plot_softmax_jacobian(z=START_Z, ax=None):
     ``z`` has shape (n,). Returns the Figure.
     """
     z = as_weighted_inputs(z)
-    heatmap = JacobianHeatmap(_axes(ax, figsize=(4.8, 3.6)), z.size)
+    heatmap = JacobianHeatmap(axes_or_new(ax, figsize=(4.8, 3.6)), z.size)
     heatmap.show(z)
     return heatmap.ax.figure
 
@@ -165,7 +156,7 @@ def plot_sigmoid_vs_softmax(z=START_Z, ax=None):
     Returns the Figure.
     """
     z = as_weighted_inputs(z)
-    ax = _axes(ax, figsize=(5.6, 3.2))
+    ax = axes_or_new(ax, figsize=(5.6, 3.2))
     positions = np.arange(1, z.size + 1)
     for offset, name, values in ((-0.2, "sigmoid", sigmoid(z)), (0.2, "softmax", softmax(z))):
         ax.bar(positions + offset, values, width=0.4, label=f"{name}: sum = {values.sum():.3f}")
@@ -193,7 +184,7 @@ def plot_softmax_vs_c(z=START_Z, c_values=None, ax=None):
             f"c_values should be a 1-D array of at least 2 positive constants (Eq. 83); "
             f"got {c_values!r}. Pass e.g. np.logspace(-2, 2, 200)."
         )
-    ax = _axes(ax, figsize=(5.6, 3.4))
+    ax = axes_or_new(ax, figsize=(5.6, 3.4))
     # One column per c: softmax along axis 0 of the (n, len(c_values)) array c * z.
     activations = softmax(z[:, None] * c_values[None, :])
     for j, row in enumerate(activations, start=1):

@@ -19,6 +19,22 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 
+def axes_or_new(ax=None, ncols: int = 1, nrows: int = 1, figsize=None, **subplots_kw):
+    """``ax`` itself when given; otherwise axes on a new pyplot figure, which the notebook
+    shows inline (and closes) at the end of the cell. Only static figures come here:
+    LiveFigures never touch pyplot. One row gives one axes, or a 1-D array of ``ncols``;
+    more rows give an (nrows, ncols) array."""
+    if ax is not None:
+        return ax
+    import matplotlib.pyplot as plt  # imported here: the widgets never need pyplot
+
+    axes = plt.figure(figsize=figsize, layout="constrained").subplots(
+        nrows, ncols, squeeze=False, **subplots_kw)
+    if nrows > 1:
+        return axes
+    return axes[0, 0] if ncols == 1 else axes[0]
+
+
 def figure_png(fig: Figure, dpi: float | None = None) -> bytes:
     """Render ``fig`` to PNG bytes with the Agg renderer."""
     buf = io.BytesIO()
