@@ -1,0 +1,90 @@
+"""Run notebook 04's MNIST study from the command line, or estimate how long it takes.
+
+    .venv/bin/python benchmarks/mnist_study.py --estimate
+        time one epoch of each network on 50,000 synthetic examples (about a minute) and
+        print how long the full study would take on this machine
+    .venv/bin/python benchmarks/mnist_study.py --out notebooks/results/mnist-full.json
+        the full study (downloads MNIST on first use); notebook 04 then reads this file
+        in full mode instead of retraining. Interrupted, it resumes from the file.
+    .venv/bin/python benchmarks/mnist_study.py --quick --out /tmp/mnist-quick.json
+        the quick plan (the 10,000 test digits only; NNLIB_DATA_DIR may point at them)
+
+The training itself is ``nnlib.experiments.run_study``, the code the notebook runs.
+"""
+import argparse
+import sys
+import time
+from collections import Counter
+
+import numpy as np
+
+from nnlib import experiments
+from nnlib.data import Splits
+
+
+def synthetic(n, seed):
+    """n random inputs (n, 784) in [0, 1) with random labels: for timing only."""
+    rng = np.random.default_rng(seed)
+    return rng.random((n, 784), dtype=np.float32), rng.integers(0, 10, n)
+
+
+def seconds_per_epoch(plan):
+    """One epoch of each (hidden, cost) of ``plan`` on 50,000 synthetic examples,
+    monitoring 10,000 test examples as a study's run does: {(hidden, cost): seconds}."""
+    test = synthetic(10_000, 1)
+    splits = Splits(synthetic(50_000, 0), test, test)
+    timed = {}
+    for hidden in plan.hidden:
+        for cost in experiments.COST_LABELS:
+            config = experiments.Config(sizes=(784, hidden, 10), cost=cost, epochs=1,
+                                        dtype=plan.dtype)
+            timed[hidden, cost] = experiments.train(config, 0, splits).seconds
+            print(f"  [784, {hidden}, 10] {experiments.COST_LABELS[cost]:<24} "
+                  f"{timed[hidden, cost]:.2f} s per epoch", flush=True)
+    return timed
+
+
+def estimate(plan):
+    """Print the plan's duration from measured per-epoch times: a range, from the case
+    where every best eta is the book's (fewest runs) to the case where none is."""
+    print(experiments.describe(plan))
+    print("Timing one epoch of 50,000 examples per network (float32, one BLAS thread):")
+    timed = seconds_per_epoch(plan)
+    first = {c.for_seed(s) for c in plan.sweep() + plan.table() for s in c.seeds}
+    second = [c.for_seed(s) for c in plan.table() for s in c.seeds]
+    def total(keys):
+        counts = Counter((k.hidden, k.cost) for k in keys)
+        return sum(n * plan.epochs * timed[cell] for cell, n in counts.items())
+    low, high = total(first), total(first) + total(second)
+    print(f"Estimated full study: {low / 60:.0f}-{high / 60:.0f} minutes "
+          f"({len(first)}-{len(first) + len(second)} runs of {plan.epochs} epochs)")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="the quick plan (as in CI)")
+    parser.add_argument("--estimate", action="store_true",
+                        help="only time one epoch per network and estimate the duration")
+    parser.add_argument("--out", help="results JSON: written after every run, resumed from")
+    args = parser.parse_args()
+    plan = experiments.QUICK_PLAN if args.quick else experiments.FULL_PLAN
+    if args.estimate:
+        estimate(plan)
+        return 0
+    if not args.out:
+        parser.error("--out is needed to run the study (the results go there)")
+    print(experiments.describe(plan), flush=True)
+    start = time.perf_counter()
+    results = experiments.run_study(plan, args.out)
+    print(f"\n{len(results)} runs in {args.out}; {time.perf_counter() - start:.0f} s this time")
+    print("\nThe book's table, every seed:")
+    print(experiments.table_text(results, plan.table()))
+    print("\nThe sweep (validation accuracy %, best *):")
+    print(experiments.sweep_text(results))
+    print("\nEach cost at its best eta:")
+    print(experiments.table_text(results, plan.table(results.best_etas())))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

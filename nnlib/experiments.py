@@ -1,0 +1,705 @@
+"""The MNIST study of notebook 04: the book's table from chapter 3, then what it would take
+to make that table convincing.
+
+The book trains [784, 30, 10] and [784, 100, 10] once each with the cross-entropy
+(eta = 0.5) and quotes the quadratic cost of chapter 1 (eta = 3.0) beside them. Here
+every cell of that table is trained with several seeds, softmax + log-likelihood (Eqs.
+78, 80) joins as a third cost, and a small sweep of eta per cost, judged on validation
+data, compares the costs each at its own best learning rate.
+
+The pieces, in the order a study uses them:
+
+* ``Config``: one cell of a table (network, cost, hyper-parameters, seeds, data), a
+  dataclass with a comment on every field. ``Plan``: the whole study, quick or full.
+* ``train(config, seed, splits)``: one run with ``nnlib.network.Network``, giving a ``Run``
+  (test accuracy and cost after every epoch, final validation accuracy).
+* ``run_study(plan, path)``: every run the plan needs, under one progress bar, saved to a
+  JSON file after each run (atomically) so a long run is never lost; runs already in the
+  file are not repeated, so a study resumes and re-plots without retraining.
+* ``table_text``, ``sweep_text``, ``plot_learning_curves``, ``plot_spread``,
+  ``plot_sweep``, ``plot_test_curves`` and its widget ``CurvesExplorer``: what the
+  notebook shows. Static plots draw on an ``ax`` (a new inline figure when None) and
+  return the Figure; the widget redraws a ``nnlib.widgets.LiveFigure``, never pyplot.
+
+Nothing here trains, costs or differentiates on its own: that is all ``Network``.
+Accuracies in ``Run`` are counts of correct examples, as the book's ``SGD`` returns
+them; tables and plots show percentages.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from matplotlib.ticker import MaxNLocator
+from tqdm.auto import tqdm
+
+from . import data
+from .costs import COSTS
+from .fileio import write_json_atomic
+from .network import Network, _check_positive_int, _check_real
+from .notebook import QUICK
+
+#: The costs of the study, in the order tables list them, with the names they show.
+COST_LABELS = {
+    "QuadraticCost": "quadratic",
+    "CrossEntropyCost": "cross-entropy",
+    "LogLikelihoodCost": "softmax + log-likelihood",
+}
+COST_COLORS = {"QuadraticCost": "C1", "CrossEntropyCost": "C0", "LogLikelihoodCost": "C2"}
+
+#: The book's learning rates: 3.0 for the quadratic cost (chapter 1), 0.5 for the
+#: cross-entropy (chapter 3). The book trains no softmax + log-likelihood network on
+#: MNIST in chapter 3; its output error a - y (Eq. 84) is the cross-entropy's (Eq. 66),
+#: so it starts from the cross-entropy's 0.5.
+BOOK_ETA = {"QuadraticCost": 3.0, "CrossEntropyCost": 0.5, "LogLikelihoodCost": 0.5}
+
+#: The book's single-run test accuracies (%), by (hidden neurons, cost).
+BOOK_ACCURACY = {
+    (30, "QuadraticCost"): 95.42, (30, "CrossEntropyCost"): 95.49,
+    (100, "QuadraticCost"): 96.59, (100, "CrossEntropyCost"): 96.82,
+}
+
+#: Weight initialisations by name: the Network method each calls.
+INITIALIZERS = {"large": "large_weight_initializer", "default": "default_weight_initializer"}
+
+#: Data modes: the nnlib.data function giving (training, validation, test) arrays.
+DATA_MODES = {
+    "full": "load",         # MNIST's 50,000 training, 10,000 validation, 10,000 test images
+    "small": "load_small",  # its 10,000 test images split 8,000 / 1,000 / 1,000
+}
+
+DTYPES = ("float32", "float64")
+RESULTS_FORMAT = "nnlib.experiments results, version 1"
+
+
+# ------------------------------------------------------------------------ checking input
+
+def _seeds(name, seeds):
+    """``seeds`` as a non-empty tuple of distinct integers >= 0, or a ValueError."""
+    if isinstance(seeds, (str, bytes)) or not hasattr(seeds, "__iter__"):
+        raise TypeError(f"{name} must be a list of integer seeds, e.g. (0, 1, 2); got {seeds!r}")
+    seeds = tuple(seeds)
+    for seed in seeds:
+        _check_positive_int(f"each of {name}", seed, minimum=0)
+    if not seeds or len(set(seeds)) != len(seeds):
+        raise ValueError(f"{name} must be non-empty, without repeats; got {seeds!r}")
+    return tuple(int(s) for s in seeds)
+
+
+def _choice(name, value, options):
+    if value not in options:
+        raise ValueError(f"{name} must be one of {sorted(options)}; got {value!r}")
+
+
+def _set(obj, **fields):
+    """Set fields of a frozen dataclass from its __post_init__ (after normalising them)."""
+    for key, value in fields.items():
+        object.__setattr__(obj, key, value)
+
+
+# ----------------------------------------------------------------------------- configs
+
+@dataclass(frozen=True)
+class Config:
+    """One cell of a table: a network and how it is trained, once per seed."""
+
+    sizes: tuple = (784, 30, 10)   # neurons per layer, input first
+    cost: str = "CrossEntropyCost"  # a name in nnlib.costs.COSTS; the output layer is the
+    #                                 cost's own (sigmoid, or softmax for the log-likelihood)
+    eta: float = 0.5               # learning rate
+    lmbda: float = 0.0             # L2 regularisation parameter (0 in the book's table)
+    epochs: int = 30               # passes over the training data
+    mini_batch_size: int = 10      # examples per gradient step
+    seeds: tuple = (0,)            # one run per seed; a seed fixes the initial weights and
+    #                                the order of the examples, so a run repeats exactly
+    initializer: str = "large"     # "large": weights and biases N(0, 1), the book's table;
+    #                                "default": weights N(0, 1/n_in) (chapter 3, later)
+    dtype: str = "float32"         # float32 trains faster than float64 to the same accuracy
+    data: str = "full"             # a key of DATA_MODES: "full" (MNIST, the book's split) or
+    #                                "small" (8,000 / 1,000 / 1,000 of the test digits)
+
+    def __post_init__(self):
+        if isinstance(self.sizes, (str, bytes)) or not hasattr(self.sizes, "__iter__"):
+            raise TypeError(f"sizes must list the neurons per layer, e.g. (784, 30, 10); "
+                            f"got {self.sizes!r}")
+        sizes = tuple(self.sizes)
+        if len(sizes) < 2:
+            raise ValueError(f"sizes must have at least two layers; got {sizes!r}")
+        for i, n in enumerate(sizes):
+            _check_positive_int(f"sizes[{i}]", n)
+        _choice("cost", self.cost, COSTS)
+        _check_real("eta (the learning rate)", self.eta, positive=True)
+        _check_real("lmbda", self.lmbda, positive=False)
+        _check_positive_int("epochs", self.epochs)
+        _check_positive_int("mini_batch_size", self.mini_batch_size)
+        _choice("initializer", self.initializer, INITIALIZERS)
+        _choice("dtype", self.dtype, DTYPES)
+        _choice("data", self.data, DATA_MODES)
+        _set(self, sizes=tuple(int(n) for n in sizes), seeds=_seeds("seeds", self.seeds),
+             eta=float(self.eta), lmbda=float(self.lmbda))
+
+    @property
+    def hidden(self) -> int | tuple:
+        """The hidden layer's size (a tuple of sizes for several hidden layers)."""
+        inner = self.sizes[1:-1]
+        return inner[0] if len(inner) == 1 else inner
+
+    def for_seed(self, seed: int) -> Config:
+        """This config with the single seed ``seed``: what one run records."""
+        return dataclasses.replace(self, seeds=(seed,))
+
+    def network(self, seed: int) -> Network:
+        """A new, initialised network for the run with ``seed``."""
+        net = Network(self.sizes, cost=COSTS[self.cost], dtype=np.dtype(self.dtype), seed=seed)
+        getattr(net, INITIALIZERS[self.initializer])()
+        return net
+
+    def label(self) -> str:
+        """A short name for plots: hidden size, cost, learning rate."""
+        return f"{self.hidden} hidden\n{COST_LABELS[self.cost]}\nη = {self.eta:g}"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The whole study: which tables and sweep to run, on which data, how long."""
+
+    name: str                  # "quick" or "full", shown in the notebook
+    data: str                  # Config.data for every run
+    epochs: int                # Config.epochs for every run (the book: 30)
+    seeds: tuple               # seeds per table cell
+    sweep_seeds: tuple         # seeds per learning rate in the sweep
+    sweep_factors: tuple       # the sweep tries each cost's book eta times these
+    session_epochs: int        # epochs of the book's session (notebook section 1)
+    hidden: tuple = (30, 100)  # hidden layer sizes of the table; the sweep uses the first
+    dtype: str = "float32"     # Config.dtype for every run
+
+    def __post_init__(self):
+        if not isinstance(self.name, str):
+            raise TypeError(f"name must be a string such as 'quick'; got {self.name!r}")
+        _choice("data", self.data, DATA_MODES)
+        _choice("dtype", self.dtype, DTYPES)
+        _check_positive_int("epochs", self.epochs)
+        _check_positive_int("session_epochs", self.session_epochs)
+        factors = tuple(self.sweep_factors)
+        for f in factors:
+            _check_real("each sweep factor", f, positive=True)
+        if not factors or len(set(factors)) != len(factors):
+            raise ValueError(f"sweep_factors must be non-empty, without repeats; got {factors!r}")
+        _set(self, seeds=_seeds("seeds", self.seeds),
+             sweep_seeds=_seeds("sweep_seeds", self.sweep_seeds),
+             hidden=_seeds("hidden", self.hidden),  # the same rules: distinct ints
+             sweep_factors=tuple(float(f) for f in factors))
+        for i, n in enumerate(self.hidden):
+            _check_positive_int(f"hidden[{i}]", n)
+
+    def config(self, hidden: int, cost: str, eta: float, seeds) -> Config:
+        """The Config of one cell: [784, hidden, 10], the book's other settings."""
+        return Config(sizes=(784, hidden, 10), cost=cost, eta=eta, epochs=self.epochs,
+                      seeds=seeds, dtype=self.dtype, data=self.data)
+
+    def table(self, etas=None) -> list[Config]:
+        """The table's cells, hidden sizes by costs, with learning rates ``etas`` (a dict
+        by cost name; the book's by default)."""
+        etas = BOOK_ETA if etas is None else etas
+        return [self.config(h, cost, etas[cost], self.seeds)
+                for h in self.hidden for cost in COST_LABELS]
+
+    def sweep(self, cost: str | None = None) -> list[Config]:
+        """The sweep's cells (of one ``cost``, or all): the first hidden size, each cost's
+        book eta times each of ``sweep_factors``."""
+        costs = COST_LABELS if cost is None else [cost]
+        return [self.config(self.hidden[0], c, BOOK_ETA[c] * f, self.sweep_seeds)
+                for c in costs for f in self.sweep_factors]
+
+    def runs(self) -> int:
+        """How many runs the study trains at most (fewer where cells coincide)."""
+        first = {c.for_seed(s) for c in self.sweep() + self.table() for s in c.seeds}
+        return len(first) + len(self.table()) * len(self.seeds)
+
+
+#: The study as the book would run it: 30 epochs on the real split, five seeds a cell.
+FULL_PLAN = Plan(name="full", data="full", epochs=30, seeds=(0, 1, 2, 3, 4),
+                 sweep_seeds=(0, 1, 2), sweep_factors=(0.25, 0.5, 1.0, 2.0, 4.0),
+                 session_epochs=30)
+
+#: The same study small enough for CI: 8,000 real training digits, fewer epochs and seeds.
+QUICK_PLAN = Plan(name="quick", data="small", epochs=3, seeds=(0, 1),
+                  sweep_seeds=(0, 1), sweep_factors=(0.25, 1.0, 4.0), session_epochs=4)
+
+
+def current_plan() -> Plan:
+    """QUICK_PLAN when NNLIB_QUICK=1 (as in the test command), else FULL_PLAN."""
+    return QUICK_PLAN if QUICK else FULL_PLAN
+
+
+# -------------------------------------------------------------------------------- runs
+
+@dataclass(frozen=True)
+class Run:
+    """What one training run gave. Accuracies are counts of correct examples."""
+
+    config: Config                # the config that produced it, with its one seed
+    test_accuracy: tuple          # correct test examples after each epoch
+    test_cost: tuple              # mean cost on the test data after each epoch
+    validation_accuracy: int      # correct validation examples after the last epoch
+    n_training: int               # examples trained on
+    n_validation: int
+    n_test: int
+    seconds: float                # wall-clock time of training and evaluating
+
+    def __post_init__(self):
+        if not isinstance(self.config, Config):
+            raise TypeError(f"config must be a Config; got {type(self.config).__name__}")
+        if len(self.config.seeds) != 1:
+            raise ValueError(f"a run has one seed; its config has {self.config.seeds!r}")
+        for name in ("n_training", "n_validation", "n_test"):
+            _check_positive_int(name, getattr(self, name))
+        _check_real("seconds", self.seconds, positive=False)
+        accuracy, cost = tuple(self.test_accuracy), tuple(self.test_cost)
+        epochs = self.config.epochs
+        if len(accuracy) != epochs or len(cost) != epochs:
+            raise ValueError(f"test_accuracy and test_cost need one value per epoch ({epochs}); "
+                             f"got {len(accuracy)} and {len(cost)}")
+        for i, correct in enumerate(accuracy):
+            _check_count(f"test_accuracy[{i}]", correct, self.n_test)
+        _check_count("validation_accuracy", self.validation_accuracy, self.n_validation)
+        for i, c in enumerate(cost):
+            _check_real(f"test_cost[{i}]", c, positive=False)
+        _set(self, test_accuracy=tuple(int(a) for a in accuracy),
+             test_cost=tuple(float(c) for c in cost), seconds=float(self.seconds))
+
+    @property
+    def test_percent(self) -> float:
+        """Test accuracy after the last epoch, in percent."""
+        return 100 * self.test_accuracy[-1] / self.n_test
+
+    @property
+    def validation_percent(self) -> float:
+        return 100 * self.validation_accuracy / self.n_validation
+
+
+def _check_count(name, value, n):
+    _check_positive_int(name, value, minimum=0)
+    if value > n:
+        raise ValueError(f"{name} is {value}, more than the {n} examples evaluated")
+
+
+def load_splits(mode: str, **where) -> data.Splits:
+    """(training, validation, test) arrays for a data mode (a key of DATA_MODES), in float32.
+    ``where``: the keywords of ``nnlib.data.locate`` (data_dir, ...)."""
+    _choice("data mode", mode, DATA_MODES)
+    return getattr(data, DATA_MODES[mode])(np.float32, **where)
+
+
+def train(config: Config, seed: int, splits: data.Splits) -> Run:
+    """Train ``config``'s network with ``seed`` on ``splits.training``, monitoring the test
+    data after every epoch (as the book's session does); return the Run."""
+    net = config.network(seed)
+    start = time.perf_counter()
+    test_cost, test_accuracy, _, _ = net.SGD(
+        splits.training, config.epochs, config.mini_batch_size, config.eta, config.lmbda,
+        evaluation_data=splits.test, monitor_evaluation_cost=True,
+        monitor_evaluation_accuracy=True, progress=False, verbose=False)
+    validation = net.accuracy(splits.validation)
+    return Run(config.for_seed(seed), test_accuracy, test_cost, validation,
+               n_training=len(splits.training[0]), n_validation=len(splits.validation[0]),
+               n_test=len(splits.test[0]), seconds=time.perf_counter() - start)
+
+
+# ----------------------------------------------------------------------------- results
+
+class Results:
+    """The runs of a study, by the config that produced each, and the plan they serve."""
+
+    def __init__(self, plan: Plan | None = None, runs=()):
+        self.plan = plan
+        self._runs = {}
+        for run in runs:
+            self.add(run)
+
+    def add(self, run: Run) -> None:
+        if not isinstance(run, Run):
+            raise TypeError(f"Results hold Run objects; got {type(run).__name__}")
+        self._runs[run.config] = run
+
+    def __len__(self):
+        return len(self._runs)
+
+    def __iter__(self):
+        return iter(self._runs.values())
+
+    def __contains__(self, config: Config) -> bool:
+        """Whether the run of a one-seed ``config`` is here."""
+        return config in self._runs
+
+    def runs(self, config: Config) -> list[Run]:
+        """The runs of ``config``, one per seed, or a ValueError naming a missing one."""
+        missing = [s for s in config.seeds if config.for_seed(s) not in self]
+        if missing:
+            raise ValueError(f"no run of seed {missing[0]} for {config}; train it with "
+                             "run_study first")
+        return [self._runs[config.for_seed(s)] for s in config.seeds]
+
+    def test_percent(self, config: Config) -> np.ndarray:
+        """Test accuracy after the last epoch, in percent, one per seed: (n_seeds,)."""
+        return np.array([run.test_percent for run in self.runs(config)])
+
+    def validation_percent(self, config: Config) -> np.ndarray:
+        """Validation accuracy after the last epoch, in percent, one per seed."""
+        return np.array([run.validation_percent for run in self.runs(config)])
+
+    def best_etas(self, plan: Plan | None = None) -> dict:
+        """Each cost's learning rate with the highest mean validation accuracy in the
+        plan's sweep (the smaller eta on a tie). Test data plays no part in the choice."""
+        plan = self._plan(plan)
+        best = {}
+        for cost in COST_LABELS:
+            configs = plan.sweep(cost)
+            # every point has the same seeds and validation data: compare exact counts
+            correct = [sum(r.validation_accuracy for r in self.runs(c)) for c in configs]
+            best[cost] = configs[int(np.argmax(correct))].eta
+        return best
+
+    def _plan(self, plan):
+        plan = self.plan if plan is None else plan
+        if plan is None:
+            raise ValueError("these results have no plan; pass plan=")
+        return plan
+
+    # -- saving and loading --------------------------------------------------------
+    def to_json(self) -> dict:
+        """The results as JSON-ready data: the plan and every run with its config."""
+        return {"format": RESULTS_FORMAT,
+                "plan": None if self.plan is None else dataclasses.asdict(self.plan),
+                "runs": [dataclasses.asdict(run) for run in self]}
+
+    def save(self, path) -> None:
+        """Write the results to the JSON file ``path`` atomically (``nnlib.fileio``): an
+        interrupted save leaves the previous file as it was."""
+        write_json_atomic(path, self.to_json())
+
+
+def load_results(path) -> Results:
+    """Results saved by ``Results.save``, checked: a file that is not one raises a
+    ValueError naming the file, the part that is wrong and what was expected."""
+    path = Path(path)
+    try:
+        record = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise ValueError(f"{path} is not a results file: it is not valid JSON ({e})") from None
+    if not isinstance(record, dict) or record.get("format") != RESULTS_FORMAT:
+        raise ValueError(f"{path} is not a results file: expected a JSON object with "
+                         f"\"format\": {RESULTS_FORMAT!r} (written by Results.save)")
+    if not isinstance(record.get("runs"), list):
+        raise ValueError(f"{path}: \"runs\" must be a list of runs")
+    plan = None
+    if record.get("plan") is not None:
+        plan = _from_dict(Plan, record["plan"], f"{path}: plan")
+    runs = []
+    for i, item in enumerate(record["runs"]):
+        where = f"{path}: runs[{i}]"
+        if not isinstance(item, dict) or not isinstance(item.get("config"), dict):
+            raise ValueError(f"{where} must be an object with a \"config\" object")
+        config = _from_dict(Config, item["config"], f"{where}.config")
+        runs.append(_from_dict(Run, {**item, "config": config}, where))
+    return Results(plan, runs)
+
+
+def _from_dict(cls, fields, where):
+    """``cls(**fields)``, turning any complaint into a ValueError that says where."""
+    if not isinstance(fields, dict):
+        raise ValueError(f"{where} must be a JSON object; got {type(fields).__name__}")
+    names = {f.name for f in dataclasses.fields(cls)}
+    required = {f.name for f in dataclasses.fields(cls) if f.default is dataclasses.MISSING}
+    unknown, missing = fields.keys() - names, required - fields.keys()
+    if unknown or missing:
+        raise ValueError(f"{where}: unknown fields {sorted(unknown)}, missing fields "
+                         f"{sorted(missing)}; a {cls.__name__} has {sorted(names)}")
+    try:
+        return cls(**fields)
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"{where} is not a valid {cls.__name__}: {e}") from None
+
+
+# ------------------------------------------------------------------------------ running
+
+def _train_missing(configs, results: Results, get_splits, path, bar) -> None:
+    """Train every (config, seed) of ``configs`` that ``results`` lacks, adding each Run
+    (and saving to ``path``, if given, after each). ``get_splits()`` gives the data; it
+    is called only when something must be trained. ``bar`` advances by one per distinct
+    (config, seed), trained or found."""
+    for key in dict.fromkeys(c.for_seed(s) for c in configs for s in c.seeds):
+        if key not in results:
+            results.add(train(key, key.seeds[0], get_splits()))
+            if path is not None:
+                results.save(path)
+        bar.update(1)
+
+
+def run_study(plan: Plan, path=None, splits=None, progress=True) -> Results:
+    """Every run ``plan`` needs: its sweep, its table at the book's learning rates, then
+    its table at each cost's best learning rate from the sweep.
+
+    With ``path``, runs already saved there are reused (a study resumes where it
+    stopped, and re-plots without training or data), and the file is rewritten after
+    every new run. ``splits`` overrides the plan's data (tests pass tiny data); otherwise
+    it is loaded once, when the first run needs it. One progress bar (tqdm.auto: a widget
+    in a notebook) counts the runs."""
+    path = None if path is None else Path(path)
+    results = load_results(path) if path is not None and path.exists() else Results()
+    results.plan = plan
+    data_ = [splits]
+
+    def get_splits():
+        if data_[0] is None:
+            data_[0] = load_splits(plan.data)
+        return data_[0]
+
+    with tqdm(total=plan.runs(), desc=f"MNIST study ({plan.name})", unit="run",
+              disable=not progress) as bar:
+        _train_missing(plan.sweep() + plan.table(), results, get_splits, path, bar)
+        _train_missing(plan.table(results.best_etas()), results, get_splits, path, bar)
+    if path is not None:
+        results.save(path)
+    return results
+
+
+# ------------------------------------------------------------------------------- tables
+
+def _mean_sd(values) -> str:
+    """'95.12 ± 0.20' (sample standard deviation), or just the value for one run."""
+    if len(values) == 1:
+        return f"{values[0]:.2f}"
+    return f"{np.mean(values):.2f} ± {np.std(values, ddof=1):.2f}"
+
+
+def table_text(results: Results, configs, seed: int | None = None) -> str:
+    """The table as text: a row per config with its test accuracy (%) after the last
+    epoch, for one ``seed`` or as mean ± sample standard deviation over the config's
+    seeds with the range, and the book's single-run number beside it."""
+    configs = list(configs)
+    if seed is not None:
+        configs = [c.for_seed(seed) for c in configs]
+    ours = "ours, seed %d" % seed if seed is not None else f"ours, {len(configs[0].seeds)} seeds"
+    lines = [f"{'hidden':>6}  {'cost':<24} {'eta':>5}  {ours:>15}  {'range':>13}  {'book':>6}"]
+    for c in configs:
+        acc = results.test_percent(c)
+        spread = f"{acc.min():.2f}-{acc.max():.2f}" if len(acc) > 1 else ""
+        book = BOOK_ACCURACY.get((c.hidden, c.cost))
+        lines.append(f"{c.hidden!s:>6}  {COST_LABELS[c.cost]:<24} {c.eta:>5g}  "
+                     f"{_mean_sd(acc):>15}  {spread:>13}  "
+                     f"{'' if book is None else format(book, '.2f'):>6}")
+    return "\n".join(lines)
+
+
+def sweep_text(results: Results, plan: Plan | None = None) -> str:
+    """The sweep as text: per cost, the mean validation accuracy (%) at each learning
+    rate, the best marked with *."""
+    plan = results._plan(plan)
+    best = results.best_etas(plan)
+    lines = []
+    for cost in COST_LABELS:
+        cells = []
+        for c in plan.sweep(cost):
+            mark = "*" if c.eta == best[cost] else " "
+            cells.append(f"{c.eta:g}: {results.validation_percent(c).mean():.2f}{mark}")
+        lines.append(f"{COST_LABELS[cost]:<24}  " + "   ".join(cells))
+    return "\n".join(lines)
+
+
+# -------------------------------------------------------------------------------- plots
+
+def _axes(ax, ncols=1, figsize=None):
+    """``ax`` itself, or the axes of a new pyplot figure, which the notebook shows inline
+    (and closes) at the end of the cell."""
+    if ax is not None:
+        return ax
+    import matplotlib.pyplot as plt  # only static figures touch pyplot
+
+    fig = plt.figure(figsize=figsize, layout="constrained")
+    axes = fig.subplots(1, ncols, squeeze=False).ravel()
+    return axes[0] if ncols == 1 else axes
+
+
+def plot_learning_curves(history, n_training, n_evaluation, axes=None):
+    """Accuracy (%) and cost against epoch from the four lists ``Network.SGD`` returns
+    (evaluation cost, evaluation accuracy, training cost, training accuracy; an empty
+    list is skipped). ``axes``: a pair of axes. Returns the Figure."""
+    if len(history) != 4:
+        raise ValueError(f"history must be the 4 lists SGD returns; got {len(history)} items")
+    acc_ax, cost_ax = _axes(axes, ncols=2, figsize=(8, 3.2))
+    eval_cost, eval_acc, train_cost, train_acc = history
+    for values, n, ax, label, color in (
+            (train_acc, n_training, acc_ax, "training data", "C7"),
+            (eval_acc, n_evaluation, acc_ax, "test data", "C0"),
+            (train_cost, 1, cost_ax, "training data", "C7"),
+            (eval_cost, 1, cost_ax, "test data", "C0")):
+        if len(values):
+            scale = 100 / n if ax is acc_ax else 1
+            epochs = np.arange(1, len(values) + 1)
+            ax.plot(epochs, np.asarray(values, dtype=float) * scale, "o-", ms=3,
+                    color=color, label=label)
+    acc_ax.set_ylabel("accuracy (%)")
+    acc_ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    cost_ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    cost_ax.set_ylabel("cost (mean over examples)")
+    for ax in (acc_ax, cost_ax):
+        ax.set_xlabel("epoch")
+        ax.legend()
+    return acc_ax.figure
+
+
+def plot_spread(results: Results, configs, ax=None):
+    """Test accuracy (%) after the last epoch for each config: one dot per seed, the mean
+    ± sample standard deviation as a bar, the book's single run as a black star.
+    Returns the Figure."""
+    configs = list(configs)
+    ax = _axes(ax, figsize=(8.5, 3.8))
+    for i, config in enumerate(configs):
+        acc = results.test_percent(config)
+        color = COST_COLORS[config.cost]
+        jitter = np.linspace(-0.12, 0.12, len(acc)) if len(acc) > 1 else np.zeros(1)
+        ax.plot(i + jitter, acc, "o", ms=4, alpha=0.6, color=color,
+                label="one seed" if i == 0 else None)
+        sd = np.std(acc, ddof=1) if len(acc) > 1 else 0.0
+        ax.errorbar(i + 0.3, acc.mean(), yerr=sd, fmt="s", ms=5, capsize=4, color=color,
+                    label="mean ± sd" if i == 0 else None)
+        book = BOOK_ACCURACY.get((config.hidden, config.cost))
+        if book is not None:
+            ax.plot(i + 0.3, book, "*", ms=11, color="k",
+                    label="the book (one run)" if i == 0 else None)
+    ax.set_xticks(range(len(configs)), [c.label() for c in configs], fontsize="small")
+    ax.set_xlim(-0.5, len(configs) - 0.3)
+    ax.set_ylabel("test accuracy, last epoch (%)")
+    ax.legend(loc="lower right", fontsize="small")
+    return ax.figure
+
+
+def plot_sweep(results: Results, plan: Plan | None = None, ax=None):
+    """Validation accuracy (%) after the last epoch against the learning rate, mean ±
+    sample standard deviation over the sweep's seeds, one line per cost; each cost's
+    best eta ringed, its book eta marked by a dotted line. Returns the Figure."""
+    plan = results._plan(plan)
+    ax = _axes(ax, figsize=(6.4, 3.6))
+    best = results.best_etas(plan)
+    for cost, label in COST_LABELS.items():
+        configs = plan.sweep(cost)
+        etas = np.array([c.eta for c in configs])
+        accs = [results.validation_percent(c) for c in configs]
+        means = np.array([a.mean() for a in accs])
+        sds = np.array([np.std(a, ddof=1) if len(a) > 1 else 0.0 for a in accs])
+        color = COST_COLORS[cost]
+        ax.errorbar(etas, means, yerr=sds, fmt="o-", ms=4, capsize=3, color=color, label=label)
+        ax.plot([best[cost]], [means[etas == best[cost]][0]], "o", ms=13, mfc="none",
+                color=color)
+        ax.axvline(BOOK_ETA[cost], color=color, ls=":", lw=1)
+    ax.set_xscale("log")
+    ax.set_xlabel("learning rate η (log scale; dotted: the book's)")
+    ax.set_ylabel("validation accuracy, last epoch (%)")
+    ax.set_title(f"[784, {plan.hidden[0]}, 10], {plan.epochs} epochs, "
+                 f"{len(plan.sweep_seeds)} seeds per point; ringed: best", fontsize="medium")
+    ax.legend(fontsize="small")
+    return ax.figure
+
+
+def _draw_curves(ax, results, configs, epoch):
+    """Test accuracy (%) against epoch on ``ax``: every seed of each config thin, the
+    mean thick, ``epoch`` marked. Returns {cost: (mean, sd) at ``epoch``}."""
+    at = {}
+    for config in configs:
+        runs = results.runs(config)
+        curves = np.array([[100 * a / run.n_test for a in run.test_accuracy] for run in runs])
+        epochs = np.arange(1, config.epochs + 1)
+        color = COST_COLORS[config.cost]
+        ax.plot(epochs, curves.T, color=color, lw=0.8, alpha=0.35)
+        ax.plot(epochs, curves.mean(axis=0), color=color, lw=2.2,
+                label=f"{COST_LABELS[config.cost]}, η = {config.eta:g}")
+        column = curves[:, epoch - 1]
+        at[config.cost] = (column.mean(), np.std(column, ddof=1) if len(column) > 1 else 0.0)
+    ax.axvline(epoch, color="0.5", lw=1, ls="--")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("test accuracy (%)")
+    ax.set_title(f"[784, {configs[0].hidden}, 10]: each seed (thin) and the mean (thick)",
+                 fontsize="medium")
+    ax.legend(loc="lower right", fontsize="small")
+    return at
+
+
+def _cells(results, plan, hidden, etas):
+    """The table's configs (one per cost) for one hidden size and learning rates."""
+    plan = results._plan(plan)
+    hidden = plan.hidden[0] if hidden is None else hidden
+    if hidden not in plan.hidden:
+        raise ValueError(f"hidden must be one of the plan's sizes {plan.hidden}; got {hidden!r}")
+    return [c for c in plan.table(etas) if c.hidden == hidden]
+
+
+def plot_test_curves(results: Results, hidden=None, etas=None, epoch=None, plan=None, ax=None):
+    """Test accuracy (%) after every epoch of every seed, for the table's cells with
+    ``hidden`` neurons (default: the plan's first size) at learning rates ``etas`` (the
+    book's by default), ``epoch`` (default: the last) marked. Returns the Figure."""
+    configs = _cells(results, plan, hidden, etas)
+    ax = _axes(ax, figsize=(6.4, 3.6))
+    _draw_curves(ax, results, configs, configs[0].epochs if epoch is None else epoch)
+    return ax.figure
+
+
+class CurvesExplorer:
+    """``plot_test_curves`` with controls: a menu for the hidden size, a choice of
+    learning rates (the book's, or each cost's best from the sweep), and an epoch slider
+    with Play; beside the figure, each cost's mean ± sd at that epoch."""
+
+    def __init__(self, results: Results, plan: Plan | None = None):
+        import ipywidgets as widgets
+
+        from .widgets import LiveFigure
+
+        self.results, self.plan = results, results._plan(plan)
+        self.etas = {"the book's η": None, "best η (validation)": results.best_etas(self.plan)}
+        self.hidden = widgets.Dropdown(options=self.plan.hidden, description="hidden")
+        self.choice = widgets.ToggleButtons(options=list(self.etas))
+        epochs = self.plan.epochs
+        self.epoch = widgets.IntSlider(epochs, min=1, max=epochs, description="epoch")
+        self.play = widgets.Play(value=epochs, min=1, max=epochs, interval=500)
+        widgets.jslink((self.play, "value"), (self.epoch, "value"))
+        self.live = LiveFigure(figsize=(6.4, 3.6), css_class="nnlib-curves-figure")
+        self.readout = widgets.HTML()
+        for control in (self.hidden, self.choice, self.epoch):
+            control.observe(self.redraw, names="value")
+        self.widget = widgets.VBox([widgets.HBox([self.hidden, self.choice]),
+                                    widgets.HBox([self.play, self.epoch]),
+                                    self.live.image, self.readout])
+        self.redraw()
+
+    def redraw(self, change=None):
+        """Draw the chosen cells at the chosen epoch, in place."""
+        configs = _cells(self.results, self.plan, self.hidden.value,
+                         self.etas[self.choice.value])
+        ax = self.live.ax
+        ax.clear()
+        at = _draw_curves(ax, self.results, configs, self.epoch.value)
+        self.live.refresh()
+        self.readout.value = f"after epoch {self.epoch.value}: " + ";  ".join(
+            f"{COST_LABELS[cost]} <b>{mean:.2f} ± {sd:.2f} %</b>"
+            for cost, (mean, sd) in at.items())
+
+    def _repr_mimebundle_(self, **kwargs):
+        bundle = self.widget._repr_mimebundle_(**kwargs)
+        bundle["text/plain"] = ("Curves explorer: hidden size, learning rates, and an epoch "
+                                "slider with Play (run the notebook to use them)")
+        return bundle
+
+
+def describe(plan: Plan) -> str:
+    """A paragraph saying what ``plan`` runs, for the notebook and the CLI."""
+    n_data = {"full": "MNIST's 50,000 training images (test: its 10,000 test images)",
+              "small": "8,000 real MNIST digits (test: 1,000 others)"}[plan.data]
+    return (f"{plan.name} plan: {plan.epochs} epochs per run on {n_data}; "
+            f"{len(plan.seeds)} seeds per table cell, {len(plan.sweep_seeds)} per point of "
+            f"the sweep over eta x {', '.join(f'{f:g}' for f in plan.sweep_factors)}; "
+            f"at most {plan.runs()} runs.")

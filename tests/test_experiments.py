@@ -1,0 +1,360 @@
+"""Tests of nnlib.experiments, the runner of notebook 04's MNIST study, on tiny data.
+
+Tiny data: 784-value random inputs whose label is the brightest of the first ten pixels,
+so a network can learn something in a few epochs (and seeds and learning rates matter).
+"""
+import dataclasses
+import json
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+import nnlib.data
+from nnlib import experiments
+from nnlib.data import Splits
+from nnlib.experiments import Config, Plan, Results, Run
+from nnlib.network import Network
+from nnlib.costs import QuadraticCost
+
+
+def tiny_set(n, seed):
+    rng = np.random.default_rng(seed)
+    X = rng.random((n, 784), dtype=np.float32)
+    return X, np.argmax(X[:, :10], axis=1)
+
+
+@pytest.fixture(scope="module")
+def splits():
+    return Splits(tiny_set(40, 0), tiny_set(20, 1), tiny_set(20, 2))
+
+
+TINY_PLAN = Plan(name="tiny", data="small", epochs=2, seeds=(0, 1), sweep_seeds=(0,),
+                 sweep_factors=(0.5, 1.0), session_epochs=1, hidden=(3, 4))
+
+
+def keys(plan, etas=None):
+    """Every one-seed config a study of ``plan`` must hold."""
+    configs = plan.sweep() + plan.table() + plan.table(etas)
+    return {c.for_seed(s) for c in configs for s in c.seeds}
+
+
+def fake_run(config, seed, validation, test=10, n=20):
+    """A Run with chosen final validation and test counts, for testing the selection."""
+    return Run(config.for_seed(seed), [test] * config.epochs, [1.0] * config.epochs,
+               validation, n_training=40, n_validation=n, n_test=n, seconds=0.0)
+
+
+# ----------------------------------------------------------------------- running
+
+def test_run_study_trains_every_cell_of_the_plan_once(splits, monkeypatch):
+    trained = []
+    real_train = experiments.train
+    monkeypatch.setattr(experiments, "train",
+                        lambda c, s, d: trained.append(c.for_seed(s)) or real_train(c, s, d))
+    results = experiments.run_study(TINY_PLAN, splits=splits, progress=False)
+    wanted = keys(TINY_PLAN, results.best_etas())
+    assert {run.config for run in results} == wanted
+    assert sorted(map(str, trained)) == sorted(map(str, wanted))  # nothing twice
+    assert len(wanted) <= TINY_PLAN.runs()  # the progress bar's total is an upper bound
+    for config in TINY_PLAN.table():
+        assert results.test_percent(config).shape == (2,)
+
+
+def test_the_bar_counts_exactly_its_total(splits, monkeypatch):
+    counted = []
+
+    class Bar:
+        def __init__(self, total, **kwargs):
+            self.total, self.n = total, 0
+
+        def update(self, k):
+            self.n += k
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            counted.append((self.n, self.total))
+
+    monkeypatch.setattr(experiments, "tqdm", Bar)
+    experiments.run_study(TINY_PLAN, splits=splits)
+    assert counted == [(TINY_PLAN.runs(), TINY_PLAN.runs())]
+
+
+def test_a_run_is_the_networks_own_training(splits):
+    config = Config(sizes=(784, 5, 10), cost="QuadraticCost", eta=3.0, epochs=3,
+                    mini_batch_size=10, data="small")
+    run = experiments.train(config, 7, splits)
+    net = Network([784, 5, 10], cost=QuadraticCost, dtype=np.float32, seed=7)
+    net.large_weight_initializer()
+    cost, acc, _, _ = net.SGD(splits.training, 3, 10, 3.0, evaluation_data=splits.test,
+                              monitor_evaluation_cost=True, monitor_evaluation_accuracy=True,
+                              progress=False, verbose=False)
+    assert run.test_accuracy == tuple(acc)
+    assert run.test_cost == tuple(cost)
+    assert run.validation_accuracy == net.accuracy(splits.validation)
+    assert (run.n_training, run.n_validation, run.n_test) == (40, 20, 20)
+    assert run.config == config.for_seed(7)
+
+
+def test_seeds_make_runs_repeat_and_differ(splits):
+    config = Config(sizes=(784, 5, 10), epochs=2, data="small")
+    first, again = (experiments.train(config, 3, splits) for _ in range(2))
+    other = experiments.train(config, 4, splits)
+    assert (first.test_cost, first.validation_accuracy) == (again.test_cost,
+                                                             again.validation_accuracy)
+    assert first.test_cost != other.test_cost
+
+
+@pytest.mark.parametrize("change", [{"initializer": "default"}, {"eta": 0.1}, {"lmbda": 5.0},
+                                    {"mini_batch_size": 4}, {"cost": "LogLikelihoodCost"},
+                                    {"dtype": "float64"}])
+def test_every_config_field_reaches_the_network(splits, change):
+    base = Config(sizes=(784, 5, 10), epochs=2, data="small")
+    changed = dataclasses.replace(base, **change)
+    assert (experiments.train(base, 0, splits).test_cost
+            != experiments.train(changed, 0, splits).test_cost)
+
+
+def test_the_full_plan_runs_the_same_code_on_tiny_data(splits):
+    plan = dataclasses.replace(experiments.FULL_PLAN, epochs=1)  # 30 epochs: the same, slower
+    results = experiments.run_study(plan, splits=splits, progress=False)
+    assert {run.config for run in results} == keys(plan, results.best_etas())
+    assert len(results) >= 66  # 45 sweep runs, 6 more at 30 hidden, 15 at 100
+    assert all(run.config.data == "full" for run in results)
+
+
+def test_each_data_mode_loads_its_own_split(splits, monkeypatch):
+    calls = []
+    for mode, name in experiments.DATA_MODES.items():
+        monkeypatch.setattr(nnlib.data, name, lambda dtype, _mode=mode, **where:
+                            calls.append((_mode, dtype, where)) or splits)
+    plan = dataclasses.replace(TINY_PLAN, data="full")
+    results = experiments.run_study(plan, progress=False)  # no splits: the plan's data
+    assert calls == [("full", np.float32, {})]  # loaded once, for the first run trained
+    assert len(results) == len(keys(plan, results.best_etas()))
+    experiments.load_splits("small", data_dir="somewhere")
+    assert calls[-1] == ("small", np.float32, {"data_dir": "somewhere"})
+    with pytest.raises(ValueError, match="data mode must be one of"):
+        experiments.load_splits("tiny")
+
+
+def test_current_plan_follows_quick_mode(monkeypatch):
+    monkeypatch.setattr(experiments, "QUICK", True)
+    assert experiments.current_plan() is experiments.QUICK_PLAN
+    monkeypatch.setattr(experiments, "QUICK", False)
+    assert experiments.current_plan() is experiments.FULL_PLAN
+    assert experiments.FULL_PLAN.data == "full" and experiments.QUICK_PLAN.data == "small"
+
+
+# ------------------------------------------------------------- choosing the best eta
+
+def sweep_results(validation_by_eta):
+    """Results for TINY_PLAN's sweep with each cost's validation count per eta factor."""
+    results = Results(TINY_PLAN)
+    for cost in experiments.COST_LABELS:
+        for config, correct in zip(TINY_PLAN.sweep(cost), validation_by_eta[cost]):
+            # the test accuracy says the opposite, so a choice by test data would differ
+            results.add(fake_run(config, 0, correct, test=20 - correct))
+    return results
+
+
+def test_best_eta_is_the_best_on_validation_data_not_test_data():
+    results = sweep_results({"QuadraticCost": [5, 9], "CrossEntropyCost": [12, 8],
+                             "LogLikelihoodCost": [3, 4]})
+    book = experiments.BOOK_ETA
+    assert results.best_etas() == {"QuadraticCost": book["QuadraticCost"],
+                                   "CrossEntropyCost": book["CrossEntropyCost"] * 0.5,
+                                   "LogLikelihoodCost": book["LogLikelihoodCost"]}
+
+
+def test_a_tie_goes_to_the_smaller_eta():
+    results = sweep_results({cost: [7, 7] for cost in experiments.COST_LABELS})
+    assert results.best_etas() == {c: e * 0.5 for c, e in experiments.BOOK_ETA.items()}
+
+
+def test_missing_runs_are_named():
+    results = sweep_results({cost: [7, 7] for cost in experiments.COST_LABELS})
+    with pytest.raises(ValueError, match=r"no run of seed 1 for Config\(sizes=\(784, 3, 10\)"):
+        results.test_percent(TINY_PLAN.table()[0])
+    with pytest.raises(ValueError, match="no plan"):
+        Results().best_etas()
+
+
+# ------------------------------------------------------------------------ the tables
+
+def test_table_text_shows_mean_sd_range_and_the_books_number():
+    config = Config(sizes=(784, 30, 10), cost="CrossEntropyCost", epochs=1, seeds=(0, 1))
+    results = Results(runs=[fake_run(config, 0, 10, test=19), fake_run(config, 1, 10, test=17)])
+    text = experiments.table_text(results, [config])
+    assert "90.00 ± 7.07" in text and "85.00-95.00" in text and "95.49" in text
+    one = experiments.table_text(results, [config], seed=1)
+    assert "ours, seed 1" in one and "85.00" in one and "±" not in one
+
+
+def test_sweep_text_marks_the_best():
+    results = sweep_results({"QuadraticCost": [5, 9], "CrossEntropyCost": [12, 8],
+                             "LogLikelihoodCost": [3, 4]})
+    lines = experiments.sweep_text(results).splitlines()
+    assert lines[0].startswith("quadratic") and "3: 45.00*" in lines[0]
+    assert "0.25: 60.00*" in lines[1] and "0.5: 40.00 " in lines[1]
+
+
+# ------------------------------------------------------------- saving and resuming
+
+def test_save_and_load_give_the_same_results(splits, tmp_path):
+    path = tmp_path / "study.json"
+    results = experiments.run_study(TINY_PLAN, path, splits=splits, progress=False)
+    loaded = experiments.load_results(path)
+    assert loaded.plan == TINY_PLAN
+    assert sorted(loaded, key=str) == sorted(results, key=str)
+    assert [p.name for p in tmp_path.iterdir()] == ["study.json"]  # no temporary files
+
+
+def test_a_study_resumes_from_its_file(splits, tmp_path, monkeypatch):
+    path = tmp_path / "study.json"
+    experiments.run_study(TINY_PLAN, path, splits=splits, progress=False)
+    record = json.loads(path.read_text())
+    dropped = record["runs"].pop(3)
+    path.write_text(json.dumps(record))
+    trained = []
+    real_train = experiments.train
+    monkeypatch.setattr(experiments, "train",
+                        lambda c, s, d: trained.append(c) or real_train(c, s, d))
+    experiments.run_study(TINY_PLAN, path, splits=splits, progress=False)
+    assert trained == [Config(**dropped["config"])]
+    # complete now: re-plotting needs neither training nor data
+    monkeypatch.setattr(experiments, "train", None)
+    results = experiments.run_study(TINY_PLAN, path, progress=False)
+    assert len(results) == len(record["runs"]) + 1
+
+
+def test_an_interrupted_save_keeps_the_old_file(splits, tmp_path, monkeypatch):
+    path = tmp_path / "study.json"
+    results = experiments.run_study(TINY_PLAN, path, splits=splits, progress=False)
+    before = path.read_text()
+
+    def crash(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(json, "dump", crash)
+    with pytest.raises(KeyboardInterrupt):
+        results.save(path)
+    assert path.read_text() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["study.json"]
+
+
+@pytest.fixture(scope="module")
+def saved_record(splits, tmp_path_factory):
+    """The JSON record of a tiny study, saved by run_study."""
+    path = tmp_path_factory.mktemp("saved") / "study.json"
+    experiments.run_study(TINY_PLAN, path, splits=splits, progress=False)
+    return json.loads(path.read_text())
+
+
+@pytest.mark.parametrize("damage, message", [
+    (lambda r: "not json", "not valid JSON"),
+    (lambda r: [], "not a results file"),
+    (lambda r: {**r, "format": "other"}, "not a results file"),
+    (lambda r: {**r, "runs": {}}, '"runs" must be a list'),
+    (lambda r: {**r, "plan": {**r["plan"], "epochs": 0}}, "plan is not a valid Plan: epochs"),
+    (lambda r: {**r, "plan": {**r["plan"], "color": 1}}, r"unknown fields \['color'\]"),
+    (lambda r: {**r, "runs": [5]}, r"runs\[0\] must be an object"),
+    (lambda r: _edit_run(r, config={"eta": -1}), r"runs\[0\].config is not a valid Config: eta"),
+    (lambda r: _edit_run(r, config={"cost": "Hinge"}), "cost must be one of"),
+    (lambda r: _edit_run(r, config={"seeds": [0, 1]}), "a run has one seed"),
+    (lambda r: _edit_run(r, test_accuracy=[1]), "one value per epoch"),
+    (lambda r: _edit_run(r, test_accuracy=[5, 500]), r"test_accuracy\[1\] is 500, more than"),
+    (lambda r: _edit_run(r, validation_accuracy=2.5), "validation_accuracy must be an integer"),
+    (lambda r: _edit_run(r, test_cost=[1.0, "x"]), r"test_cost\[1\] must be a finite number"),
+    (lambda r: _edit_run(r, n_test=None), "missing fields"),
+])
+def test_a_malformed_file_is_refused_with_a_clear_message(saved_record, tmp_path, damage,
+                                                         message):
+    path = tmp_path / "study.json"
+    damaged = damage(saved_record)
+    path.write_text(damaged if isinstance(damaged, str) else json.dumps(damaged))
+    with pytest.raises(ValueError, match=message) as info:
+        experiments.load_results(path)
+    assert str(path) in str(info.value)
+
+
+def _edit_run(record, config=None, **fields):
+    run = dict(record["runs"][0])
+    if config:
+        run["config"] = {**run["config"], **config}
+    for key, value in fields.items():
+        if value is None:
+            del run[key]
+        else:
+            run[key] = value
+    return {**record, "runs": [run] + record["runs"][1:]}
+
+
+# ------------------------------------------------------------------------ bad input
+
+@pytest.mark.parametrize("fields, error, message", [
+    ({"cost": "Hinge"}, ValueError, "cost must be one of"),
+    ({"eta": 0}, ValueError, "eta"),
+    ({"lmbda": -1.0}, ValueError, "lmbda"),
+    ({"epochs": 0}, ValueError, "epochs must be an integer >= 1"),
+    ({"mini_batch_size": 2.5}, ValueError, "mini_batch_size"),
+    ({"seeds": (1, 1)}, ValueError, "without repeats"),
+    ({"seeds": ()}, ValueError, "non-empty"),
+    ({"seeds": 3}, TypeError, "list of integer seeds"),
+    ({"seeds": (-1,)}, ValueError, "seeds must be an integer >= 0"),
+    ({"initializer": "xavier"}, ValueError, "initializer must be one of"),
+    ({"dtype": "float16"}, ValueError, "dtype must be one of"),
+    ({"data": "mnist"}, ValueError, "data must be one of"),
+    ({"sizes": "784-30-10"}, TypeError, "neurons per layer"),
+    ({"sizes": (784,)}, ValueError, "at least two layers"),
+])
+def test_a_bad_config_says_what_was_expected(fields, error, message):
+    with pytest.raises(error, match=message):
+        Config(**fields)
+
+
+def test_configs_normalise_lists_so_equal_configs_match():
+    assert Config(sizes=[784, 30, 10], seeds=[0], eta=1) == Config(eta=1.0)
+    assert hash(Config(sizes=[784, 30, 10])) == hash(Config())
+
+
+@pytest.mark.parametrize("fields, message", [
+    ({"sweep_factors": ()}, "sweep_factors must be non-empty"),
+    ({"sweep_factors": (1.0, -2.0)}, "each sweep factor"),
+    ({"hidden": (0,)}, r"hidden\[0\] must be an integer >= 1"),
+    ({"data": "large"}, "data must be one of"),
+    ({"session_epochs": 0}, "session_epochs"),
+])
+def test_a_bad_plan_says_what_was_expected(fields, message):
+    with pytest.raises(ValueError, match=message):
+        dataclasses.replace(TINY_PLAN, **fields)
+
+
+def test_results_hold_only_runs():
+    with pytest.raises(TypeError, match="Results hold Run objects; got dict"):
+        Results(runs=[{}])
+
+
+# ---------------------------------------------------------------------------- plots
+
+def test_plots_draw_what_they_say(splits):
+    results = experiments.run_study(TINY_PLAN, splits=splits, progress=False)
+    fig = Figure()
+    ax = fig.subplots()
+    assert experiments.plot_spread(results, TINY_PLAN.table(), ax=ax) is fig
+    assert len(ax.get_xticklabels()) == len(TINY_PLAN.table())
+    assert "30 hidden" not in ax.get_xticklabels()[0].get_text()  # tiny: 3 hidden
+    fig = Figure()
+    ax = fig.subplots()
+    experiments.plot_sweep(results, ax=ax)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == list(
+        experiments.COST_LABELS.values())
+    fig = Figure()
+    history = ([1.0, 0.5], [10, 15], [], [])
+    experiments.plot_learning_curves(history, 40, 20, axes=fig.subplots(1, 2))
+    acc_ax = fig.axes[0]
+    assert np.allclose(acc_ax.lines[0].get_ydata(), [50.0, 75.0])  # counts -> percent
+    with pytest.raises(ValueError, match="4 lists SGD returns"):
+        experiments.plot_learning_curves(history[:2], 40, 20)
