@@ -445,11 +445,13 @@ def run_study(plan: Plan, path=None, splits=None, progress=True) -> Results:
     its table at each cost's best learning rate from the sweep.
 
     With ``path``, runs already saved there are reused (a study resumes where it
-    stopped, and re-plots without training or data), and the file is rewritten after
-    every new run. ``splits`` overrides the plan's data (tests pass tiny data); otherwise
+    stopped, and re-plots without training or data), and the file (and its folder) is
+    written after every new run. ``splits`` overrides the plan's data (tests pass tiny data); otherwise
     it is loaded once, when the first run needs it. One progress bar (tqdm.auto: a widget
     in a notebook) counts the runs."""
     path = None if path is None else Path(path)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
     results = load_results(path) if path is not None and path.exists() else Results()
     results.plan = plan
     data_ = [splits]

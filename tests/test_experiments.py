@@ -204,12 +204,12 @@ def test_sweep_text_marks_the_best():
 # ------------------------------------------------------------- saving and resuming
 
 def test_save_and_load_give_the_same_results(splits, tmp_path):
-    path = tmp_path / "study.json"
+    path = tmp_path / "results" / "study.json"  # the folder is made
     results = experiments.run_study(TINY_PLAN, path, splits=splits, progress=False)
     loaded = experiments.load_results(path)
     assert loaded.plan == TINY_PLAN
     assert sorted(loaded, key=str) == sorted(results, key=str)
-    assert [p.name for p in tmp_path.iterdir()] == ["study.json"]  # no temporary files
+    assert [p.name for p in path.parent.iterdir()] == ["study.json"]  # no temporary files
 
 
 def test_a_study_resumes_from_its_file(splits, tmp_path, monkeypatch):
@@ -358,3 +358,26 @@ def test_plots_draw_what_they_say(splits):
     assert np.allclose(acc_ax.lines[0].get_ydata(), [50.0, 75.0])  # counts -> percent
     with pytest.raises(ValueError, match="4 lists SGD returns"):
         experiments.plot_learning_curves(history[:2], 40, 20)
+
+
+def test_the_curves_explorer_redraws_in_place_and_leaks_no_figure(splits):
+    import matplotlib.pyplot as plt
+
+    results = experiments.run_study(TINY_PLAN, splits=splits, progress=False)
+    before = plt.get_fignums()
+    explorer = experiments.CurvesExplorer(results)
+    first = explorer.live.image.value
+    assert "after epoch 2" in explorer.readout.value  # the last epoch, to start
+    explorer.epoch.value = 1
+    assert "after epoch 1" in explorer.readout.value
+    assert explorer.live.image.value != first
+    explorer.hidden.value = 4
+    assert "[784, 4, 10]" in explorer.live.ax.get_title()
+    explorer.choice.value = "best η (validation)"
+    best = results.best_etas()
+    labels = [t.get_text() for t in explorer.live.ax.get_legend().get_texts()]
+    assert labels == [f"{experiments.COST_LABELS[c]}, η = {best[c]:g}" for c in best]
+    assert plt.get_fignums() == before
+    assert "Curves explorer" in explorer._repr_mimebundle_()["text/plain"]
+    with pytest.raises(ValueError, match=r"hidden must be one of the plan's sizes \(3, 4\)"):
+        experiments.plot_test_curves(results, hidden=30)
