@@ -33,6 +33,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import ipywidgets as widgets
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 from tqdm.auto import tqdm
@@ -42,6 +43,7 @@ from .costs import COSTS
 from .fileio import write_json_atomic
 from .network import Network, _check_positive_int, _check_real
 from .notebook import QUICK
+from .widgets import LiveFigure, axes_or_new
 
 #: The costs of the study, in the order tables list them, with the names they show.
 COST_LABELS = {
@@ -515,25 +517,13 @@ def sweep_text(results: Results, plan: Plan | None = None) -> str:
 
 # -------------------------------------------------------------------------------- plots
 
-def _axes(ax, ncols=1, figsize=None):
-    """``ax`` itself, or the axes of a new pyplot figure, which the notebook shows inline
-    (and closes) at the end of the cell."""
-    if ax is not None:
-        return ax
-    import matplotlib.pyplot as plt  # only static figures touch pyplot
-
-    fig = plt.figure(figsize=figsize, layout="constrained")
-    axes = fig.subplots(1, ncols, squeeze=False).ravel()
-    return axes[0] if ncols == 1 else axes
-
-
 def plot_learning_curves(history, n_training, n_evaluation, axes=None):
     """Accuracy (%) and cost against epoch from the four lists ``Network.SGD`` returns
     (evaluation cost, evaluation accuracy, training cost, training accuracy; an empty
     list is skipped). ``axes``: a pair of axes. Returns the Figure."""
     if len(history) != 4:
         raise ValueError(f"history must be the 4 lists SGD returns; got {len(history)} items")
-    acc_ax, cost_ax = _axes(axes, ncols=2, figsize=(8, 3.2))
+    acc_ax, cost_ax = axes_or_new(axes, ncols=2, figsize=(8, 3.2))
     eval_cost, eval_acc, train_cost, train_acc = history
     for values, n, ax, label, color in (
             (train_acc, n_training, acc_ax, "training data", "C7"),
@@ -560,7 +550,7 @@ def plot_spread(results: Results, configs, ax=None):
     ± sample standard deviation as a bar, the book's single run as a black star.
     Returns the Figure."""
     configs = list(configs)
-    ax = _axes(ax, figsize=(8.5, 3.8))
+    ax = axes_or_new(ax, figsize=(8.5, 3.8))
     for i, config in enumerate(configs):
         acc = results.test_percent(config)
         color = COST_COLORS[config.cost]
@@ -586,7 +576,7 @@ def plot_sweep(results: Results, plan: Plan | None = None, ax=None):
     sample standard deviation over the sweep's seeds, one line per cost; each cost's
     best eta ringed, its book eta marked by a dotted line. Returns the Figure."""
     plan = results._plan(plan)
-    ax = _axes(ax, figsize=(6.4, 3.6))
+    ax = axes_or_new(ax, figsize=(6.4, 3.6))
     best = results.best_etas(plan)
     for cost, label in COST_LABELS.items():
         configs = plan.sweep(cost)
@@ -646,7 +636,7 @@ def plot_test_curves(results: Results, hidden=None, etas=None, epoch=None, plan=
     ``hidden`` neurons (default: the plan's first size) at learning rates ``etas`` (the
     book's by default), ``epoch`` (default: the last) marked. Returns the Figure."""
     configs = _cells(results, plan, hidden, etas)
-    ax = _axes(ax, figsize=(6.4, 3.6))
+    ax = axes_or_new(ax, figsize=(6.4, 3.6))
     _draw_curves(ax, results, configs, configs[0].epochs if epoch is None else epoch)
     return ax.figure
 
@@ -657,10 +647,6 @@ class CurvesExplorer:
     with Play; beside the figure, each cost's mean ± sd at that epoch."""
 
     def __init__(self, results: Results, plan: Plan | None = None):
-        import ipywidgets as widgets
-
-        from .widgets import LiveFigure
-
         self.results, self.plan = results, results._plan(plan)
         self.etas = {"the book's η": None, "best η (validation)": results.best_etas(self.plan)}
         self.hidden = widgets.Dropdown(options=self.plan.hidden, description="hidden")
