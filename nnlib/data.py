@@ -285,6 +285,10 @@ def _from_cache(file: MnistFile, cache: Path, mirrors, timeout, progress) -> Pat
     if _verified(file, cache):
         return target
     if target.exists():
+        if not mirrors:  # downloads are off: leave the file alone and say what is wrong
+            raise _MirrorsFailed([f"{target} is in the cache, but its md5 is not the published "
+                                  "one (a re-compressed copy belongs in NNLIB_DATA_DIR, where "
+                                  "files are checked by structure)"])
         target.unlink()  # an unverified file never stays in the cache
     failures = []
     for base in mirrors:
@@ -358,12 +362,19 @@ def _unavailable_message(file, failures, needed, folder, cache) -> str:
 
 
 def _check_mirrors(mirrors):
-    if isinstance(mirrors, (str, bytes)) or not all(isinstance(m, str) for m in mirrors):
-        raise TypeError(f"mirrors must be a list of base URLs (strings), e.g. "
-                        f"[{MIRRORS[0]!r}]; got {mirrors!r:.100}")
+    wrong = TypeError(f"mirrors must be a list of base URLs (strings), e.g. [{MIRRORS[0]!r}]; "
+                      f"got {mirrors!r:.100}")
+    if isinstance(mirrors, (str, bytes)):
+        raise wrong
+    try:
+        mirrors = tuple(mirrors)  # once: a generator would be used up by the check below
+    except TypeError:
+        raise wrong from None
+    if not all(isinstance(m, str) for m in mirrors):
+        raise wrong
     if not mirrors:
         raise ValueError("mirrors is empty; to stay offline, pass download=False instead")
-    return tuple(mirrors)
+    return mirrors
 
 
 def _check_timeout(timeout):

@@ -58,6 +58,8 @@ def _disabled_in(config_dirs, name: str) -> Path | None:
             continue
         if isinstance(disabled, list):
             disabled = dict.fromkeys(disabled, True)
+        if not isinstance(disabled, dict):  # a malformed file disables nothing
+            continue
         if any(value and (key == name or key.startswith(name + ":"))
                for key, value in disabled.items()):
             return page_config

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from ci import IN_CI
 
 from nnlib import data, mnist_loader
 from nnlib.data import MnistFormatError
@@ -220,15 +221,15 @@ REAL_TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
 @pytest.fixture(scope="module")
 def real_digits_dir():
     """The shared folder of real test digits: NNLIB_DATA_DIR (read before the function-scoped
-    fixture above unsets it), else ../shared/data/mnist beside the repository. Missing, the tests using it skip, except under CI=true, where
+    fixture above unsets it), else ../shared/data/mnist beside the repository. Missing, the tests using it skip, except in CI (tests/ci.py), where
     they fail: CI has the folder, so its absence there is a fault to see."""
     repo = Path(__file__).resolve().parents[1]
     for folder in (os.environ.get("NNLIB_DATA_DIR"), repo.parent / "shared" / "data" / "mnist"):
         if folder and all((Path(folder) / f"{name}.gz").is_file() for name in T10K):
             return Path(folder)
     why = "the real MNIST test digits (t10k-*.gz) are not in NNLIB_DATA_DIR or ../shared/data/mnist"
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"CI=true but {why}")
+    if IN_CI:
+        pytest.fail(f"in CI (CI={os.environ['CI']!r}) but {why}")
     pytest.skip(why)
 
 

@@ -7,6 +7,7 @@ port where nothing listens stands for a mirror that refuses connections. The pub
 md5s are swapped for those of the files served here.
 """
 import dataclasses
+import gzip
 import hashlib
 import http.server
 import threading
@@ -169,3 +170,26 @@ def test_a_data_folder_is_searched_before_the_cache_and_the_mirrors(mirror, cach
     paths = data.locate(NAMES, data_dir=test_set_dir, cache_dir=cache, mirrors=[mirror.url("good")])
     assert [p.parent for p in paths] == [test_set_dir] * 2
     assert mirror.requests == [] and cached(cache) == []
+
+
+def test_download_false_leaves_an_unverified_cached_file_alone(mirror, cache):
+    """A copy that is not byte-for-byte the published one (say, re-compressed) is reported,
+    not deleted, when downloads are off: only a download may replace it."""
+    cache.mkdir()
+    recompressed = cache / f"{NAMES[0]}.gz"
+    recompressed.write_bytes(gzip.compress(gzip.decompress(mirror.files[recompressed.name]), 1))
+    before = recompressed.read_bytes()
+    with pytest.raises(data.MnistUnavailableError, match="md5 is not the published one"):
+        data.locate(NAMES[:1], cache_dir=cache, mirrors=[mirror.url("good")], download=False)
+    assert recompressed.read_bytes() == before and mirror.requests == []
+
+
+@pytest.mark.parametrize("mirrors", [3, ["http://127.0.0.1:9/", 7]])
+def test_mirrors_that_are_not_a_list_of_urls_are_refused(mirrors, cache):
+    with pytest.raises(TypeError, match="mirrors must be a list of base URLs"):
+        data.locate(NAMES, cache_dir=cache, mirrors=mirrors)
+
+
+def test_mirrors_may_be_a_generator(mirror, cache):
+    paths = data.locate(NAMES, cache_dir=cache, mirrors=(m for m in [mirror.url("good")]))
+    assert [p.name for p in paths] == [f"{name}.gz" for name in NAMES]

@@ -1,8 +1,13 @@
 """The two install routes (pip via pyproject.toml, conda via environment.yml) agree, and
 the test command CI runs is the README's."""
 import re
-import tomllib
+import sys
 from pathlib import Path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10: the same parser, from PyPI (a test dependency there)
+    import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 

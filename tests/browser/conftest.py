@@ -11,12 +11,12 @@ import os
 from pathlib import Path
 
 import pytest
+from ci import IN_CI
 
 import labdriver
 from labdriver import NOTEBOOKS, REPO
 
 SCREENSHOTS = REPO / "artifacts" / "screenshots"
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
 def unavailable(reason: str):
