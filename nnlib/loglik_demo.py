@@ -32,7 +32,7 @@ from .activations import Sigmoid, Softmax
 from .costs import CrossEntropyCost, LogLikelihoodCost, QuadraticCost
 from .network import Network
 from .softmax_demo import START_Z, Z_MAX, Z_MIN, Z_STEP, SoftmaxBars, as_weighted_inputs
-from .widgets import LiveFigure, axes_or_new
+from .widgets import LiveFigure, axes_or_new, play_step
 
 RIGHT, WRONG = "C2", "0.65"  # colours: the right class's bar, the other bars
 
@@ -348,7 +348,7 @@ class SlowdownExplorer:
     """A Play control and an epoch slider over precomputed SlowdownRuns.
 
     Moving the slider only moves artists (the runs are trained once, on creation);
-    ``readout`` prints both runs' a_y, cost and the bias gradient of the right neuron.
+    ``readout`` prints both runs' a_y and cost at the slider's epoch.
     """
 
     def __init__(self, runs, epoch=0):
@@ -356,7 +356,7 @@ class SlowdownExplorer:
         last = len(runs[0].costs) - 1
         self.epoch = widgets.IntSlider(value=epoch, min=0, max=last, description="epoch",
                                        continuous_update=True)
-        self.play = widgets.Play(value=epoch, min=0, max=last, step=max(1, last // 60),
+        self.play = widgets.Play(value=epoch, min=0, max=last, step=play_step(last),
                                  interval=80, description="Play")
         widgets.jslink((self.play, "value"), (self.epoch, "value"))
         self.readout = widgets.HTML()
@@ -485,12 +485,13 @@ def outputs_of(runs, X):
 def pick_digits(run, X, labels):
     """Indices of three telling examples for ``run``'s network: the digit it is surest
     of and right about, the one it is least sure of, and its most confident mistake
-    (or its second-least-sure digit if it makes none)."""
+    (or its second-least-sure digit if it makes none). If it gets none right, the first
+    is simply the digit it is surest of."""
     a = run.net.feedforward(np.asarray(X).T)        # (10, n)
     guess, top = a.argmax(axis=0), a.max(axis=0)
     right = guess == np.asarray(labels)
-    surest = int(np.argmax(np.where(right, top, -np.inf)))
     order = np.argsort(top, kind="stable")
+    surest = int(np.argmax(np.where(right, top, -np.inf))) if right.any() else int(order[-1])
     unsure = int(order[0])
     mistake = int(np.argmax(np.where(right, -np.inf, top))) if not right.all() else int(order[1])
     return [surest, unsure, mistake]

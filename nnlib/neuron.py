@@ -29,7 +29,7 @@ import numpy as np
 
 from .activations import sigmoid, sigmoid_prime
 from .costs import CrossEntropyCost, QuadraticCost
-from .widgets import LiveFigure, axes_or_new
+from .widgets import LiveFigure, axes_or_new, play_step
 
 #: The two costs the toy neuron can learn with, by the names the widget shows.
 COSTS = {"quadratic": QuadraticCost, "cross-entropy": CrossEntropyCost}
@@ -149,6 +149,10 @@ def train(w=0.6, b=0.9, *, eta=0.15, epochs=300, cost="quadratic", x=1.0, y=0.0,
     for e in range(epochs + 1):
         ws[e], bs[e], z[e] = w, b, w * x + b
         a, delta = _forward(z[e], cost_class, y)  # numpy scalars: cheaper than arrays
+        if step == "dC/da" and a * (1 - a) == 0:
+            raise ValueError(f"the dC/da rule divides by a(1 - a), which is 0 once the output "
+                             f"rounds to {float(a):g} (epoch {e}, z = {z[e]:g}); start from a "
+                             "less saturated w and b, or use step='gradient'")
         move = float(cost_class.grad_a(a, y) if step == "dC/da" else delta)
         w, b = w - eta * x * move, b - eta * move
     a, delta = _forward(z, cost_class, y)
@@ -166,8 +170,9 @@ def integrate_dc_da(a, y, cost="cross-entropy"):
     """
     a = np.asarray(a, dtype=float)
     if a.ndim != 1 or a.size < 2 or not np.all(np.diff(a) > 0) or a[0] <= 0 or a[-1] >= 1:
+        span = f" from {a.min():g} to {a.max():g}" if a.size else ""
         raise ValueError("a must be an increasing 1-D grid of at least 2 points inside (0, 1); "
-                         f"got shape {a.shape} from {a.min():g} to {a.max():g}.")
+                         f"got shape {a.shape}{span}.")
     slope = _cost_class(cost).grad_a(a, y)
     steps = np.diff(a) * (slope[1:] + slope[:-1]) / 2
     return np.concatenate([[0.0], np.cumsum(steps)])
@@ -320,13 +325,6 @@ def plot_integrated_cost(y=0.3, ax=None):
 
 # --------------------------------------------------------------------------- widget
 
-def _play_step(epochs: int, frames: int = 60) -> int:
-    """Epochs per Play frame: the divisor of ``epochs`` (so that Play lands exactly on
-    the last epoch, and can restart from there) giving closest to ``frames`` frames."""
-    divisors = [d for d in range(1, epochs + 1) if epochs % d == 0]
-    return min(divisors, key=lambda d: abs(epochs / d - frames))
-
-
 class NeuronExplorer:
     """Sliders for the toy neuron's start, eta, epochs and cost; a Play control over epochs.
 
@@ -357,7 +355,7 @@ class NeuronExplorer:
         self.epoch = widgets.IntSlider(value=epochs if epoch is None else epoch, min=0,
                                        max=epochs, description="epoch", **slider)
         self.play = widgets.Play(value=self.epoch.value, min=0, max=epochs, interval=80,
-                                 step=_play_step(epochs), description="Play")
+                                 step=play_step(epochs), description="Play")
         widgets.jslink((self.play, "value"), (self.epoch, "value"))
         self.figure = LiveFigure(1, 2, figsize=(7.6, 3.2), css_class="nnlib-neuron-plot")
         self.readout = widgets.HTML()
@@ -391,7 +389,7 @@ class NeuronExplorer:
             at_end = self.epoch.value == self.epoch.max  # then keep showing the whole run
             self._quiet = True  # one redraw below, not one per changed epoch trait
             try:
-                self.play.step = _play_step(epochs)
+                self.play.step = play_step(epochs)
                 self.play.max = self.epoch.max = epochs
                 if at_end:
                     self.play.value = self.epoch.value = epochs

@@ -35,6 +35,14 @@ def axes_or_new(ax=None, ncols: int = 1, nrows: int = 1, figsize=None, **subplot
     return axes[0, 0] if ncols == 1 else axes[0]
 
 
+def play_step(last: int, frames: int = 60) -> int:
+    """Steps per frame of a Play control running from 0 to ``last``: the divisor of
+    ``last`` giving closest to ``frames`` frames, so that Play lands exactly on ``last``
+    (and can restart from there)."""
+    divisors = [d for d in range(1, last + 1) if last % d == 0] or [1]
+    return min(divisors, key=lambda d: abs(last / d - frames))
+
+
 def figure_png(fig: Figure, dpi: float | None = None) -> bytes:
     """Render ``fig`` to PNG bytes with the Agg renderer."""
     buf = io.BytesIO()

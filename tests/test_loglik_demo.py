@@ -290,6 +290,16 @@ def test_pick_digits(digit_runs):
         assert not right[third] and a[:, third].max() == a.max(axis=0)[~right].max()
 
 
+def test_pick_digits_when_every_answer_is_wrong(digit_runs):
+    X, _ = fake_digits(30, 5)
+    run = digit_runs[0]
+    a = run.net.feedforward(X.T)
+    wrong_labels = (a.argmax(axis=0) + 1) % 10   # labels chosen so that no guess is right
+    surest, _, mistake = demo.pick_digits(run, X, wrong_labels)
+    assert a[:, surest].max() == a.max(axis=0).max()   # the digit it is surest of, not index 0
+    assert a[:, mistake].max() == a.max(axis=0).max()
+
+
 def test_output_distributions_show_each_networks_outputs(digit_runs):
     X, labels = fake_digits(20, 4)
     fig = demo.plot_output_distributions(digit_runs, X, labels, [3, 7])

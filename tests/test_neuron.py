@@ -235,12 +235,6 @@ def test_widget_epochs_change_moves_the_epoch_slider_and_play():
     assert (ex.epoch.value, ex.epoch.max) == (30, 200)  # not at the end: stays put
 
 
-@pytest.mark.parametrize("epochs, frames", [(10, 10), (97, 97), (300, 60), (500, 50)])
-def test_play_step_divides_the_epochs_into_about_60_frames(epochs, frames):
-    step = neuron._play_step(epochs)
-    assert epochs % step == 0 and epochs // step == frames
-
-
 @pytest.mark.parametrize("change", [
     {"w": 1.9},                       # same axis limits: only the curves are redrawn
     {"w": -4.0, "b": -4.0},           # a much smaller cost: the cost axis is redrawn
@@ -278,3 +272,13 @@ def test_widget_updates_leak_no_figures():
 def test_widget_rejects_an_unknown_cost():
     with pytest.raises(ValueError, match="cost must be one of"):
         neuron.NeuronExplorer(cost="hinge")
+
+
+def test_the_dc_da_rule_refuses_a_saturated_start_instead_of_returning_nan():
+    with pytest.raises(ValueError, match="divides by a\\(1 - a\\).*epoch 0"):
+        neuron.train(20.0, 20.0, eta=0.005, epochs=5, cost="cross-entropy", step="dC/da")
+
+
+def test_an_empty_grid_is_refused_with_its_own_message():
+    with pytest.raises(ValueError, match=r"got shape \(0,\)\.$"):
+        neuron.integrate_dc_da([], 0.0)
