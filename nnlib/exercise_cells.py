@@ -578,23 +578,23 @@ def exercise(key: str) -> Exercise:
 def add_exercise(nb, key: str, at: int | None = None):
     """Add exercise ``key``'s cells to the nbformat notebook ``nb``; return ``nb``.
 
-    The cells are appended, or inserted before cell ``at``. Cells of the same exercise
-    already in ``nb`` are replaced (at their old position when ``at`` is None), so running
-    a notebook-building script twice leaves one copy.
+    The cells are appended, or inserted before cell ``at`` (an index into ``nb.cells`` as
+    they are when called, from 0 to ``len(nb.cells)``). Cells of the same exercise already
+    in ``nb`` are replaced (at their old position when ``at`` is None), so running a
+    notebook-building script twice leaves one copy. An invalid ``at`` raises ValueError
+    before ``nb`` is changed.
     """
     new = exercise(key).cells()
     if not hasattr(nb, "cells"):
         raise TypeError(f"nb must be an nbformat notebook (nbformat.read(..., as_version=4)); "
                         f"got a {type(nb).__name__}")
+    if at is not None and not 0 <= at <= len(nb.cells):
+        raise ValueError(f"at must be a cell index from 0 to {len(nb.cells)}; got {at}")
     old = [i for i, c in enumerate(nb.cells)
            if c.get("metadata", {}).get("nnlib", {}).get("exercise") == key]
-    if old and at is None:
-        at = old[0]
-    nb.cells = [c for i, c in enumerate(nb.cells) if i not in old]
     if at is None:
-        at = len(nb.cells)
-    elif not 0 <= at <= len(nb.cells):
-        raise ValueError(f"at must be a cell index from 0 to {len(nb.cells)}; got {at}")
+        at = old[0] if old else len(nb.cells)
+    at -= sum(i < at for i in old)   # the old cells before `at` are about to go
+    nb.cells = [c for i, c in enumerate(nb.cells) if i not in old]
     nb.cells[at:at] = new
     return nb
-

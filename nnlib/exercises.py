@@ -11,7 +11,8 @@ network, and central differences from ``nnlib.gradcheck``) and returns a ``Feedb
 * "Correct." and one sentence on why the result matters;
 * "Not quite." with the input tried, what was expected, what came back and a hint;
 * "Not attempted yet." while the cell still holds its stub (a body that is ``...``,
-  returns ``None`` or raises ``NotImplementedError``), or a value left as ``None``.
+  returns ``None`` or raises ``NotImplementedError``), or a value left as ``None``. Only
+  the first call counts: a function that returns a value and later ``None`` is wrong.
 
 ``check`` never raises on a wrong or unfinished answer: an exception from the reader's
 code is reported as feedback. Its text is the same on every run (no addresses, no
@@ -21,6 +22,7 @@ The keys, and the cells that go with them, are listed in ``nnlib.exercise_cells`
 """
 from __future__ import annotations
 
+import contextvars
 import copy
 import html
 import inspect
@@ -132,10 +134,17 @@ def _given(value, name: str):
     return value
 
 
+#: The names of the reader's functions that have already returned a value in the current
+#: ``check`` call: a None from one of them afterwards is a wrong answer, not a stub.
+_ANSWERED: contextvars.ContextVar = contextvars.ContextVar("nnlib_exercises_answered")
+
+
 def _call(fn, name: str, inputs: str, *args):
     """Call the reader's ``fn(*args)`` on copies of ``args``; any failure becomes feedback.
 
-    ``inputs`` describes the arguments for the message (e.g. "z = [2.5, -1]")."""
+    ``inputs`` describes the arguments for the message (e.g. "z = [2.5, -1]"). A None
+    from the first call is the stub ("not attempted"); a None after a call that returned
+    something is a path through the reader's code that misses its ``return`` (wrong)."""
     if fn is None:
         raise _not_attempted(name, "is still None")
     if not callable(fn):
@@ -148,8 +157,17 @@ def _call(fn, name: str, inputs: str, *args):
     except Exception as exc:  # the reader's code may fail in any way; report, never raise
         raise _wrong(f"`{name}` raised {type(exc).__name__}: {exc}", inputs=inputs,
                      hint="run it on this input yourself to see where it fails") from None
+    answered = _ANSWERED.get(None)
+    if answered is None:   # a checker called directly, not through check()
+        answered = set()
     if out is None:
-        raise _not_attempted(name, f"returned None for {inputs} (is a `return` missing?)")
+        if name not in answered:
+            raise _not_attempted(name, f"returned None for {inputs} (is a `return` missing?)")
+        raise _wrong(f"`{name}` returned None for this input, although it returned a value "
+                     "for an earlier one.", inputs=inputs,
+                     hint="is a `return` missing? Every path through the function (each "
+                          "branch of an if) must end in a `return`")
+    answered.add(name)
     return out
 
 
@@ -171,10 +189,19 @@ def _as_array(out, name: str, shape, inputs: str):
     return arr
 
 
-def _scalar(out, name: str, inputs: str) -> float:
-    """The reader's result as one float (a size-1 array counts), or feedback."""
-    arr = _as_array(np.ravel(out) if np.size(out) == 1 else out, name, (1,), inputs)
-    return float(arr[0])
+def _scalar(out, name: str, inputs: str, what: str = "one float") -> float:
+    """The reader's result as one float (a size-1 array counts), or feedback.
+
+    ``what`` says what to return instead, e.g. "one float (entry j)"."""
+    try:
+        arr = np.array(out, dtype=float)
+    except (TypeError, ValueError):
+        raise _wrong(f"`{name}` returned a {type(out).__name__}, not a number.",
+                     inputs=inputs, hint=f"return {what}") from None
+    if arr.size != 1:
+        raise _wrong(f"`{name}` returned an array of shape {arr.shape}, where one number "
+                     "is asked for.", inputs=inputs, got=arr, hint=f"return {what}")
+    return float(arr.ravel()[0])
 
 
 def _diagnose(got, expected, n=1, nonfinite=None) -> str | None:
@@ -272,9 +299,11 @@ def check_softmax_nonlocal(softmax_change):
         step[k] = h
         expected = softmax(z + step)[j] - softmax(z)[j]
         got = _scalar(_call(softmax_change, "softmax_change", inputs, z, j, k, h),
-                      "softmax_change", inputs)
+                      "softmax_change", inputs, what="one float (entry j)")
         hint = ("a_j changed although z_j did not: the denominator sum_k e^{z_k} holds "
-                "every z_k" if j != k and abs(got) < ATOL else
+                "every z_k. If your code does `nudged = z` then `nudged[k] += h`, it "
+                "changes z too (both names are the same array), so before and after agree: "
+                "copy z first, `nudged = z.copy()`" if j != k and abs(got) < ATOL else
                 "compute the whole softmax before and after the change, and subtract a_j")
         _compare(got, expected, "softmax_change", inputs, hint=hint)
     return Feedback("correct", "a_j moves when only another z_k changes: the shared "
@@ -290,14 +319,29 @@ def check_softmax_invert(invert_softmax):
         inputs = f"a = {_fmt(a)}"
         z = _as_array(_call(invert_softmax, "invert_softmax", inputs, a), "invert_softmax",
                       a.shape, inputs)
-        shift = z - np.log(a)   # z_j - ln a_j: the same C for every j when z is right
-        if not np.all(np.isfinite(z)) or np.ptp(shift) > ATOL + RTOL * np.max(np.abs(z)):
+        ln_a = np.log(a)
+        shift = z - ln_a   # z_j - ln a_j: the same C for every j when z is right
+        # Compare z_j - z_0 with ln a_j - ln a_0: the differences cancel C before any
+        # rounding (z - ln a would round C's error away), and the tolerance scales with
+        # ln a, never with z, so it does not grow with the C the reader adds (else
+        # 2 ln a + 1e12 would pass). A C so large that float64 cannot hold ln a's digits
+        # next to it really does change softmax(z), and is told so.
+        spread = (np.ptp((z - z[0]) - (ln_a - ln_a[0])) if np.all(np.isfinite(z))
+                  else np.inf)
+        if spread > ATOL + RTOL * np.max(np.abs(ln_a)):
+            c = float(np.mean(shift)) if np.isfinite(spread) else 0.0
+            if np.isfinite(spread) and spread <= 8 * np.finfo(float).eps * np.max(np.abs(z)):
+                hint = (f"your constant C = {c:.3g} is so large that float64 rounds every "
+                        f"z_j by up to {spread:.2g}, which changes softmax(z): use a "
+                        "smaller C (C = 0 is simplest)")
+            else:
+                hint = _diagnose(z, ln_a) or (
+                    "z_j - ln a_j must be the same constant C for every j; yours varies "
+                    f"by {spread:.3g}: (z_j - z_0) - (ln a_j - ln a_0) = "
+                    "[" + ", ".join(f"{d:.3g}" for d in (z - z[0]) - (ln_a - ln_a[0]))
+                    + "]")
             raise _wrong("softmax(z) of your z is not a (expected: the answer with C = 0).",
-                         inputs=inputs,
-                         expected=np.log(a), got=z,
-                         hint=_diagnose(z, np.log(a)) or
-                         "z_j - ln a_j must be the same constant C for every j; yours "
-                         f"varies: {_fmt(shift)}")
+                         inputs=inputs, expected=ln_a, got=z, hint=hint)
     return Feedback("correct", "The outputs fix the weighted inputs only up to one "
                     "constant C added to all of them: softmax forgets a common shift, "
                     "because e^C cancels between numerator and denominator.")
@@ -344,7 +388,7 @@ def _check_output_gradients(fn, name, cost, output, targets, hint):
         inputs = (f"n = {n} example{'s' * (n > 1)}, a_prev {a_prev.shape} =\n{_fmt(a_prev)}\n"
                   f"y {y.shape} =\n{_fmt(y)}")
         got = _call(fn, name, inputs, a_prev, a, y)
-        if not (isinstance(got, tuple) and len(got) == 2):
+        if not (isinstance(got, (tuple, list)) and len(got) == 2):
             raise _wrong(f"`{name}` should return a pair (nabla_b, nabla_w).", inputs=inputs,
                          hint=f"end with `return nabla_b, nabla_w`, shapes ({n_out}, 1) "
                               f"and ({n_out}, {n_prev})")
@@ -544,6 +588,7 @@ def check(key: str, *answers) -> Feedback:
         raise TypeError(f"check({key!r}, ...) takes {len(names)} answer(s), {names}; got "
                         f"{len(answers)}. Restore the check(...) line of the exercise cell."
                         ) from None
+    token = _ANSWERED.set(set())
     try:
         # The reader's numbers may overflow or be nan: the feedback says so, numpy need not.
         with np.errstate(all="ignore"), warnings.catch_warnings():
@@ -556,3 +601,5 @@ def check(key: str, *answers) -> Feedback:
                         f"({type(exc).__name__}: {exc}).",
                         [("hint", "compare what your code returns with the shapes the "
                                   "exercise asks for")])
+    finally:
+        _ANSWERED.reset(token)

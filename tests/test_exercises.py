@@ -6,6 +6,7 @@ checker must be rejected with feedback that names what went wrong.
 """
 import re
 import warnings
+from pathlib import Path
 
 import nbformat
 import numpy as np
@@ -16,6 +17,8 @@ from nnlib.costs import LogLikelihoodCost
 from nnlib.exercise_cells import EXERCISES, NOTEBOOKS, add_exercise, exercise, keys
 from nnlib.exercises import CHECKERS, Feedback, check
 from nnlib.network import Network
+
+NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 
 AGREED_KEYS = {
     "01-cross-entropy": ["ce_roles", "ce_minimum", "ce_many_layers", "linear_quadratic",
@@ -95,12 +98,47 @@ def test_an_empty_body_counts_as_not_attempted(body):
     assert "returned None" in repr(feedback)
 
 
-def test_solution_and_stub_cells_share_the_check_line_and_the_names():
+def test_a_none_after_a_returned_value_is_wrong_not_unattempted():
+    _, good_entropy = answers_of("ce_minimum", EXERCISES["ce_minimum"].solution_source())
+
+    def best_output(y):
+        if y < 0.7:
+            return y          # no return for larger y
+    text = rejected("ce_minimum", best_output, good_entropy)
+    assert "y = 0.8" in text and "is a `return` missing?" in text
+    assert "Not attempted" not in text
+    # the first call returning None is still the stub, every time check is called
+    assert check("ce_minimum", lambda y: None, good_entropy).status == "not attempted"
+    assert check("ce_minimum", lambda y: None, good_entropy).status == "not attempted"
+
+
+def test_solution_and_stub_cells_define_the_names_the_check_line_passes():
     for ex in EXERCISES.values():
         for source in (ex.stub_source(), ex.solution_source()):
-            assert source.rstrip().endswith(ex.check_line())
             for name in ex.answers:
                 assert re.search(rf"^(def {name}\(|{name} = )", source, re.M), (ex.key, name)
+
+
+@pytest.mark.parametrize("notebook", sorted(AGREED_KEYS))
+def test_the_saved_notebook_cells_are_the_registrys_and_end_with_the_check_line(notebook):
+    """The notebooks on disk hold each exercise once, with the registry's current text:
+    editing a cell in nnlib.exercise_cells without re-adding it to its notebook fails here."""
+    nb = nbformat.read(NOTEBOOK_DIR / f"{notebook}.ipynb", as_version=4)
+    saved = {}
+    for cell in nb.cells:
+        tag = cell.get("metadata", {}).get("nnlib")
+        if tag:
+            assert (tag["exercise"], tag["part"]) not in saved, tag
+            saved[tag["exercise"], tag["part"]] = cell
+    assert sorted({key for key, _ in saved}) == sorted(AGREED_KEYS[notebook])
+    for key in AGREED_KEYS[notebook]:
+        ex = EXERCISES[key]
+        stub = saved[key, "stub"]
+        assert stub.cell_type == "code"
+        assert stub.source.rstrip().endswith(ex.check_line()), key
+        assert f"```python\n{ex.solution_source()}\n```" in saved[key, "solution"].source
+        for cell in ex.cells():
+            assert saved[key, cell.metadata["nnlib"]["part"]].source == cell.source, key
 
 
 # -- feedback -----------------------------------------------------------------------
@@ -266,6 +304,55 @@ def test_softmax_invert_rejects_exp_and_the_wrong_sign():
     assert "wrong sign" in rejected("softmax_invert", lambda a: -np.log(a))
 
 
+@pytest.mark.parametrize("c", [5.0, -3.0, 1e6])
+def test_softmax_invert_accepts_any_constant_c(c):
+    feedback = check("softmax_invert", lambda a: np.log(a) + c)
+    assert feedback.status == "correct", repr(feedback)
+
+
+@pytest.mark.parametrize("wrong", [lambda a: 2 * np.log(a) + 1e12,
+                                   lambda a: 2 * np.log(a) + 1e6,
+                                   lambda a: np.log(a) * (1 + 2e-5) + 1e4,
+                                   lambda a: np.log(a) * (1 + 2e-5) + 1e5,
+                                   lambda a: np.log(a) * (1 + 2e-5)])
+def test_softmax_invert_tolerance_does_not_grow_with_c(wrong):
+    text = rejected("softmax_invert", wrong)
+    assert "softmax(z) of your z is not a" in text and "same constant C" in text
+
+
+def test_softmax_invert_explains_a_c_too_large_for_float64():
+    text = rejected("softmax_invert", lambda a: np.log(a) + 1e15)
+    assert "C = 1e+15 is so large" in text and "C = 0 is simplest" in text
+
+
+def test_softmax_nonlocal_names_the_aliasing_slip():
+    def aliased(z, j, k, h):
+        nudged = z            # the same array: z changes too
+        nudged[k] += h
+        return softmax(nudged)[j] - softmax(z)[j]
+    text = rejected("softmax_nonlocal", aliased)
+    assert "although z_j did not" in text and "nudged = z.copy()" in text
+
+
+def test_softmax_nonlocal_asks_for_one_float_not_a_vector():
+    def whole_vector(z, j, k, h):
+        nudged = z.copy()
+        nudged[k] += h
+        return softmax(nudged) - softmax(z)
+    text = rejected("softmax_nonlocal", whole_vector)
+    assert "return one float (entry j)" in text and "shape (4,)" in text
+    assert "expected (1,)" not in text
+    assert "return one float" in rejected("softmax_nonlocal", lambda z, j, k, h: "small")
+
+
+@pytest.mark.parametrize("key", ["loglik_gradients", "ce_many_layers", "linear_quadratic"])
+def test_gradient_checkers_accept_a_list_pair(key, gradients_solution):
+    feedback = check(key, lambda a_prev, a, y: list(gradients_solution(a_prev, a, y)))
+    assert feedback.status == "correct", repr(feedback)
+    text = rejected(key, lambda a_prev, a, y: list(gradients_solution(a_prev, a, y)) * 2)
+    assert "should return a pair" in text
+
+
 def test_softmax_c_rejects_a_missing_c_and_argmax_on_a_tie():
     good_c, _ = answers_of("softmax_c", EXERCISES["softmax_c"].solution_source())
     text = rejected("softmax_c", lambda z, c: softmax(z), lambda z: z)
@@ -333,3 +420,30 @@ def test_add_exercise_inserts_and_replaces_instead_of_duplicating():
         add_exercise(nb, "softmax_c", at=9)
     with pytest.raises(TypeError, match="nbformat notebook"):
         add_exercise({"cells": []}, "softmax_c")
+
+
+def test_add_exercise_leaves_the_notebook_alone_when_at_is_invalid():
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell(t) for t in ("# Title", "## Summary")]
+    add_exercise(nb, "softmax_c", at=1)            # 4 cells: 6 in all
+    before = [c.source for c in nb.cells]
+    for at in (7, -1):
+        with pytest.raises(ValueError, match="from 0 to 6"):
+            add_exercise(nb, "softmax_c", at=at)
+        assert [c.source for c in nb.cells] == before
+
+
+def test_add_exercise_reads_at_as_an_index_into_the_cells_before_the_call():
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell(t) for t in ("# Title", "## Middle", "## End")]
+    add_exercise(nb, "softmax_c", at=1)            # Title, 4 exercise cells, Middle, End
+    assert [c.source for c in nb.cells[::5]] == ["# Title", "## Middle"]
+    add_exercise(nb, "softmax_c", at=6)            # before "## End", as the cells are now
+    sources = [c.source for c in nb.cells]
+    assert sources[:2] == ["# Title", "## Middle"] and sources[-1] == "## End"
+    assert len(nb.cells) == 7 and nb.cells[2].id == "ex-softmax-c-prompt"
+    add_exercise(nb, "softmax_c", at=0)            # and back to the front
+    assert [c.source for c in nb.cells[4:]] == ["# Title", "## Middle", "## End"]
+    add_exercise(nb, "softmax_c", at=len(nb.cells))   # the end
+    assert [c.source for c in nb.cells[:3]] == ["# Title", "## Middle", "## End"]
+    assert len(nb.cells) == 7
