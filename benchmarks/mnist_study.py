@@ -1,8 +1,9 @@
 """Run notebook 04's MNIST study from the command line, or estimate how long it takes.
 
     .venv/bin/python benchmarks/mnist_study.py --estimate
-        time one epoch of each network on 50,000 synthetic examples (about a minute) and
-        print how long the full study would take on this machine
+        time one epoch of each network on synthetic data the size of the plan's (the
+        full plan: 50,000 examples, about a minute) and print how long the study would
+        take on this machine; with --quick, the quick plan's (8,000 examples)
     .venv/bin/python benchmarks/mnist_study.py --out notebooks/results/mnist-full.json
         the full study (downloads MNIST on first use); notebook 04 then reads this file
         in full mode instead of retraining. Interrupted, it resumes from the file.
@@ -29,15 +30,16 @@ def synthetic(n, seed):
 
 
 def seconds_per_epoch(plan):
-    """One epoch of each (hidden, cost) of ``plan`` on 50,000 synthetic examples,
-    monitoring 10,000 test examples as a study's run does: {(hidden, cost): seconds}."""
-    test = synthetic(10_000, 1)
-    splits = Splits(synthetic(50_000, 0), test, test)
+    """One epoch of each (hidden, cost) of ``plan`` on synthetic data of the sizes of the
+    plan's (training, validation, test), monitoring the test part as a study's run does:
+    {(hidden, cost): seconds}."""
+    splits = Splits(*(synthetic(n, seed)
+                      for seed, n in enumerate(experiments.DATA_SIZES[plan.data])))
     timed = {}
     for hidden in plan.hidden:
         for cost in experiments.COST_LABELS:
             config = experiments.Config(sizes=(784, hidden, 10), cost=cost, epochs=1,
-                                        dtype=plan.dtype)
+                                        dtype=plan.dtype, data=plan.data)
             timed[hidden, cost] = experiments.train(config, 0, splits).seconds
             print(f"  [784, {hidden}, 10] {experiments.COST_LABELS[cost]:<24} "
                   f"{timed[hidden, cost]:.2f} s per epoch", flush=True)
@@ -48,15 +50,18 @@ def estimate(plan):
     """Print the plan's duration from measured per-epoch times: a range, from the case
     where every best eta is the book's (fewest runs) to the case where none is."""
     print(experiments.describe(plan))
-    print("Timing one epoch of 50,000 examples per network (float32, one BLAS thread):")
+    print(f"Timing one epoch of {experiments.DATA_SIZES[plan.data][0]:,} examples per "
+          f"network ({plan.dtype}, one BLAS thread):")
     timed = seconds_per_epoch(plan)
-    first = {c.for_seed(s) for c in plan.sweep() + plan.table() for s in c.seeds}
-    second = [c.for_seed(s) for c in plan.table() for s in c.seeds]
+    first = plan.first_runs()
+    second = experiments.one_seed_configs(plan.table())
     def total(keys):
         counts = Counter((k.hidden, k.cost) for k in keys)
         return sum(n * plan.epochs * timed[cell] for cell, n in counts.items())
     low, high = total(first), total(first) + total(second)
-    print(f"Estimated full study: {low / 60:.0f}-{high / 60:.0f} minutes "
+    span = (f"{low:.0f}-{high:.0f} seconds" if high < 120 else
+            f"{low / 60:.0f}-{high / 60:.0f} minutes")
+    print(f"Estimated {plan.name} study: {span} "
           f"({len(first)}-{len(first) + len(second)} runs of {plan.epochs} epochs)")
 
 

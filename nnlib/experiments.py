@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import numbers
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,21 +75,44 @@ DATA_MODES = {
     "small": "load_small",  # its 10,000 test images split 8,000 / 1,000 / 1,000
 }
 
+
+def _set_size(name):
+    """How many examples MNIST's set ``name`` ("train" or "test") holds."""
+    return data.FILES[data.SETS[name][0]].count
+
+
+#: Examples (training, validation, test) each data mode gives, known without loading it.
+DATA_SIZES = {
+    "full": (data.N_TRAINING, _set_size("train") - data.N_TRAINING, _set_size("test")),
+    "small": tuple(len(part) for part in data.small_split(_set_size("test"))),
+}
+
 DTYPES = ("float32", "float64")
 RESULTS_FORMAT = "nnlib.experiments results, version 1"
 
 
 # ------------------------------------------------------------------------ checking input
 
+def _distinct(name, values, what, example, check):
+    """``values`` as a non-empty tuple without repeats, each passing ``check(label,
+    value)``; otherwise a TypeError or ValueError naming ``name``, ``what`` it lists
+    and an ``example``."""
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+        raise TypeError(f"{name} must be a list of {what}, e.g. {name}={example}; "
+                        f"got {values!r}")
+    values = tuple(values)
+    for i, value in enumerate(values):
+        check(f"{name}[{i}]", value)
+    if not values or len(set(values)) != len(values):
+        raise ValueError(f"{name} must be non-empty, without repeats, e.g. {name}={example}; "
+                         f"got {values!r}")
+    return values
+
+
 def _seeds(name, seeds):
-    """``seeds`` as a non-empty tuple of distinct integers >= 0, or a ValueError."""
-    if isinstance(seeds, (str, bytes)) or not hasattr(seeds, "__iter__"):
-        raise TypeError(f"{name} must be a list of integer seeds, e.g. (0, 1, 2); got {seeds!r}")
-    seeds = tuple(seeds)
-    for seed in seeds:
-        _check_positive_int(f"each of {name}", seed, minimum=0)
-    if not seeds or len(set(seeds)) != len(seeds):
-        raise ValueError(f"{name} must be non-empty, without repeats; got {seeds!r}")
+    """``seeds`` as a non-empty tuple of distinct integers >= 0."""
+    seeds = _distinct(name, seeds, "integer seeds", "(0, 1, 2)",
+                      lambda label, seed: _check_positive_int(label, seed, minimum=0))
     return tuple(int(s) for s in seeds)
 
 
@@ -174,7 +198,8 @@ class Plan:
     epochs: int                # Config.epochs for every run (the book: 30)
     seeds: tuple               # seeds per table cell
     sweep_seeds: tuple         # seeds per learning rate in the sweep
-    sweep_factors: tuple       # the sweep tries each cost's book eta times these
+    sweep_factors: tuple       # the sweep tries each cost's book eta times these (kept
+    #                            sorted, so a tie between etas goes to the smaller)
     session_epochs: int        # epochs of the book's session (notebook section 1)
     hidden: tuple = (30, 100)  # hidden layer sizes of the table; the sweep uses the first
     dtype: str = "float32"     # Config.dtype for every run
@@ -186,17 +211,15 @@ class Plan:
         _choice("dtype", self.dtype, DTYPES)
         _check_positive_int("epochs", self.epochs)
         _check_positive_int("session_epochs", self.session_epochs)
-        factors = tuple(self.sweep_factors)
-        for f in factors:
-            _check_real("each sweep factor", f, positive=True)
-        if not factors or len(set(factors)) != len(factors):
-            raise ValueError(f"sweep_factors must be non-empty, without repeats; got {factors!r}")
+        factors = _distinct("sweep_factors", self.sweep_factors, "factors of the book's eta",
+                            "(0.5, 1.0, 2.0)",
+                            lambda label, f: _check_real(label, f, positive=True))
+        hidden = _distinct("hidden", self.hidden, "hidden-layer sizes", "(30, 100)",
+                           _check_positive_int)
         _set(self, seeds=_seeds("seeds", self.seeds),
              sweep_seeds=_seeds("sweep_seeds", self.sweep_seeds),
-             hidden=_seeds("hidden", self.hidden),  # the same rules: distinct ints
-             sweep_factors=tuple(float(f) for f in factors))
-        for i, n in enumerate(self.hidden):
-            _check_positive_int(f"hidden[{i}]", n)
+             hidden=tuple(int(n) for n in hidden),
+             sweep_factors=tuple(sorted(float(f) for f in factors)))
 
     def config(self, hidden: int, cost: str, eta: float, seeds) -> Config:
         """The Config of one cell: [784, hidden, 10], the book's other settings."""
@@ -217,10 +240,22 @@ class Plan:
         return [self.config(self.hidden[0], c, BOOK_ETA[c] * f, self.sweep_seeds)
                 for c in costs for f in self.sweep_factors]
 
+    def first_runs(self) -> list[Config]:
+        """The one-seed configs of the sweep and of the table at the book's learning
+        rates, each once (a sweep point at a book eta is also a table cell): the runs
+        trained before the best etas are known."""
+        return one_seed_configs(self.sweep() + self.table())
+
     def runs(self) -> int:
-        """How many runs the study trains at most (fewer where cells coincide)."""
-        first = {c.for_seed(s) for c in self.sweep() + self.table() for s in c.seeds}
-        return len(first) + len(self.table()) * len(self.seeds)
+        """How many runs the study trains at most: the first runs, then the table again
+        (fewer where a best eta is the book's)."""
+        return len(self.first_runs()) + len(one_seed_configs(self.table()))
+
+
+def one_seed_configs(configs) -> list[Config]:
+    """The one-seed config of each seed of each of ``configs``, each once, in order: the
+    runs that ``configs`` need."""
+    return list(dict.fromkeys(c.for_seed(s) for c in configs for s in c.seeds))
 
 
 #: The study as the book would run it: 30 epochs on the real split, five seeds a cell.
@@ -429,17 +464,41 @@ def _from_dict(cls, fields, where):
 
 # ------------------------------------------------------------------------------ running
 
+def _save(results: Results, path) -> None:
+    """Save ``results`` to ``path``, making its folder; nothing when ``path`` is None."""
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        results.save(path)
+
+
 def _train_missing(configs, results: Results, get_splits, path, bar) -> None:
     """Train every (config, seed) of ``configs`` that ``results`` lacks, adding each Run
     (and saving to ``path``, if given, after each). ``get_splits()`` gives the data; it
     is called only when something must be trained. ``bar`` advances by one per distinct
     (config, seed), trained or found."""
-    for key in dict.fromkeys(c.for_seed(s) for c in configs for s in c.seeds):
+    for key in one_seed_configs(configs):
         if key not in results:
             results.add(train(key, key.seeds[0], get_splits()))
-            if path is not None:
-                results.save(path)
+            _save(results, path)
         bar.update(1)
+
+
+def _sizes_text(sizes) -> str:
+    return " / ".join(f"{n:,}" for n in sizes) + " (training / validation / test)"
+
+
+def _check_sizes(results: Results, data_mode: str, sizes: tuple, path) -> None:
+    """Refuse runs of ``data_mode`` in ``results`` (read from ``path``) that were trained
+    and evaluated on other numbers of examples than ``sizes``: such runs come from other
+    data (run_study's ``splits``) and must not pass for results on this data."""
+    for run in results:
+        found = (run.n_training, run.n_validation, run.n_test)
+        if run.config.data == data_mode and found != sizes:
+            raise ValueError(
+                f"{path} holds runs on {_sizes_text(found)} examples, but this study's data "
+                f"(data={data_mode!r}) has {_sizes_text(sizes)}: they were trained on other "
+                f"data, and reused they would pass for results on this data. Use another "
+                f"path, or pass splits= with the data they were trained on.")
 
 
 def run_study(plan: Plan, path=None, splits=None, progress=True) -> Results:
@@ -447,15 +506,18 @@ def run_study(plan: Plan, path=None, splits=None, progress=True) -> Results:
     its table at each cost's best learning rate from the sweep.
 
     With ``path``, runs already saved there are reused (a study resumes where it
-    stopped, and re-plots without training or data), and the file (and its folder) is
-    written after every new run. ``splits`` overrides the plan's data (tests pass tiny data); otherwise
-    it is loaded once, when the first run needs it. One progress bar (tqdm.auto: a widget
-    in a notebook) counts the runs."""
+    stopped, and re-plots without training, data or write access), once checked to have
+    the sizes of the data in use (a ValueError otherwise); the file (and its folder) is
+    written after every new run, and when its plan is not ``plan``. ``splits`` overrides
+    the plan's data (tests pass tiny data); otherwise it is loaded once, when the first
+    run needs it. One progress bar (tqdm.auto: a widget in a notebook) counts the runs."""
     path = None if path is None else Path(path)
-    if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
     results = load_results(path) if path is not None and path.exists() else Results()
-    results.plan = plan
+    sizes = DATA_SIZES[plan.data] if splits is None else tuple(len(x) for x, _ in splits)
+    _check_sizes(results, plan.data, sizes, path)
+    if results.plan != plan:
+        results.plan = plan
+        _save(results, path)
     data_ = [splits]
 
     def get_splits():
@@ -467,8 +529,6 @@ def run_study(plan: Plan, path=None, splits=None, progress=True) -> Results:
               disable=not progress) as bar:
         _train_missing(plan.sweep() + plan.table(), results, get_splits, path, bar)
         _train_missing(plan.table(results.best_etas()), results, get_splits, path, bar)
-    if path is not None:
-        results.save(path)
     return results
 
 
@@ -636,8 +696,15 @@ def plot_test_curves(results: Results, hidden=None, etas=None, epoch=None, plan=
     ``hidden`` neurons (default: the plan's first size) at learning rates ``etas`` (the
     book's by default), ``epoch`` (default: the last) marked. Returns the Figure."""
     configs = _cells(results, plan, hidden, etas)
+    epochs = configs[0].epochs
+    if epoch is None:
+        epoch = epochs
+    elif (isinstance(epoch, bool) or not isinstance(epoch, numbers.Integral)
+          or not 1 <= epoch <= epochs):
+        raise ValueError(f"epoch must be an integer from 1 to {epochs} (the epochs of each "
+                         f"run), e.g. epoch={epochs} for the last; got {epoch!r}")
     ax = axes_or_new(ax, figsize=(6.4, 3.6))
-    _draw_curves(ax, results, configs, configs[0].epochs if epoch is None else epoch)
+    _draw_curves(ax, results, configs, epoch)
     return ax.figure
 
 
@@ -685,8 +752,10 @@ class CurvesExplorer:
 
 def describe(plan: Plan) -> str:
     """A paragraph saying what ``plan`` runs, for the notebook and the CLI."""
-    n_data = {"full": "MNIST's 50,000 training images (test: its 10,000 test images)",
-              "small": "8,000 real MNIST digits (test: 1,000 others)"}[plan.data]
+    n_training, _, n_test = DATA_SIZES[plan.data]
+    n_data = {"full": f"MNIST's {n_training:,} training images (test: its {n_test:,} test "
+                      f"images)",
+              "small": f"{n_training:,} real MNIST digits (test: {n_test:,} others)"}[plan.data]
     return (f"{plan.name} plan: {plan.epochs} epochs per run on {n_data}; "
             f"{len(plan.seeds)} seeds per table cell, {len(plan.sweep_seeds)} per point of "
             f"the sweep over eta x {', '.join(f'{f:g}' for f in plan.sweep_factors)}; "

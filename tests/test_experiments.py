@@ -4,7 +4,9 @@ Tiny data: 784-value random inputs whose label is the brightest of the first ten
 so a network can learn something in a few epochs (and seeds and learning rates matter).
 """
 import dataclasses
+import importlib.util
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,10 +14,10 @@ from matplotlib.figure import Figure
 
 import nnlib.data
 from nnlib import experiments
+from nnlib.costs import QuadraticCost
 from nnlib.data import Splits
 from nnlib.experiments import Config, Plan, Results, Run
 from nnlib.network import Network
-from nnlib.costs import QuadraticCost
 
 
 def tiny_set(n, seed):
@@ -39,10 +41,21 @@ def keys(plan, etas=None):
     return {c.for_seed(s) for c in configs for s in c.seeds}
 
 
-def fake_run(config, seed, validation, test=10, n=20):
-    """A Run with chosen final validation and test counts, for testing the selection."""
+def fake_run(config, seed, validation, test=10, sizes=(40, 20, 20), seconds=0.0):
+    """A Run with chosen final validation and test counts, for testing the selection;
+    ``sizes``: its (training, validation, test) examples."""
+    n_training, n_validation, n_test = sizes
     return Run(config.for_seed(seed), [test] * config.epochs, [1.0] * config.epochs,
-               validation, n_training=40, n_validation=n, n_test=n, seconds=0.0)
+               validation, n_training=n_training, n_validation=n_validation, n_test=n_test,
+               seconds=seconds)
+
+
+def fake_study(plan, sizes):
+    """Results holding every run a study of ``plan`` needs, faked with ``sizes``."""
+    results = Results(plan, [fake_run(k, k.seeds[0], 7, sizes=sizes) for k in keys(plan)])
+    for key in keys(plan, results.best_etas()):
+        results.add(fake_run(key, key.seeds[0], 7, sizes=sizes))
+    return results
 
 
 # ----------------------------------------------------------------------- running
@@ -172,6 +185,10 @@ def test_best_eta_is_the_best_on_validation_data_not_test_data():
 def test_a_tie_goes_to_the_smaller_eta():
     results = sweep_results({cost: [7, 7] for cost in experiments.COST_LABELS})
     assert results.best_etas() == {c: e * 0.5 for c, e in experiments.BOOK_ETA.items()}
+    # factors given largest first are sorted, so the tie still goes to the smaller eta
+    reversed_plan = dataclasses.replace(TINY_PLAN, sweep_factors=(1.0, 0.5))
+    assert reversed_plan.sweep_factors == (0.5, 1.0)
+    assert results.best_etas(reversed_plan) == results.best_etas()
 
 
 def test_missing_runs_are_named():
@@ -224,10 +241,67 @@ def test_a_study_resumes_from_its_file(splits, tmp_path, monkeypatch):
                         lambda c, s, d: trained.append(c) or real_train(c, s, d))
     experiments.run_study(TINY_PLAN, path, splits=splits, progress=False)
     assert trained == [Config(**dropped["config"])]
-    # complete now: re-plotting needs neither training nor data
+    # complete now: re-plotting trains nothing
     monkeypatch.setattr(experiments, "train", None)
-    results = experiments.run_study(TINY_PLAN, path, progress=False)
+    results = experiments.run_study(TINY_PLAN, path, splits=splits, progress=False)
     assert len(results) == len(record["runs"]) + 1
+
+
+def test_replotting_needs_no_training_data_or_write_access(tmp_path, monkeypatch):
+    path = tmp_path / "study.json"
+    fake_study(TINY_PLAN, experiments.DATA_SIZES["small"]).save(path)
+    before = path.read_text()
+
+    def refused(*args, **kwargs):
+        raise PermissionError("a read-only checkout")
+
+    for name in ("train", "load_splits", "write_json_atomic"):
+        monkeypatch.setattr(experiments, name, refused)
+    monkeypatch.setattr(Path, "mkdir", refused)
+    results = experiments.run_study(TINY_PLAN, path, progress=False)
+    assert len(results) == len(keys(TINY_PLAN, results.best_etas()))
+    assert path.read_text() == before
+    # another plan needing the same runs is written down, still without training
+    monkeypatch.undo()
+    for name in ("train", "load_splits"):
+        monkeypatch.setattr(experiments, name, refused)
+    renamed = dataclasses.replace(TINY_PLAN, name="renamed")
+    experiments.run_study(renamed, path, progress=False)
+    assert experiments.load_results(path).plan == renamed
+
+
+def test_stored_runs_on_other_data_are_not_reused(splits, tmp_path, monkeypatch):
+    path = tmp_path / "study.json"
+    experiments.run_study(TINY_PLAN, path, splits=splits, progress=False)  # 40 / 20 / 20
+    before = path.read_text()
+    monkeypatch.setattr(experiments, "train", None)
+    with pytest.raises(ValueError, match=r"holds runs on 40 / 20 / 20 \(training / "
+                       r"validation / test\) examples, but this study's data \(data='small'\) "
+                       r"has 8,000 / 1,000 / 1,000 .* pass splits="):
+        experiments.run_study(TINY_PLAN, path, progress=False)  # MNIST's small mode
+    other = Splits(tiny_set(30, 3), splits.validation, splits.test)
+    with pytest.raises(ValueError, match="has 30 / 20 / 20"):
+        experiments.run_study(TINY_PLAN, path, splits=other, progress=False)
+    assert path.read_text() == before
+    # runs of another data mode are never reused, so they are no obstacle
+    full = dataclasses.replace(TINY_PLAN, data="full")
+    monkeypatch.setattr(experiments, "train", lambda c, s, d: fake_run(
+        c, s, 7, sizes=experiments.DATA_SIZES["full"]))
+    monkeypatch.setattr(experiments, "load_splits", lambda mode: None)
+    results = experiments.run_study(full, path, progress=False)
+    assert len(results) == len(json.loads(before)["runs"]) + len(keys(full, results.best_etas()))
+
+
+def test_the_data_sizes_are_what_each_mode_loads(monkeypatch):
+    def blank_set(set_name, **where):
+        """MNIST's set ``set_name`` as blank images and labels, as many as it holds."""
+        n = nnlib.data.FILES[nnlib.data.SETS[set_name][0]].count
+        return np.zeros((n, 28, 28), np.uint8), np.zeros(n, np.uint8)
+
+    monkeypatch.setattr(nnlib.data, "load_set", blank_set)
+    for mode in experiments.DATA_MODES:
+        loaded = experiments.load_splits(mode)
+        assert tuple(len(x) for x, _ in loaded) == experiments.DATA_SIZES[mode]
 
 
 def test_an_interrupted_save_keeps_the_old_file(splits, tmp_path, monkeypatch):
@@ -302,8 +376,8 @@ def _edit_run(record, config=None, **fields):
     ({"mini_batch_size": 2.5}, ValueError, "mini_batch_size"),
     ({"seeds": (1, 1)}, ValueError, "without repeats"),
     ({"seeds": ()}, ValueError, "non-empty"),
-    ({"seeds": 3}, TypeError, "list of integer seeds"),
-    ({"seeds": (-1,)}, ValueError, "seeds must be an integer >= 0"),
+    ({"seeds": 3}, TypeError, r"seeds must be a list of integer seeds, e\.g\. seeds=\(0, 1, 2\)"),
+    ({"seeds": (-1,)}, ValueError, r"seeds\[0\] must be an integer >= 0; got -1"),
     ({"initializer": "xavier"}, ValueError, "initializer must be one of"),
     ({"dtype": "float16"}, ValueError, "dtype must be one of"),
     ({"data": "mnist"}, ValueError, "data must be one of"),
@@ -320,15 +394,23 @@ def test_configs_normalise_lists_so_equal_configs_match():
     assert hash(Config(sizes=[784, 30, 10])) == hash(Config())
 
 
-@pytest.mark.parametrize("fields, message", [
-    ({"sweep_factors": ()}, "sweep_factors must be non-empty"),
-    ({"sweep_factors": (1.0, -2.0)}, "each sweep factor"),
-    ({"hidden": (0,)}, r"hidden\[0\] must be an integer >= 1"),
-    ({"data": "large"}, "data must be one of"),
-    ({"session_epochs": 0}, "session_epochs"),
+@pytest.mark.parametrize("fields, error, message", [
+    ({"sweep_factors": ()}, ValueError, "sweep_factors must be non-empty"),
+    ({"sweep_factors": (1.0, 1)}, ValueError, "sweep_factors must be non-empty, without repeats"),
+    ({"sweep_factors": (1.0, -2.0)}, ValueError, r"sweep_factors\[1\] must be a finite number > 0"),
+    ({"sweep_factors": 2.0}, TypeError,
+     (r"sweep_factors must be a list of factors of the book's eta, e\.g\. "
+      r"sweep_factors=\(0\.5, 1\.0, 2\.0\); got 2\.0")),
+    ({"hidden": (0,)}, ValueError, r"hidden\[0\] must be an integer >= 1"),
+    ({"hidden": 30}, TypeError,
+     r"hidden must be a list of hidden-layer sizes, e\.g\. hidden=\(30, 100\); got 30"),
+    ({"hidden": (30, 30)}, ValueError, "hidden must be non-empty, without repeats"),
+    ({"sweep_seeds": 1}, TypeError, "sweep_seeds must be a list of integer seeds"),
+    ({"data": "large"}, ValueError, "data must be one of"),
+    ({"session_epochs": 0}, ValueError, "session_epochs"),
 ])
-def test_a_bad_plan_says_what_was_expected(fields, message):
-    with pytest.raises(ValueError, match=message):
+def test_a_bad_plan_says_what_was_expected(fields, error, message):
+    with pytest.raises(error, match=message):
         dataclasses.replace(TINY_PLAN, **fields)
 
 
@@ -343,14 +425,24 @@ def test_plots_draw_what_they_say(splits):
     results = experiments.run_study(TINY_PLAN, splits=splits, progress=False)
     fig = Figure()
     ax = fig.subplots()
-    assert experiments.plot_spread(results, TINY_PLAN.table(), ax=ax) is fig
-    assert len(ax.get_xticklabels()) == len(TINY_PLAN.table())
-    assert "30 hidden" not in ax.get_xticklabels()[0].get_text()  # tiny: 3 hidden
+    table = TINY_PLAN.table()
+    assert experiments.plot_spread(results, table, ax=ax) is fig
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert [label.split("\n")[0] for label in labels] == [f"{c.hidden} hidden" for c in table]
+    assert [label.split("\n")[1] for label in labels] == [experiments.COST_LABELS[c.cost]
+                                                          for c in table]
+    means = [bar.lines[0].get_ydata()[0] for bar in ax.containers]  # one errorbar per cell
+    assert np.allclose(means, [results.test_percent(c).mean() for c in table])
     fig = Figure()
     ax = fig.subplots()
     experiments.plot_sweep(results, ax=ax)
     assert [t.get_text() for t in ax.get_legend().get_texts()] == list(
         experiments.COST_LABELS.values())
+    for bar, cost in zip(ax.containers, experiments.COST_LABELS, strict=True):
+        sweep = TINY_PLAN.sweep(cost)
+        assert np.allclose(bar.lines[0].get_xdata(), [c.eta for c in sweep])
+        assert np.allclose(bar.lines[0].get_ydata(),
+                           [results.validation_percent(c).mean() for c in sweep])
     fig = Figure()
     history = ([1.0, 0.5], [10, 15], [], [])
     experiments.plot_learning_curves(history, 40, 20, axes=fig.subplots(1, 2))
@@ -381,3 +473,51 @@ def test_the_curves_explorer_redraws_in_place_and_leaks_no_figure(splits):
     assert "Curves explorer" in explorer._repr_mimebundle_()["text/plain"]
     with pytest.raises(ValueError, match=r"hidden must be one of the plan's sizes \(3, 4\)"):
         experiments.plot_test_curves(results, hidden=30)
+
+
+@pytest.mark.parametrize("epoch", [0, -1, 3, 1.0, True, "2"])
+def test_plot_test_curves_refuses_an_epoch_outside_the_runs(epoch):
+    results = fake_study(TINY_PLAN, (40, 20, 20))
+    with pytest.raises(ValueError, match=r"epoch must be an integer from 1 to 2 \(the epochs "
+                       r"of each run\), e\.g\. epoch=2 for the last; got " + repr(epoch)):
+        experiments.plot_test_curves(results, epoch=epoch, ax=Figure().subplots())
+
+
+def test_plot_test_curves_marks_the_epoch_asked_for():
+    results = fake_study(TINY_PLAN, (40, 20, 20))
+    for epoch in (1, 2, None):
+        ax = Figure().subplots()
+        experiments.plot_test_curves(results, epoch=epoch, ax=ax)
+        assert ax.lines[-1].get_xdata()[0] == (2 if epoch is None else epoch)  # the axvline
+
+
+# ------------------------------------------------------------------- the CLI estimate
+
+def load_mnist_study():
+    path = Path(__file__).parents[1] / "benchmarks" / "mnist_study.py"
+    spec = importlib.util.spec_from_file_location("mnist_study", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("plan, estimate", [
+    (experiments.QUICK_PLAN, "72-108 seconds (24-36 runs of 3 epochs)"),  # 1 s an epoch
+    (experiments.FULL_PLAN, "33-48 minutes (66-96 runs of 30 epochs)"),
+], ids=["quick", "full"])
+def test_the_estimate_times_the_plans_own_data_and_names_it(plan, estimate, monkeypatch,
+                                                            capsys):
+    timed = []
+
+    def one_second_epoch(config, seed, splits):
+        timed.append(tuple(len(x) for x, _ in splits))
+        return fake_run(config, seed, 0, test=0, sizes=timed[-1], seconds=1.0)
+
+    monkeypatch.setattr(experiments, "train", one_second_epoch)
+    load_mnist_study().estimate(plan)
+    out = capsys.readouterr().out
+    assert set(timed) == {experiments.DATA_SIZES[plan.data]}
+    assert f"Estimated {plan.name} study: {estimate}" in out
+    assert estimate.endswith(f"{len(plan.first_runs())}-{plan.runs()} runs of {plan.epochs} "
+                             "epochs)")
+    assert f"one epoch of {experiments.DATA_SIZES[plan.data][0]:,} examples" in out
