@@ -7,7 +7,9 @@ differs, and why:
 * A mini-batch is processed as one matrix, its examples as columns, instead of one
   example at a time. The numbers are the same (the per-example gradients are simply
   summed by the matrix product); tests/test_network.py checks that against a plain
-  per-example implementation to 1e-12. It is many times faster (benchmarks/).
+  per-example implementation to 1e-12. It is many times faster (benchmarks/). For the
+  book's cost/output pairs, ``SGD`` runs each epoch as one compiled loop
+  (``nnlib.sgd_kernel``, the same arithmetic); other pairs use ``_step`` below.
 * The output layer can be sigmoid (the book's), softmax (Eq. 78, for the log-likelihood
   cost of Eq. 80) or linear (Eqs. 68-70). It defaults to the one the cost is paired with.
 * Shuffling uses the network's own seeded generator and never reorders the caller's
@@ -34,12 +36,27 @@ import numpy as np
 from threadpoolctl import ThreadpoolController
 from tqdm.auto import tqdm
 
-from .activations import OUTPUT_LAYERS, Sigmoid
-from .costs import COSTS, CrossEntropyCost
+from . import sgd_kernel
+from .activations import OUTPUT_LAYERS, Linear, Sigmoid, Softmax
+from .costs import COSTS, CrossEntropyCost, LogLikelihoodCost, QuadraticCost
 from .fileio import write_json_atomic
 
 _EVAL_CHUNK = 10_000  # examples per forward pass when evaluating (bounds memory)
 _blas = None  # threadpoolctl controller, made on first use (it scans loaded libraries)
+
+#: The (cost, output layer) pairs the compiled epoch of nnlib.sgd_kernel trains, each with
+#: the output error delta^L (BP1) it gives and the cost's method that the numpy path would
+#: call for it. Exact classes only (a subclass may change delta), and only while that
+#: method is the original one (a reader who patches it gets the numpy path, which calls it).
+_KERNEL_ERRORS = {
+    (CrossEntropyCost, Sigmoid): (sgd_kernel.A_MINUS_Y, "delta"),         # Eq. 66
+    (LogLikelihoodCost, Softmax): (sgd_kernel.A_MINUS_Y, "delta"),        # Eq. 84
+    (QuadraticCost, Sigmoid): (sgd_kernel.A_MINUS_Y_SIGMA, "delta"),      # Eq. 55
+    (QuadraticCost, Linear): (sgd_kernel.A_MINUS_Y, "grad_a"),            # Eq. 70
+}
+_ORIGINAL_METHODS = {pair: getattr(pair[0], method) for pair, (_, method) in _KERNEL_ERRORS.items()}
+_KERNEL_OUTPUTS = {Sigmoid: sgd_kernel.SIGMOID, Softmax: sgd_kernel.SOFTMAX,
+                   Linear: sgd_kernel.LINEAR}
 
 
 def _single_thread_blas():
@@ -266,17 +283,14 @@ class Network:
             raise ValueError("monitor_evaluation_cost/accuracy need evaluation_data")
         n = len(train)
         m = min(mini_batch_size, n)
-        full = _Buffers(self.sizes, m, self.dtype)
-        rest = _Buffers(self.sizes, n % m, self.dtype) if n % m else None
+        self._check_parameters()
         decay = 1.0 - eta * lmbda / n
+        epoch_step = self._compiled_epoch if self._kernel_error() is not None else self._epoch
         eval_cost, eval_acc, train_cost, train_acc = [], [], [], []
         for epoch in tqdm(range(epochs), desc="epochs", disable=not progress):
             order = self.rng.permutation(n) if shuffle else np.arange(n)
             with _single_thread_blas():
-                for k in range(0, n, m):
-                    idx = order[k:k + m]
-                    bufs = full if len(idx) == m else rest
-                    self._step(train, idx, bufs, eta / len(idx), decay)
+                epoch_step(train, order, m, eta, decay)
             if verbose:
                 print(f"Epoch {epoch} training complete")
             for data, flags, costs, accs, label in (
@@ -296,6 +310,50 @@ class Network:
                     if verbose:
                         print(f"Accuracy on {label} data: {correct} / {len(data)}")
         return eval_cost, eval_acc, train_cost, train_acc
+
+    def _kernel_error(self):
+        """The compiled kernel's code for this network's output error, or None when its
+        cost/output pair is not one the kernel knows (then ``_epoch`` trains)."""
+        pair = (self.cost, self.output)
+        if pair not in _KERNEL_ERRORS:
+            return None
+        code, method = _KERNEL_ERRORS[pair]
+        return code if getattr(self.cost, method) is _ORIGINAL_METHODS[pair] else None
+
+    def _compiled_epoch(self, train, order, m, eta, decay):
+        """One epoch in nnlib.sgd_kernel: the same steps as ``_epoch``, compiled."""
+        sgd_kernel.sgd_epoch(self.weights, self.biases, train.X, train.Y, order, m, eta, decay,
+                             _KERNEL_OUTPUTS[self.output], self._kernel_error())
+
+    def _epoch(self, train, order, m, eta, decay):
+        """One epoch in numpy: a ``_step`` per mini-batch of ``m`` examples of ``order``
+        (the last may be smaller)."""
+        n = len(order)
+        full = _Buffers(self.sizes, m, self.dtype)
+        rest = _Buffers(self.sizes, n % m, self.dtype) if n % m else None
+        for k in range(0, n, m):
+            idx = order[k:k + m]
+            bufs = full if len(idx) == m else rest
+            self._step(train, idx, bufs, eta / len(idx), decay)
+
+    def _check_parameters(self):
+        """Before training: every weight and bias has its layer's shape, and is stored as
+        a C-ordered array of the network's dtype (one a reader assigned otherwise is
+        converted here, as the training loops update the arrays in place)."""
+        for key, shapes in (("weights", [(n, k) for k, n in zip(self.sizes[:-1], self.sizes[1:])]),
+                            ("biases", [(n, 1) for n in self.sizes[1:]])):
+            arrays = getattr(self, key)
+            if not isinstance(arrays, list):
+                arrays = list(arrays)
+                setattr(self, key, arrays)
+            if len(arrays) != len(shapes):
+                raise ValueError(f"net.{key} holds {len(arrays)} arrays; sizes {self.sizes} "
+                                 f"need {len(shapes)}")
+            for i, shape in enumerate(shapes):
+                if np.shape(arrays[i]) != shape:
+                    raise ValueError(f"net.{key}[{i}] has shape {np.shape(arrays[i])}; sizes "
+                                     f"{self.sizes} need {shape}")
+                arrays[i] = np.ascontiguousarray(arrays[i], dtype=self.dtype)
 
     def _step(self, train, idx, bufs, scale, decay):
         """One gradient-descent step on the examples ``idx`` of ``train``."""

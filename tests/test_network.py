@@ -28,9 +28,24 @@ def max_diff(xs, ys):
     return max(float(np.max(np.abs(a - b))) for a, b in zip(xs, ys))
 
 
+# SGD trains the book's pairs in the compiled kernel (nnlib.sgd_kernel) and anything else
+# in numpy (Network._epoch). A subclass of a cost is "anything else", with the same numbers,
+# so each test below runs both paths.
+PATHS = ["compiled", "numpy"]
+
+
+def network(sizes, cost, output, path, **kwargs):
+    if path == "numpy":
+        cost = type(f"My{cost.__name__}", (cost,), {})
+    net = Network(sizes, cost=cost, output=output, **kwargs)
+    assert (net._kernel_error() is not None) == (path == "compiled")
+    return net
+
+
+@pytest.mark.parametrize("path", PATHS)
 @pytest.mark.parametrize("cost, output, name", PAIRS)
-def test_full_batch_step_with_l2_matches_per_example_backprop(cost, output, name):
-    net = Network([6, 5, 4], cost=cost, output=output, seed=1)
+def test_full_batch_step_with_l2_matches_per_example_backprop(cost, output, name, path):
+    net = network([6, 5, 4], cost, output, path, seed=1)
     data = toy_data(12)
     w0, b0 = [w.copy() for w in net.weights], [b.copy() for b in net.biases]
     net.SGD(data, 1, len(data), 0.5, lmbda=3.0, progress=False, verbose=False)
@@ -39,16 +54,74 @@ def test_full_batch_step_with_l2_matches_per_example_backprop(cost, output, name
     assert max_diff(net.biases, b1) < 1e-12
 
 
+@pytest.mark.parametrize("path", PATHS)
 @pytest.mark.parametrize("cost, output, name", PAIRS)
-def test_two_epochs_in_fixed_order_match_per_example_backprop(cost, output, name):
+def test_two_epochs_in_fixed_order_match_per_example_backprop(cost, output, name, path):
     """Mini-batches of 4 over 14 examples: the last batch of each epoch has 2 (eta/2)."""
-    net = Network([6, 7, 5, 4], cost=cost, output=output, seed=2)
+    net = network([6, 7, 5, 4], cost, output, path, seed=2)
     data = toy_data(14, seed=3)
     w0, b0 = [w.copy() for w in net.weights], [b.copy() for b in net.biases]
     net.SGD(data, 2, 4, 0.3, lmbda=0.5, shuffle=False, progress=False, verbose=False)
     w1, b1 = ref.sgd_fixed_order(w0, b0, data, 2, 4, 0.3, 0.5, name, output)
     assert max_diff(net.weights, w1) < 1e-12
     assert max_diff(net.biases, b1) < 1e-12
+
+
+@pytest.mark.parametrize("cost, output, name", PAIRS)
+def test_compiled_and_numpy_paths_agree_in_float32_on_one_and_three_layers(cost, output, name):
+    data = toy_data(23, seed=6)
+    for sizes in ([6, 4], [6, 8, 7, 4]):
+        nets = [network(sizes, cost, output, path, dtype=np.float32, seed=7) for path in PATHS]
+        for net in nets:
+            net.SGD(data, 3, 5, 0.4, lmbda=0.2, progress=False, verbose=False)
+            assert all(w.dtype == np.float32 for w in net.weights + net.biases)
+        assert max_diff(nets[0].weights + nets[0].biases, nets[1].weights + nets[1].biases) < 1e-5
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("cost, output, name", PAIRS[:3])
+def test_saturated_neurons_train_the_same_finite_numbers_on_both_paths(cost, output, name, dtype):
+    """Weights of 1e3 put z near +-1e4, where exp(-z) overflows: no warning, no NaN."""
+    data = toy_data(12, seed=12)
+    nets = [network([6, 5, 4], cost, output, path, dtype=dtype, seed=13) for path in PATHS]
+    for net in nets:
+        net.weights = [w * 1e3 for w in net.weights]
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            net.SGD(data, 2, 4, 0.1, progress=False, verbose=False)
+        assert all(np.all(np.isfinite(p)) for p in net.weights + net.biases)
+    relative = 1e-5 if dtype is np.float32 else 1e-12  # of weights ~1e3
+    assert max_diff(nets[0].weights + nets[0].biases,
+                    nets[1].weights + nets[1].biases) < relative * 1e3
+
+
+def test_a_patched_delta_is_honoured_by_sgd(monkeypatch):
+    """The compiled path stands in for CrossEntropyCost.delta only while it is the original."""
+    data = toy_data(10, seed=8)
+    trained = []
+    for patch in (False, True):
+        if patch:
+            monkeypatch.setattr(CrossEntropyCost, "delta", staticmethod(lambda z, a, y: 0 * a))
+        net = Network([6, 5, 4], cost=CrossEntropyCost, seed=9)
+        w0 = net.weights[0].copy()
+        net.SGD(data, 1, 5, 0.5, progress=False, verbose=False)
+        trained.append(max_diff([net.weights[0]], [w0]))
+    assert trained[0] > 1e-3 and trained[1] == 0.0  # a zero delta changes nothing
+
+
+def test_sgd_converts_assigned_parameters_and_rejects_wrong_shapes():
+    net = Network([6, 5, 4], dtype=np.float32, seed=10)
+    net.weights = (np.asfortranarray(np.ones((5, 6))), np.zeros((4, 5)))  # a tuple, float64
+    net.SGD(toy_data(8), 1, 4, 0.5, progress=False, verbose=False)
+    assert isinstance(net.weights, list)
+    assert all(w.dtype == np.float32 and w.flags.c_contiguous for w in net.weights)
+    assert np.any(net.weights[1] != 0)
+    net.biases[1] = np.zeros((3, 1))
+    with pytest.raises(ValueError, match=r"net.biases\[1\] has shape \(3, 1\).*need \(4, 1\)"):
+        net.SGD(toy_data(8), 1, 4, 0.5, progress=False, verbose=False)
+    net.biases = net.biases[:1]
+    with pytest.raises(ValueError, match=r"net.biases holds 1 arrays.*need 2"):
+        net.SGD(toy_data(8), 1, 4, 0.5, progress=False, verbose=False)
 
 
 @pytest.mark.parametrize("sizes", [[3, 2], [4, 5, 3], [4, 6, 5, 3]])
