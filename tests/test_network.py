@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import book_reference as ref
-from nnlib import network2
+from nnlib import network2, sgd_kernel
 from nnlib.costs import CrossEntropyCost, LogLikelihoodCost, QuadraticCost
 from nnlib.gradcheck import TOLERANCE, check_gradients
 from nnlib.network import Network, load
@@ -65,6 +65,31 @@ def test_two_epochs_in_fixed_order_match_per_example_backprop(cost, output, name
     w1, b1 = ref.sgd_fixed_order(w0, b0, data, 2, 4, 0.3, 0.5, name, output)
     assert max_diff(net.weights, w1) < 1e-12
     assert max_diff(net.biases, b1) < 1e-12
+
+
+@pytest.mark.parametrize("chunk_rows", [3, 8, 9])
+def test_compiled_epoch_gathers_in_chunks_without_changing_a_step(monkeypatch, chunk_rows):
+    """The compiled epoch trains on chunks of whole mini-batches gathered by a second
+    thread: chunks of 4 rows (m = 4 > 3), of 8, of 8 again (9 rounded down to whole
+    mini-batches); 14 examples, so the last chunk is short and ends in a batch of 2."""
+    monkeypatch.setattr(sgd_kernel, "CHUNK_ROWS", chunk_rows)
+    net = network([6, 7, 5, 4], LogLikelihoodCost, "softmax", "compiled", seed=2)
+    data = toy_data(14, seed=3)
+    w0, b0 = [w.copy() for w in net.weights], [b.copy() for b in net.biases]
+    net.SGD(data, 2, 4, 0.3, lmbda=0.5, progress=False, verbose=False)
+    w1, b1 = w0, b0
+    for epoch_order in _shuffles(seed=2, n=14, epochs=2):
+        w1, b1 = ref.sgd_fixed_order(w1, b1, [data[i] for i in epoch_order], 1, 4, 0.3, 0.5,
+                                     "log-likelihood", "softmax")
+    assert max_diff(net.weights, w1) < 1e-12
+    assert max_diff(net.biases, b1) < 1e-12
+
+
+def _shuffles(seed, n, epochs):
+    """The orders a Network(seed=seed) shuffles n examples into, epoch by epoch (its
+    generator draws the initial weights first)."""
+    net = Network([6, 7, 5, 4], seed=seed)
+    return [net.rng.permutation(n) for _ in range(epochs)]
 
 
 @pytest.mark.parametrize("cost, output, name", PAIRS)
