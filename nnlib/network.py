@@ -338,8 +338,8 @@ class Network:
 
     def _check_parameters(self):
         """Before training: every weight and bias has its layer's shape, and is stored as
-        a C-ordered array of the network's dtype (one a reader assigned otherwise is
-        converted here, as the training loops update the arrays in place)."""
+        a writable C-ordered array of the network's dtype (one a reader assigned otherwise
+        is converted here, as the training loops update the arrays in place)."""
         for key, shapes in (("weights", [(n, k) for k, n in zip(self.sizes[:-1], self.sizes[1:])]),
                             ("biases", [(n, 1) for n in self.sizes[1:]])):
             arrays = getattr(self, key)
@@ -354,6 +354,8 @@ class Network:
                     raise ValueError(f"net.{key}[{i}] has shape {np.shape(arrays[i])}; sizes "
                                      f"{self.sizes} need {shape}")
                 arrays[i] = np.ascontiguousarray(arrays[i], dtype=self.dtype)
+                if not arrays[i].flags.writeable:
+                    arrays[i] = arrays[i].copy()
 
     def _step(self, train, idx, bufs, scale, decay):
         """One gradient-descent step on the examples ``idx`` of ``train``."""

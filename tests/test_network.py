@@ -136,11 +136,13 @@ def test_a_patched_delta_is_honoured_by_sgd(monkeypatch):
 
 def test_sgd_converts_assigned_parameters_and_rejects_wrong_shapes():
     net = Network([6, 5, 4], dtype=np.float32, seed=10)
-    net.weights = (np.asfortranarray(np.ones((5, 6))), np.zeros((4, 5)))  # a tuple, float64
+    frozen = np.zeros((4, 5), np.float32)
+    frozen.flags.writeable = False
+    net.weights = (np.asfortranarray(np.ones((5, 6))), frozen)  # a tuple; float64; read-only
     net.SGD(toy_data(8), 1, 4, 0.5, progress=False, verbose=False)
     assert isinstance(net.weights, list)
     assert all(w.dtype == np.float32 and w.flags.c_contiguous for w in net.weights)
-    assert np.any(net.weights[1] != 0)
+    assert np.any(net.weights[1] != 0) and np.all(frozen == 0)
     net.biases[1] = np.zeros((3, 1))
     with pytest.raises(ValueError, match=r"net.biases\[1\] has shape \(3, 1\).*need \(4, 1\)"):
         net.SGD(toy_data(8), 1, 4, 0.5, progress=False, verbose=False)
