@@ -8,7 +8,7 @@ regularisation) on the 8,000 training digits of the small mode, once per seed wi
 weight initializer, and prints the accuracy after the last epoch on its 1,000 validation
 and 1,000 test digits, with the mean over seeds. A prototype reached about 95% (default
 initializer) and 93% (large) on held-out digits; single runs differ by a point or so.
-A run takes about 5 s on two cores. The runs go through ``nnlib.experiments.train``,
+A run takes about 2 s on two cores. The runs go through ``nnlib.experiments.train``,
 the code behind notebook 04.
 """
 import argparse
