@@ -27,9 +27,12 @@ b^l of shape (n_l, 1); z^l = w^l a^{l-1} + b^l; a^l = sigma(z^l).
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import numbers
+import threading
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -43,33 +46,52 @@ from .fileio import write_json_atomic
 
 _EVAL_CHUNK = 10_000  # examples per forward pass when evaluating (bounds memory)
 _blas = None  # threadpoolctl controller, made on first use (it scans loaded libraries)
+_blas_lock = threading.Lock()  # guards the two below
+_blas_limit = None  # the one-thread limit in force while _blas_users > 0
+_blas_users = 0  # trainings running now, in any thread
 
 #: The (cost, output layer) pairs the compiled epoch of nnlib.sgd_kernel trains, each with
 #: the output error delta^L (BP1) it gives and the cost's method that the numpy path would
-#: call for it. Exact classes only (a subclass may change delta), and only while that
-#: method is the original one (a reader who patches it gets the numpy path, which calls it).
+#: call for it. Exact classes only (a subclass may change delta).
 _KERNEL_ERRORS = {
     (CrossEntropyCost, Sigmoid): (sgd_kernel.A_MINUS_Y, "delta"),         # Eq. 66
     (LogLikelihoodCost, Softmax): (sgd_kernel.A_MINUS_Y, "delta"),        # Eq. 84
     (QuadraticCost, Sigmoid): (sgd_kernel.A_MINUS_Y_SIGMA, "delta"),      # Eq. 55
     (QuadraticCost, Linear): (sgd_kernel.A_MINUS_Y, "grad_a"),            # Eq. 70
 }
-_ORIGINAL_METHODS = {pair: getattr(pair[0], method) for pair, (_, method) in _KERNEL_ERRORS.items()}
+#: The methods the kernel stands in for, as nnlib defines them: a reader who patches one
+#: (to experiment with a different delta or activation) gets the numpy path, which calls it.
+_ORIGINALS = {(owner, name): getattr(owner, name)
+              for owner, name in [(cost, "delta") for cost in COSTS.values()]
+              + [(cost, "grad_a") for cost in COSTS.values()]
+              + [(layer, name) for layer in OUTPUT_LAYERS.values() for name in ("fn", "backward")]}
 _KERNEL_OUTPUTS = {Sigmoid: sgd_kernel.SIGMOID, Softmax: sgd_kernel.SOFTMAX,
                    Linear: sgd_kernel.LINEAR}
 
 
+@contextlib.contextmanager
 def _single_thread_blas():
     """A context in which BLAS uses one thread.
 
     Mini-batch products are small; on two cores a second BLAS thread made them several
     times slower, so training holds BLAS to one thread (evaluation, with big products,
-    keeps the default).
+    keeps the default). The limit is process-wide, so networks training in several
+    threads at once share one: the first to start sets it, the last to finish lifts it.
     """
-    global _blas
-    if _blas is None:
-        _blas = ThreadpoolController()
-    return _blas.limit(limits=1, user_api="blas")
+    global _blas, _blas_limit, _blas_users
+    with _blas_lock:
+        if _blas_users == 0:
+            if _blas is None:
+                _blas = ThreadpoolController()
+            _blas_limit = _blas.limit(limits=1, user_api="blas")
+        _blas_users += 1
+    try:
+        yield
+    finally:
+        with _blas_lock:
+            _blas_users -= 1
+            if _blas_users == 0:
+                _blas_limit.restore_original_limits()
 
 
 def one_hot_rows(labels, n_classes: int) -> np.ndarray:
@@ -275,6 +297,9 @@ class Network:
         _check_positive_int("mini_batch_size", mini_batch_size)
         _check_real("eta (the learning rate)", eta, positive=True)
         _check_real("lmbda (the L2 regularisation parameter)", lmbda, positive=False)
+        # numpy scalars too: as Python numbers, both training paths compute in the same types
+        epochs, mini_batch_size = int(epochs), int(mini_batch_size)
+        eta, lmbda = float(eta), float(lmbda)
         train = self._data(training_data, "training_data")
         evaluation = None
         if evaluation_data is not None:
@@ -285,12 +310,13 @@ class Network:
         m = min(mini_batch_size, n)
         self._check_parameters()
         decay = 1.0 - eta * lmbda / n
-        epoch_step = self._compiled_epoch if self._kernel_error() is not None else self._epoch
+        epoch_step = self._epoch_step()
         eval_cost, eval_acc, train_cost, train_acc = [], [], [], []
         for epoch in tqdm(range(epochs), desc="epochs", disable=not progress):
             order = self.rng.permutation(n) if shuffle else np.arange(n)
             with _single_thread_blas():
                 epoch_step(train, order, m, eta, decay)
+            _warn_if_diverged(self.weights + self.biases, epoch, eta)
             if verbose:
                 print(f"Epoch {epoch} training complete")
             for data, flags, costs, accs, label in (
@@ -312,18 +338,28 @@ class Network:
         return eval_cost, eval_acc, train_cost, train_acc
 
     def _kernel_error(self):
-        """The compiled kernel's code for this network's output error, or None when its
-        cost/output pair is not one the kernel knows (then ``_epoch`` trains)."""
+        """The compiled kernel's code for this network's output error, or None when the
+        kernel can't stand in for the numpy path (then ``_epoch`` trains): a cost/output
+        pair it doesn't know, or a method it relies on that has been patched."""
         pair = (self.cost, self.output)
         if pair not in _KERNEL_ERRORS:
             return None
         code, method = _KERNEL_ERRORS[pair]
-        return code if getattr(self.cost, method) is _ORIGINAL_METHODS[pair] else None
+        relied_on = [(self.cost, method), (Sigmoid, "fn"), (self.output, "fn"),
+                     (self.output, "backward")]
+        unpatched = all(getattr(owner, name) is _ORIGINALS[owner, name]
+                        for owner, name in relied_on)
+        return code if unpatched else None
 
-    def _compiled_epoch(self, train, order, m, eta, decay):
-        """One epoch in nnlib.sgd_kernel: the same steps as ``_epoch``, compiled."""
-        sgd_kernel.sgd_epoch(self.weights, self.biases, train.X, train.Y, order, m, eta, decay,
-                             _KERNEL_OUTPUTS[self.output], self._kernel_error())
+    def _epoch_step(self):
+        """The function that trains one epoch, ``(train, order, m, eta, decay)``: the
+        compiled kernel where it stands in for the numpy path, else ``_epoch``."""
+        error = self._kernel_error()
+        if error is None:
+            return self._epoch
+        output = _KERNEL_OUTPUTS[self.output]
+        return lambda train, order, m, eta, decay: sgd_kernel.sgd_epoch(
+            self.weights, self.biases, train.X, train.Y, order, m, eta, decay, output, error)
 
     def _epoch(self, train, order, m, eta, decay):
         """One epoch in numpy: a ``_step`` per mini-batch of ``m`` examples of ``order``
@@ -337,15 +373,15 @@ class Network:
             self._step(train, idx, bufs, eta / len(idx), decay)
 
     def _check_parameters(self):
-        """Before training: every weight and bias has its layer's shape, and is stored as
-        a writable C-ordered array of the network's dtype (one a reader assigned otherwise
-        is converted here, as the training loops update the arrays in place)."""
+        """Before training: check that every weight and bias has its layer's shape, and
+        give the network its own copies, as C-ordered arrays of its dtype, which training
+        then updates in place. Copying makes arrays a reader assigned safe to train
+        (read-only, another dtype or order, one array used twice, or another network's),
+        and leaves the arrays held before the call untouched, as the book's SGD does: it
+        makes new arrays at every step."""
         for key, shapes in (("weights", [(n, k) for k, n in zip(self.sizes[:-1], self.sizes[1:])]),
                             ("biases", [(n, 1) for n in self.sizes[1:]])):
-            arrays = getattr(self, key)
-            if not isinstance(arrays, list):
-                arrays = list(arrays)
-                setattr(self, key, arrays)
+            arrays = list(getattr(self, key))
             if len(arrays) != len(shapes):
                 raise ValueError(f"net.{key} holds {len(arrays)} arrays; sizes {self.sizes} "
                                  f"need {len(shapes)}")
@@ -353,9 +389,7 @@ class Network:
                 if np.shape(arrays[i]) != shape:
                     raise ValueError(f"net.{key}[{i}] has shape {np.shape(arrays[i])}; sizes "
                                      f"{self.sizes} need {shape}")
-                arrays[i] = np.ascontiguousarray(arrays[i], dtype=self.dtype)
-                if not arrays[i].flags.writeable:
-                    arrays[i] = arrays[i].copy()
+            setattr(self, key, [np.array(a, dtype=self.dtype, order="C") for a in arrays])
 
     def _step(self, train, idx, bufs, scale, decay):
         """One gradient-descent step on the examples ``idx`` of ``train``."""
@@ -519,6 +553,14 @@ class Network:
         if self.output is not getattr(self.cost, "output_layer", Sigmoid):
             record["output"] = self.output.name
         write_json_atomic(filename, record)
+
+
+def _warn_if_diverged(parameters, epoch, eta):
+    """Warn once training has made a weight or bias NaN or infinite."""
+    if not all(np.all(np.isfinite(p)) for p in parameters):
+        warnings.warn(f"training diverged: after epoch {epoch} some weights or biases are "
+                      f"NaN or infinite. Try a smaller eta (it is {eta:g}).", RuntimeWarning,
+                      stacklevel=3)
 
 
 def _check_finite(a, name, what):

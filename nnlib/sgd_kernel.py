@@ -52,15 +52,18 @@ def _product(gemm, a, a_transposed, b, b_transposed, c, alpha, beta):
     BLAS call (beta = 1 adds to c, with no temporary array).
 
     BLAS reads arrays column by column, so it sees each C-ordered array transposed; it is
-    asked for c^T = alpha op(b)^T op(a)^T + beta c^T, which is the same numbers."""
-    k = a.shape[0] if a_transposed else a.shape[1]
-    ints = np.array([c.shape[1], c.shape[0], k, b.shape[1], a.shape[1]], np.int32)
-    reals = np.array([alpha, beta], c.dtype)
-    flags = np.array([ord("T" if b_transposed else "N"), ord("T" if a_transposed else "N")],
-                     np.uint8)
-    gemm(flags[0:].ctypes, flags[1:].ctypes, ints[0:].ctypes, ints[1:].ctypes,
-         ints[2:].ctypes, reals[0:].ctypes, b.ctypes, ints[3:].ctypes, a.ctypes,
-         ints[4:].ctypes, reals[1:].ctypes, c.ctypes, ints[0:].ctypes)
+    asked for c^T = alpha op(b)^T op(a)^T + beta c^T, which is the same numbers. Its
+    arguments are all pointers, so each number is passed as an element of a small array."""
+    rows, cols = c.shape[1], c.shape[0]                   # of c^T, as BLAS sees it
+    inner = a.shape[0] if a_transposed else a.shape[1]    # the summed dimension
+    # BLAS's M, N, K, then the row lengths of b, a and c (its "leading dimensions")
+    dims = np.array([rows, cols, inner, b.shape[1], a.shape[1], c.shape[1]], np.int32)
+    scalars = np.array([alpha, beta], c.dtype)
+    ops = np.array([ord("T" if b_transposed else "N"), ord("T" if a_transposed else "N")],
+                   np.uint8)
+    gemm(ops[0:].ctypes, ops[1:].ctypes, dims[0:].ctypes, dims[1:].ctypes, dims[2:].ctypes,
+         scalars[0:].ctypes, b.ctypes, dims[3:].ctypes, a.ctypes, dims[4:].ctypes,
+         scalars[1:].ctypes, c.ctypes, dims[5:].ctypes)
 
 
 @_jit
@@ -91,8 +94,12 @@ def _softmax_layer(z):
 @_jit
 def _forward(weights, biases, x, acts, output, gemm):
     """z^l = w^l a^{l-1} + b^l and a^l = sigma(z^l) for every layer, in rows (so
-    z^l = a^{l-1} (w^l)^T + (b^l)^T), from the inputs a^0 = ``x``: ``acts[l - 1]``
-    receives z^l, then a^l in its place. The last layer's activation is ``output``
+    z^l = a^{l-1} (w^l)^T + (b^l)^T), from the inputs a^0 = ``x``.
+
+    Numbering: the lists count from 0 and the book's layers from 1, so ``weights[i]``,
+    ``biases[i]``, ``acts[i]`` and (in ``_backward``) ``deltas[i]`` are w, b, a and delta
+    of the book's layer i + 1. ``acts[i]`` receives z, then a in its place (which is why
+    sigma'(z) is computed later as a (1 - a)). The last layer's activation is ``output``
     (SIGMOID, SOFTMAX or LINEAR, which leaves a = z)."""
     last = len(weights) - 1
     for l in range(len(weights)):
@@ -136,10 +143,14 @@ def _descend(weights, biases, x, acts, deltas, decay, gemm):
     w -> decay w - delta^T a^{l-1} (in rows; one BLAS call, no gradient array formed)
     and b -> b - the sum of the delta^l rows."""
     for l in range(len(weights)):
+        w, beta = weights[l], decay
+        if decay == 0.0:  # BLAS ignores c when beta = 0: scale here, so inf * 0 stays NaN
+            w *= 0.0
+            beta = 1.0
         if l == 0:
-            _product(gemm, deltas[l], True, x, False, weights[l], -1.0, decay)
+            _product(gemm, deltas[l], True, x, False, w, -1.0, beta)
         else:
-            _product(gemm, deltas[l], True, acts[l - 1], False, weights[l], -1.0, decay)
+            _product(gemm, deltas[l], True, acts[l - 1], False, w, -1.0, beta)
         b, d = biases[l], deltas[l]
         for j in range(b.shape[0]):
             b[j, 0] -= d[:, j].sum()
@@ -162,7 +173,7 @@ def _gather(X, Y, rows, xs, ys):
 
 
 @_jit
-def _train(weights, biases, xs, ys, m, eta, decay, output, error, gemm):
+def _train(xs, ys, weights, biases, m, eta, decay, output, error, gemm):
     """One gradient step per ``m`` consecutive rows of xs, ys (the last may be fewer)."""
     n = xs.shape[0]
     acts, deltas = _batch_buffers(weights, m, xs.dtype)
@@ -176,36 +187,52 @@ def _train(weights, biases, xs, ys, m, eta, decay, output, error, gemm):
         _descend(weights, biases, x, acts, deltas, decay, gemm)
 
 
-#: Examples gathered per chunk (rounded down to whole mini-batches): 1,000 rows of 784
-#: float64 are 6 MB, so two chunks stay in this machine's 32 MB cache.
-CHUNK_ROWS = 1000
+#: Bytes of examples gathered per chunk (whole mini-batches, at least one): two chunks of
+#: 784 float64 inputs are then about 1,000 examples each and fit in a typical L3 cache.
+CHUNK_BYTES = 6_000_000
+
+
+def chunk_rows(n, m, row_bytes):
+    """Rows per gathered chunk for n examples of ``row_bytes`` each in mini-batches of m:
+    whole mini-batches within CHUNK_BYTES (but at least one), and never more than n."""
+    return min(n, m * max(1, CHUNK_BYTES // (row_bytes * m)))
 
 
 def sgd_epoch(weights, biases, X, Y, order, mini_batch_size, eta, decay, output, error):
-    """Train ``weights`` and ``biases`` (lists of C-contiguous arrays of X's dtype, updated
-    in place) for one epoch over the rows ``order`` of X (n, n_in) and Y (n, n_out), in
-    mini-batches of ``mini_batch_size`` (the last may be smaller).
+    """Train ``weights`` and ``biases`` (lists of writable C-ordered arrays of X's dtype,
+    updated in place) for one epoch over the rows ``order`` of X (n, n_in) and Y
+    (n, n_out), in mini-batches of ``mini_batch_size`` (the last may be smaller).
 
     Rows picked at random are scattered through memory, and fetching them took about a
-    fifth of a [784, 30, 10] step. So a second thread gathers the next chunk of rows into
-    a contiguous buffer while this one trains on the current chunk (both run compiled,
-    without Python's lock). Chunks hold whole mini-batches, so the steps are the same."""
+    fifth of a [784, 30, 10] step. So when the data spans several chunks, a second thread
+    gathers the next chunk of rows into a contiguous buffer while this one trains on the
+    current chunk (both run compiled, without Python's lock). Chunks hold whole
+    mini-batches, so the steps are the same."""
+    for p in list(weights) + list(biases) + [X, Y]:
+        if p.dtype != X.dtype or not (p.flags.c_contiguous and p.flags.writeable):
+            raise ValueError(f"sgd_epoch needs writable C-ordered arrays of one dtype; got "
+                             f"{p.dtype} {p.shape}, C-ordered {p.flags.c_contiguous}, "
+                             f"writable {p.flags.writeable} (Network.SGD prepares them)")
     order = np.asarray(order, dtype=np.int64)
-    m = min(mini_batch_size, len(order))
-    chunk = m * max(1, CHUNK_ROWS // m)
-    weights, biases, gemm = List(weights), List(biases), GEMM[X.dtype]
+    n, m = len(order), int(mini_batch_size)
+    chunk = chunk_rows(n, m, X.shape[1] * X.itemsize)
+    train = (List(weights), List(biases), m, float(eta), float(decay), output, error,
+             GEMM[X.dtype])
     buffers = [(np.empty((chunk, X.shape[1]), X.dtype), np.empty((chunk, Y.shape[1]), Y.dtype))
-               for _ in range(2)]
+               for _ in range(2 if chunk < n else 1)]
 
     def gather(start, buffer):
         rows = order[start:start + chunk]
         _gather(X, Y, rows, *buffer)
         return buffer[0][:len(rows)], buffer[1][:len(rows)]
 
+    if chunk == n:  # one chunk: nothing to overlap, so no second thread
+        _train(*gather(0, buffers[0]), *train)
+        return
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="nnlib-gather") as gatherer:
         pending = gatherer.submit(gather, 0, buffers[0])
-        for i, start in enumerate(range(0, len(order), chunk)):
+        for i, start in enumerate(range(0, n, chunk)):
             xs, ys = pending.result()
-            if start + chunk < len(order):
+            if start + chunk < n:
                 pending = gatherer.submit(gather, start + chunk, buffers[(i + 1) % 2])
-            _train(weights, biases, xs, ys, m, float(eta), float(decay), output, error, gemm)
+            _train(xs, ys, *train)

@@ -8,6 +8,7 @@ import pytest
 
 import book_reference as ref
 from nnlib import network2, sgd_kernel
+from nnlib.activations import Sigmoid, Softmax
 from nnlib.costs import CrossEntropyCost, LogLikelihoodCost, QuadraticCost
 from nnlib.gradcheck import TOLERANCE, check_gradients
 from nnlib.network import Network, load
@@ -72,7 +73,7 @@ def test_compiled_epoch_gathers_in_chunks_without_changing_a_step(monkeypatch, c
     """The compiled epoch trains on chunks of whole mini-batches gathered by a second
     thread: chunks of 4 rows (m = 4 > 3), of 8, of 8 again (9 rounded down to whole
     mini-batches); 14 examples, so the last chunk is short and ends in a batch of 2."""
-    monkeypatch.setattr(sgd_kernel, "CHUNK_ROWS", chunk_rows)
+    monkeypatch.setattr(sgd_kernel, "CHUNK_BYTES", chunk_rows * 6 * 8)  # rows of 6 float64
     net = network([6, 7, 5, 4], LogLikelihoodCost, "softmax", "compiled", seed=2)
     data = toy_data(14, seed=3)
     w0, b0 = [w.copy() for w in net.weights], [b.copy() for b in net.biases]
@@ -83,6 +84,26 @@ def test_compiled_epoch_gathers_in_chunks_without_changing_a_step(monkeypatch, c
                                      "log-likelihood", "softmax")
     assert max_diff(net.weights, w1) < 1e-12
     assert max_diff(net.biases, b1) < 1e-12
+
+
+@pytest.mark.parametrize("n, m, row_bytes, rows", [
+    (50_000, 10, 784 * 8, 950),   # whole mini-batches within CHUNK_BYTES
+    (50_000, 7, 784 * 8, 952),
+    (2, 10, 784 * 8, 2),          # never more rows than there are examples
+    (2, 1, 4_000_000 * 8, 1),     # at least one mini-batch, even of huge rows
+    (100, 30, 4_000_000 * 8, 30),
+])
+def test_chunks_hold_whole_mini_batches_and_never_outgrow_the_data(n, m, row_bytes, rows):
+    assert sgd_kernel.CHUNK_BYTES == 6_000_000
+    assert sgd_kernel.chunk_rows(n, m, row_bytes) == rows
+
+
+def test_the_kernel_refuses_arrays_it_cannot_update_in_place():
+    X, Y = np.zeros((4, 3)), np.zeros((4, 2))
+    weights, biases = [np.asfortranarray(np.ones((2, 3)))], [np.zeros((2, 1))]
+    with pytest.raises(ValueError, match="writable C-ordered arrays of one dtype"):
+        sgd_kernel.sgd_epoch(weights, biases, X, Y, np.arange(4), 2, 0.1, 1.0,
+                             sgd_kernel.SIGMOID, sgd_kernel.A_MINUS_Y)
 
 
 def _shuffles(seed, n, epochs):
@@ -118,6 +139,79 @@ def test_saturated_neurons_train_the_same_finite_numbers_on_both_paths(cost, out
     relative = 1e-5 if dtype is np.float32 else 1e-12  # of weights ~1e3
     assert max_diff(nets[0].weights + nets[0].biases,
                     nets[1].weights + nets[1].biases) < relative * 1e3
+
+
+def test_numpy_scalar_hyper_parameters_train_the_same_on_both_paths():
+    data = toy_data(13, seed=14)
+    nets = [network([6, 5, 4], CrossEntropyCost, "sigmoid", path, seed=15) for path in PATHS]
+    for net in nets:
+        net.SGD(data, np.uint8(2), np.uint64(5), np.float32(0.3), lmbda=np.float16(0.1),
+                progress=False, verbose=False)
+    assert max_diff(nets[0].weights + nets[0].biases, nets[1].weights + nets[1].biases) < 1e-12
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
+def test_a_decay_of_exactly_zero_keeps_a_non_finite_weight_non_finite_on_both_paths():
+    """eta * lmbda = n gives decay 0; 0 * inf is NaN in the book's update, and BLAS would
+    skip the multiplication if asked to, turning the broken weight back into a number."""
+    data = toy_data(8, seed=16)
+    results = []
+    for path in PATHS:
+        net = network([6, 5, 4], CrossEntropyCost, "sigmoid", path, seed=17)
+        net.weights[0][0, 0] = np.inf  # sigma'(z) = 0 there: BP2 passes on no NaN
+        with pytest.warns(RuntimeWarning, match="training diverged: after epoch 0"):
+            net.SGD(data, 1, 4, 1.0, lmbda=8.0, progress=False, verbose=False)
+        results.append(np.isnan(net.weights[0]))
+    assert results[0][0, 0] and np.array_equal(results[0], results[1])
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
+def test_a_diverging_run_is_warned_about():
+    net = Network([6, 5, 4], cost=QuadraticCost, output="linear", seed=18)
+    with pytest.warns(RuntimeWarning, match=r"training diverged.*smaller eta \(it is 1e\+06\)"):
+        net.SGD(toy_data(8), 40, 4, 1e6, progress=False, verbose=False)
+
+
+@pytest.mark.parametrize("layer, name", [(Softmax, "fn"), (Sigmoid, "fn"),
+                                         (Softmax, "backward")])
+def test_a_patched_layer_sends_training_to_the_numpy_path(monkeypatch, layer, name):
+    net = Network([6, 5, 4], cost=LogLikelihoodCost, seed=19)
+    assert net._kernel_error() is not None
+    original = getattr(layer, name)
+    monkeypatch.setattr(layer, name, staticmethod(lambda *args, **kw: original(*args, **kw)))
+    assert net._kernel_error() is None
+
+
+def test_shared_arrays_train_like_the_books_new_arrays():
+    """One array used for two layers, and another network's list: the book's SGD makes new
+    arrays at every step, so neither is updated twice nor touches the other network."""
+    data = toy_data(10, n_out=6, seed=20)
+    first = Network([6, 6, 6], seed=21)
+    shared = first.weights[0]
+    first.weights[1] = shared
+    second = Network([6, 6, 6], seed=22)
+    second.weights, second.biases = first.weights, first.biases
+    before = [a.copy() for a in first.weights + first.biases]
+    w1, b1 = ref.sgd_fixed_order([shared.copy(), shared.copy()], [b.copy() for b in first.biases],
+                                 data, 1, 5, 0.5)
+    second.SGD(data, 1, 5, 0.5, shuffle=False, progress=False, verbose=False)
+    assert max_diff(second.weights + second.biases, w1 + b1) < 1e-12
+    assert max_diff(first.weights + first.biases, before) == 0.0
+
+
+def test_networks_training_in_threads_leave_blas_threads_as_they_were():
+    from concurrent.futures import ThreadPoolExecutor
+    from threadpoolctl import threadpool_info
+
+    before = [lib["num_threads"] for lib in threadpool_info()]
+    data = toy_data(400, seed=23)
+    for _ in range(3):
+        nets = [Network([6, 30, 4], seed=s) for s in range(4)]
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            list(pool.map(lambda net: net.SGD(data, 3, 1, 0.1, progress=False, verbose=False),
+                          nets))
+        assert [lib["num_threads"] for lib in threadpool_info()] == before
 
 
 def test_a_patched_delta_is_honoured_by_sgd(monkeypatch):
