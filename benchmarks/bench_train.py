@@ -97,7 +97,8 @@ def main():
     print(f"One epoch, mini-batch 10, {args.n} examples (seconds; speed-up over the per-example "
           "reference)")
     for sizes in ([784, 30, 10], [784, 100, 10]):
-        reference, setup, run = [], {np.float64: [], np.float32: []}, {np.float64: [], np.float32: []}
+        reference = []
+        setup, run = {np.float64: [], np.float32: []}, {np.float64: [], np.float32: []}
         for _ in range(args.repeats):  # interleaved: a slow spell of the machine hits all alike
             reference.append(reference_epoch(sizes, pairs))
             for dt in (np.float64, np.float32):

@@ -2,10 +2,11 @@
 
 Why this exists: at the book's mini-batch size of 10 the matrices are tiny, and a numpy
 version of a training step spends most of its time in the ~25 numpy calls it makes,
-not in arithmetic. Here the whole epoch is one compiled loop: the matrix products
-still go to BLAS (called directly, see ``_product``), and everything element-wise (bias, sigmoid,
-softmax, the output error, sigma'(z), the update) is a plain loop over the entries,
-which numba compiles. benchmarks/bench_train.py measures the gain.
+not in arithmetic. Here the whole epoch is compiled: the matrix products go to BLAS
+(called directly, see ``_product``), and everything element-wise (bias, sigmoid, softmax,
+the output error, sigma'(z), the bias update) is a plain loop over the entries, which
+numba compiles; a second thread gathers the shuffled examples (``sgd_epoch``).
+benchmarks/bench_train.py measures the gain.
 
 It computes exactly what ``Network._backprop`` and ``Network._step`` compute, for the
 costs paired with their own output layers (the book's cases), and tests/test_network.py
