@@ -138,3 +138,8 @@ class Linear:
 
 #: Output layers by the name a saved network records.
 OUTPUT_LAYERS = {layer.name: layer for layer in (Sigmoid, Softmax, Linear)}
+
+#: Each layer's methods as defined here, taken before anyone can patch them: the network's
+#: compiled training stands in for them only while they are unchanged.
+DEFINED_METHODS = {(layer, name): getattr(layer, name)
+                   for layer in OUTPUT_LAYERS.values() for name in ("fn", "backward")}

@@ -40,8 +40,10 @@ from threadpoolctl import ThreadpoolController
 from tqdm.auto import tqdm
 
 from . import sgd_kernel
+from .activations import DEFINED_METHODS as LAYER_METHODS
 from .activations import OUTPUT_LAYERS, Linear, Sigmoid, Softmax
 from .costs import COSTS, CrossEntropyCost, LogLikelihoodCost, QuadraticCost
+from .costs import DEFINED_METHODS as COST_METHODS
 from .fileio import write_json_atomic
 
 _EVAL_CHUNK = 10_000  # examples per forward pass when evaluating (bounds memory)
@@ -61,10 +63,7 @@ _KERNEL_ERRORS = {
 }
 #: The methods the kernel stands in for, as nnlib defines them: a reader who patches one
 #: (to experiment with a different delta or activation) gets the numpy path, which calls it.
-_ORIGINALS = {(owner, name): getattr(owner, name)
-              for owner, name in [(cost, "delta") for cost in COSTS.values()]
-              + [(cost, "grad_a") for cost in COSTS.values()]
-              + [(layer, name) for layer in OUTPUT_LAYERS.values() for name in ("fn", "backward")]}
+_ORIGINALS = {**LAYER_METHODS, **COST_METHODS}
 _KERNEL_OUTPUTS = {Sigmoid: sgd_kernel.SIGMOID, Softmax: sgd_kernel.SOFTMAX,
                    Linear: sgd_kernel.LINEAR}
 
@@ -312,11 +311,12 @@ class Network:
         decay = 1.0 - eta * lmbda / n
         epoch_step = self._epoch_step()
         eval_cost, eval_acc, train_cost, train_acc = [], [], [], []
+        diverged = False  # warned about already
         for epoch in tqdm(range(epochs), desc="epochs", disable=not progress):
             order = self.rng.permutation(n) if shuffle else np.arange(n)
             with _single_thread_blas():
                 epoch_step(train, order, m, eta, decay)
-            _warn_if_diverged(self.weights + self.biases, epoch, eta)
+            diverged = diverged or _warn_if_diverged(self.weights + self.biases, epoch, eta)
             if verbose:
                 print(f"Epoch {epoch} training complete")
             for data, flags, costs, accs, label in (
@@ -556,11 +556,13 @@ class Network:
 
 
 def _warn_if_diverged(parameters, epoch, eta):
-    """Warn once training has made a weight or bias NaN or infinite."""
-    if not all(np.all(np.isfinite(p)) for p in parameters):
-        warnings.warn(f"training diverged: after epoch {epoch} some weights or biases are "
-                      f"NaN or infinite. Try a smaller eta (it is {eta:g}).", RuntimeWarning,
-                      stacklevel=3)
+    """Warn, and return True, if training has made a weight or bias NaN or infinite."""
+    if all(np.all(np.isfinite(p)) for p in parameters):
+        return False
+    warnings.warn(f"training diverged: after epoch {epoch} some weights or biases are "
+                  f"NaN or infinite. Try a smaller eta (it is {eta:g}).", RuntimeWarning,
+                  stacklevel=3)
+    return True
 
 
 def _check_finite(a, name, what):

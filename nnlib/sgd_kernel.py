@@ -201,7 +201,7 @@ def chunk_rows(n, m, row_bytes):
 
 def sgd_epoch(weights, biases, X, Y, order, mini_batch_size, eta, decay, output, error):
     """Train ``weights`` and ``biases`` (lists of writable C-ordered arrays of X's dtype,
-    updated in place) for one epoch over the rows ``order`` of X (n, n_in) and Y
+    updated in place; ``Network.SGD`` prepares them) for one epoch over the rows ``order`` of X (n, n_in) and Y
     (n, n_out), in mini-batches of ``mini_batch_size`` (the last may be smaller).
 
     Rows picked at random are scattered through memory, and fetching them took about a
@@ -210,10 +210,12 @@ def sgd_epoch(weights, biases, X, Y, order, mini_batch_size, eta, decay, output,
     current chunk (both run compiled, without Python's lock). Chunks hold whole
     mini-batches, so the steps are the same."""
     for p in list(weights) + list(biases) + [X, Y]:
-        if p.dtype != X.dtype or not (p.flags.c_contiguous and p.flags.writeable):
-            raise ValueError(f"sgd_epoch needs writable C-ordered arrays of one dtype; got "
-                             f"{p.dtype} {p.shape}, C-ordered {p.flags.c_contiguous}, "
-                             f"writable {p.flags.writeable} (Network.SGD prepares them)")
+        updated = p is not X and p is not Y  # the data is only read
+        if (p.dtype != X.dtype or not p.flags.c_contiguous
+                or (updated and not p.flags.writeable)):
+            raise ValueError(f"sgd_epoch needs C-ordered arrays of one dtype, the weights "
+                             f"and biases writable; got {p.dtype} {p.shape}, C-ordered "
+                             f"{p.flags.c_contiguous}, writable {p.flags.writeable}")
     order = np.asarray(order, dtype=np.int64)
     n, m = len(order), int(mini_batch_size)
     chunk = chunk_rows(n, m, X.shape[1] * X.itemsize)

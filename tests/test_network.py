@@ -1,6 +1,8 @@
 """The network: same numbers as a plain per-example backprop, gradients that match finite
 differences, the book's API and quirks, and clear errors for bad input."""
 import json
+import subprocess
+import sys
 import warnings
 
 import numpy as np
@@ -101,7 +103,7 @@ def test_chunks_hold_whole_mini_batches_and_never_outgrow_the_data(n, m, row_byt
 def test_the_kernel_refuses_arrays_it_cannot_update_in_place():
     X, Y = np.zeros((4, 3)), np.zeros((4, 2))
     weights, biases = [np.asfortranarray(np.ones((2, 3)))], [np.zeros((2, 1))]
-    with pytest.raises(ValueError, match="writable C-ordered arrays of one dtype"):
+    with pytest.raises(ValueError, match="C-ordered arrays of one dtype, the weights"):
         sgd_kernel.sgd_epoch(weights, biases, X, Y, np.arange(4), 2, 0.1, 1.0,
                              sgd_kernel.SIGMOID, sgd_kernel.A_MINUS_Y)
 
@@ -169,8 +171,10 @@ def test_a_decay_of_exactly_zero_keeps_a_non_finite_weight_non_finite_on_both_pa
 @pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
 def test_a_diverging_run_is_warned_about():
     net = Network([6, 5, 4], cost=QuadraticCost, output="linear", seed=18)
-    with pytest.warns(RuntimeWarning, match=r"training diverged.*smaller eta \(it is 1e\+06\)"):
+    message = r"training diverged.*smaller eta \(it is 1e\+06\)"
+    with pytest.warns(RuntimeWarning, match=message) as seen:
         net.SGD(toy_data(8), 40, 4, 1e6, progress=False, verbose=False)
+    assert sum("training diverged" in str(w.message) for w in seen) == 1  # once, not per epoch
 
 
 @pytest.mark.parametrize("layer, name", [(Softmax, "fn"), (Sigmoid, "fn"),
@@ -181,6 +185,32 @@ def test_a_patched_layer_sends_training_to_the_numpy_path(monkeypatch, layer, na
     original = getattr(layer, name)
     monkeypatch.setattr(layer, name, staticmethod(lambda *args, **kw: original(*args, **kw)))
     assert net._kernel_error() is None
+
+
+def test_a_method_patched_before_the_network_is_imported_is_honoured_too():
+    """nnlib.costs can be imported and patched before nnlib.network: the methods the kernel
+    stands in for are those costs.py defined, not those found when network.py loaded."""
+    code = ("import nnlib.costs as c\n"
+            "c.CrossEntropyCost.delta = staticmethod(lambda z, a, y: 0 * a)\n"
+            "from nnlib.network import Network\n"
+            "print(Network([2, 3, 2])._kernel_error())")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip() == "None"
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_read_only_training_data_trains_on_both_paths(path):
+    """Only the network's own arrays are written; the data (a frozen array, or a
+    memory-mapped file opened read-only) is only read."""
+    data = toy_data(9, seed=24)
+    X = np.ascontiguousarray(np.hstack([x for x, _ in data]).T)  # used as is, not copied
+    labels = np.array([int(np.argmax(y)) for _, y in data])
+    X.flags.writeable = False
+    net, twin = (network([6, 5, 4], CrossEntropyCost, "sigmoid", path, seed=25) for _ in "ab")
+    net.SGD((X, labels), 2, 4, 0.5, progress=False, verbose=False)
+    twin.SGD(data, 2, 4, 0.5, progress=False, verbose=False)
+    assert max_diff(net.weights, twin.weights) == 0.0
 
 
 def test_shared_arrays_train_like_the_books_new_arrays():
