@@ -184,14 +184,20 @@ class Network:
 
         Dividing by sqrt(n_in) keeps each z of order 1, so hidden neurons start
         unsaturated (chapter 3, "Weight initialization")."""
-        self.biases = [self._normal((n, 1)) for n in self.sizes[1:]]
-        self.weights = [self._normal((n, k)) / math.sqrt(k)
-                        for k, n in zip(self.sizes[:-1], self.sizes[1:])]
+        shapes = self._shapes()
+        self.biases = [self._normal(shape) for shape in shapes["biases"]]
+        self.weights = [self._normal((n, k)) / math.sqrt(k) for n, k in shapes["weights"]]
 
     def large_weight_initializer(self):
         """Weights and biases N(0, 1), as in chapter 1 (and the book's MNIST table)."""
-        self.biases = [self._normal((n, 1)) for n in self.sizes[1:]]
-        self.weights = [self._normal((n, k)) for k, n in zip(self.sizes[:-1], self.sizes[1:])]
+        shapes = self._shapes()
+        self.biases = [self._normal(shape) for shape in shapes["biases"]]
+        self.weights = [self._normal(shape) for shape in shapes["weights"]]
+
+    def _shapes(self):
+        """The shapes of ``weights`` ((n_l, n_{l-1}) each) and ``biases`` ((n_l, 1) each)."""
+        return {"weights": [(n, k) for k, n in zip(self.sizes[:-1], self.sizes[1:])],
+                "biases": [(n, 1) for n in self.sizes[1:]]}
 
     def _normal(self, shape):
         return self.rng.standard_normal(shape).astype(self.dtype, copy=False)
@@ -379,8 +385,7 @@ class Network:
         (read-only, another dtype or order, one array used twice, or another network's),
         and leaves the arrays held before the call untouched, as the book's SGD does: it
         makes new arrays at every step."""
-        for key, shapes in (("weights", [(n, k) for k, n in zip(self.sizes[:-1], self.sizes[1:])]),
-                            ("biases", [(n, 1) for n in self.sizes[1:]])):
+        for key, shapes in self._shapes().items():
             arrays = list(getattr(self, key))
             if len(arrays) != len(shapes):
                 raise ValueError(f"net.{key} holds {len(arrays)} arrays; sizes {self.sizes} "
@@ -597,8 +602,7 @@ def load(filename):
         net = Network(record["sizes"], cost=COSTS[record["cost"]], output=record.get("output"))
     except (ValueError, TypeError) as e:
         raise bad(str(e)) from None
-    for key, shapes in (("weights", [w.shape for w in net.weights]),
-                        ("biases", [b.shape for b in net.biases])):
+    for key, shapes in net._shapes().items():
         arrays = record[key]
         if not isinstance(arrays, list) or len(arrays) != len(shapes):
             raise bad(f"{key} must be a list of {len(shapes)} arrays for sizes {net.sizes}")
