@@ -4,9 +4,13 @@
         time one epoch of each network on synthetic data the size of the plan's (the
         full plan: 50,000 examples, about 15 s) and print how long the study would
         take on this machine; with --quick, the quick plan's (8,000 examples)
-    .venv/bin/python benchmarks/mnist_study.py --out notebooks/results/mnist-full.json
-        the full study (downloads MNIST on first use); notebook 04 then reads this file
-        in full mode instead of retraining. Interrupted, it resumes from the file.
+    .venv/bin/python benchmarks/mnist_study.py --out notebooks/results/mnist-full.json --workers 2
+        the full study (downloads MNIST on first use) in two worker processes; notebook
+        04 draws its tables and figures from this file. Interrupted, it resumes from the
+        file. It prints its wall time and the sum of the runs' own times.
+    .venv/bin/python benchmarks/mnist_study.py --out FILE --scheduler tcp://HOST:8786
+        the same study on a Dask cluster (pip install nnlib[cluster]); every worker
+        needs MNIST (NNLIB_DATA_DIR, or its own download)
     .venv/bin/python benchmarks/mnist_study.py --quick --out /tmp/mnist-quick.json
         the quick plan (the 10,000 test digits only; NNLIB_DATA_DIR may point at them)
 
@@ -16,6 +20,7 @@ import argparse
 import sys
 import time
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 
@@ -76,6 +81,9 @@ def main():
     parser.add_argument("--estimate", action="store_true",
                         help="only time one epoch per network and estimate the duration")
     parser.add_argument("--out", help="results JSON: written after every run, resumed from")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="worker processes on this machine (joblib, loky backend)")
+    parser.add_argument("--scheduler", help="address of a Dask scheduler, tcp://HOST:8786")
     args = parser.parse_args()
     plan = experiments.QUICK_PLAN if args.quick else experiments.FULL_PLAN
     if args.estimate:
@@ -83,10 +91,20 @@ def main():
         return 0
     if not args.out:
         parser.error("--out is needed to run the study (the results go there)")
-    print(experiments.describe(plan), flush=True)
+    client = None
+    if args.scheduler:
+        from distributed import Client
+        client = Client(args.scheduler)
+    where = (f"on the Dask cluster at {args.scheduler}" if client else
+             f"in {args.workers} worker process{'es' * (args.workers > 1)}")
+    print(experiments.describe(plan), where, flush=True)
+    before = len(experiments.load_results(args.out)) if Path(args.out).exists() else 0
     start = time.perf_counter()
-    results = experiments.run_study(plan, args.out)
-    print(f"\n{len(results)} runs in {args.out}; {time.perf_counter() - start:.0f} s this time")
+    results = experiments.run_study(plan, args.out, workers=args.workers, client=client)
+    wall = time.perf_counter() - start
+    print(f"\n{len(results)} runs in {args.out}; {len(results) - before} trained now "
+          f"{where} in {wall:.0f} s of wall time")
+    print(f"All runs' own times add up to {sum(run.seconds for run in results):.0f} s.")
     print("\nThe book's table, every seed:")
     print(experiments.table_text(results, plan.table()))
     print("\nThe sweep (validation accuracy %, best *):")

@@ -28,8 +28,11 @@ them; tables and plots show percentages.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import numbers
+import platform
+import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +40,7 @@ from pathlib import Path
 import ipywidgets as widgets
 import numpy as np
 from matplotlib.ticker import MaxNLocator
+from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
 from . import data
@@ -88,7 +92,7 @@ DATA_SIZES = {
 }
 
 DTYPES = ("float32", "float64")
-RESULTS_FORMAT = "nnlib.experiments results, version 1"
+RESULTS_FORMAT = "nnlib.experiments results, version 2"
 
 
 # ------------------------------------------------------------------------ checking input
@@ -203,6 +207,8 @@ class Plan:
     session_epochs: int        # epochs of the book's session (notebook section 1)
     hidden: tuple = (30, 100)  # hidden layer sizes of the table; the sweep uses the first
     dtype: str = "float32"     # Config.dtype for every run
+    widen: int = 2             # how many times a cost's sweep may grow by one point past
+    #                            an edge when its best eta lies there (Results.sweep)
 
     def __post_init__(self):
         if not isinstance(self.name, str):
@@ -211,6 +217,7 @@ class Plan:
         _choice("dtype", self.dtype, DTYPES)
         _check_positive_int("epochs", self.epochs)
         _check_positive_int("session_epochs", self.session_epochs)
+        _check_positive_int("widen", self.widen, minimum=0)
         factors = _distinct("sweep_factors", self.sweep_factors, "factors of the book's eta",
                             "(0.5, 1.0, 2.0)",
                             lambda label, f: _check_real(label, f, positive=True))
@@ -233,12 +240,14 @@ class Plan:
         return [self.config(h, cost, etas[cost], self.seeds)
                 for h in self.hidden for cost in COST_LABELS]
 
-    def sweep(self, cost: str | None = None) -> list[Config]:
+    def sweep(self, cost: str | None = None, factors=None) -> list[Config]:
         """The sweep's cells (of one ``cost``, or all): the first hidden size, each cost's
-        book eta times each of ``sweep_factors``."""
+        book eta times each of ``factors`` (the plan's ``sweep_factors`` by default;
+        ``Results.sweep`` gives a grid widened past an edge)."""
         costs = COST_LABELS if cost is None else [cost]
+        factors = self.sweep_factors if factors is None else factors
         return [self.config(self.hidden[0], c, BOOK_ETA[c] * f, self.sweep_seeds)
-                for c in costs for f in self.sweep_factors]
+                for c in costs for f in factors]
 
     def first_runs(self) -> list[Config]:
         """The one-seed configs of the sweep and of the table at the book's learning
@@ -247,9 +256,10 @@ class Plan:
         return one_seed_configs(self.sweep() + self.table())
 
     def runs(self) -> int:
-        """How many runs the study trains at most: the first runs, then the table again
-        (fewer where a best eta is the book's)."""
-        return len(self.first_runs()) + len(one_seed_configs(self.table()))
+        """How many runs the study trains at most: the first runs, the sweep's widening,
+        then the table again (fewer where a best eta is the book's)."""
+        widening = self.widen * len(COST_LABELS) * len(self.sweep_seeds)
+        return len(self.first_runs()) + widening + len(one_seed_configs(self.table()))
 
 
 def one_seed_configs(configs) -> list[Config]:
@@ -258,9 +268,11 @@ def one_seed_configs(configs) -> list[Config]:
     return list(dict.fromkeys(c.for_seed(s) for c in configs for s in c.seeds))
 
 
-#: The study as the book would run it: 30 epochs on the real split, five seeds a cell.
-FULL_PLAN = Plan(name="full", data="full", epochs=30, seeds=(0, 1, 2, 3, 4),
-                 sweep_seeds=(0, 1, 2), sweep_factors=(0.25, 0.5, 1.0, 2.0, 4.0),
+#: The study as the book would run it, 30 epochs on the real split, with the repeats the
+#: book asks for: ten seeds a cell (the quadratic cost's spread is wide, and a share of
+#: stuck runs needs more than five to estimate), five per point of the sweep.
+FULL_PLAN = Plan(name="full", data="full", epochs=30, seeds=tuple(range(10)),
+                 sweep_seeds=(0, 1, 2, 3, 4), sweep_factors=(0.25, 0.5, 1.0, 2.0, 4.0),
                  session_epochs=30)
 
 #: The same study small enough for CI: 8,000 real training digits, fewer epochs and seeds.
@@ -275,18 +287,30 @@ def current_plan() -> Plan:
 
 # -------------------------------------------------------------------------------- runs
 
+#: A digit counts as lost in a run when the network recognises fewer than this share of
+#: its test images after the last epoch. A run that has lost a digit is *stuck*: its
+#: output neuron for that digit stays saturated (off for every input), and under the
+#: quadratic cost sigma'(z) ~ 0 there stops it from learning (Eqs. 55, 65).
+LOST_RECALL = 0.5
+
+
 @dataclass(frozen=True)
 class Run:
-    """What one training run gave. Accuracies are counts of correct examples."""
+    """What one training run gave, after every epoch. Accuracies are counts of correct
+    examples; costs are means over the examples (no L2 term: lmbda is 0 in the study)."""
 
     config: Config                # the config that produced it, with its one seed
     test_accuracy: tuple          # correct test examples after each epoch
     test_cost: tuple              # mean cost on the test data after each epoch
-    validation_accuracy: int      # correct validation examples after the last epoch
+    validation_accuracy: tuple    # correct validation examples after each epoch
+    validation_cost: tuple        # mean cost on the validation data after each epoch
+    test_confusion: tuple         # after the last epoch: [true digit][answer] counts,
+    #                               a (n_out, n_out) table of the test examples
     n_training: int               # examples trained on
     n_validation: int
     n_test: int
     seconds: float                # wall-clock time of training and evaluating
+    environment: dict             # what computed it: environment() of its process
 
     def __post_init__(self):
         if not isinstance(self.config, Config):
@@ -296,18 +320,33 @@ class Run:
         for name in ("n_training", "n_validation", "n_test"):
             _check_positive_int(name, getattr(self, name))
         _check_real("seconds", self.seconds, positive=False)
-        accuracy, cost = tuple(self.test_accuracy), tuple(self.test_cost)
         epochs = self.config.epochs
-        if len(accuracy) != epochs or len(cost) != epochs:
-            raise ValueError(f"test_accuracy and test_cost need one value per epoch ({epochs}); "
-                             f"got {len(accuracy)} and {len(cost)}")
-        for i, correct in enumerate(accuracy):
-            _check_count(f"test_accuracy[{i}]", correct, self.n_test)
-        _check_count("validation_accuracy", self.validation_accuracy, self.n_validation)
-        for i, c in enumerate(cost):
-            _check_real(f"test_cost[{i}]", c, positive=False)
-        _set(self, test_accuracy=tuple(int(a) for a in accuracy),
-             test_cost=tuple(float(c) for c in cost), seconds=float(self.seconds))
+        series = {}
+        for name, n in (("test_accuracy", self.n_test), ("test_cost", None),
+                        ("validation_accuracy", self.n_validation), ("validation_cost", None)):
+            values = getattr(self, name)
+            if isinstance(values, (str, bytes)) or not hasattr(values, "__len__") \
+                    or len(values) != epochs:
+                raise ValueError(f"{name} needs one value per epoch ({epochs}); got {values!r}"
+                                 [:300])
+            for i, value in enumerate(values):
+                if n is None:
+                    _check_real(f"{name}[{i}]", value, positive=False)
+                else:
+                    _check_count(f"{name}[{i}]", value, n)
+            series[name] = tuple(float(v) if n is None else int(v) for v in values)
+        confusion = _confusion(self.test_confusion, self.config.sizes[-1])
+        if int(confusion.sum()) != self.n_test or int(np.trace(confusion)) != series[
+                "test_accuracy"][-1]:
+            raise ValueError(f"test_confusion must count the {self.n_test} test examples, "
+                             f"its diagonal the {series['test_accuracy'][-1]} right after the "
+                             f"last epoch; it holds {int(confusion.sum())} with "
+                             f"{int(np.trace(confusion))} on the diagonal")
+        if not isinstance(self.environment, dict):
+            raise TypeError(f"environment must be a dict (environment()); got "
+                            f"{type(self.environment).__name__}")
+        _set(self, **series, seconds=float(self.seconds),
+             test_confusion=tuple(tuple(int(c) for c in row) for row in confusion))
 
     @property
     def test_percent(self) -> float:
@@ -315,14 +354,75 @@ class Run:
         return 100 * self.test_accuracy[-1] / self.n_test
 
     @property
+    def best_test_percent(self) -> float:
+        """The best test accuracy of any epoch, in percent (picked on test data, so an
+        optimistic figure: the book's single numbers may be such peaks)."""
+        return 100 * max(self.test_accuracy) / self.n_test
+
+    @property
     def validation_percent(self) -> float:
-        return 100 * self.validation_accuracy / self.n_validation
+        """Validation accuracy after the last epoch, in percent."""
+        return 100 * self.validation_accuracy[-1] / self.n_validation
+
+    @property
+    def lost_digits(self) -> tuple:
+        """The digits recognised in fewer than LOST_RECALL of their test images after the
+        last epoch: empty unless the run is stuck."""
+        confusion = np.array(self.test_confusion)
+        recall = np.diag(confusion) / np.maximum(confusion.sum(axis=1), 1)
+        return tuple(int(d) for d in np.flatnonzero(recall < LOST_RECALL))
+
+    @property
+    def stuck(self) -> bool:
+        return bool(self.lost_digits)
+
+
+def _confusion(value, n_out) -> np.ndarray:
+    """``value`` as an (n_out, n_out) table of counts, or a ValueError saying why not."""
+    try:
+        table = np.array(value, dtype=object)
+    except ValueError:  # ragged
+        table = None
+    if table is None or table.shape != (n_out, n_out) or not all(
+            isinstance(c, numbers.Integral) and not isinstance(c, bool) and c >= 0
+            for c in table.flat):
+        raise ValueError(f"test_confusion must be {n_out} rows of {n_out} counts >= 0 "
+                         f"(true digit by answer); got {str(value)[:200]}")
+    return table.astype(np.int64)
 
 
 def _check_count(name, value, n):
     _check_positive_int(name, value, minimum=0)
     if value > n:
         raise ValueError(f"{name} is {value}, more than the {n} examples evaluated")
+
+
+@functools.lru_cache(maxsize=None)
+def environment() -> dict:
+    """What this process computes with, recorded in every Run: the nnlib commit (and
+    whether nnlib/ differed from it), the versions of Python, numpy, numba and scipy,
+    the BLAS numpy calls, and the machine."""
+    import numba
+    import scipy
+    from threadpoolctl import threadpool_info
+
+    root = Path(__file__).resolve().parent.parent
+    def git(*args):
+        try:
+            done = subprocess.run(["git", "-C", str(root), *args], capture_output=True,
+                                  text=True, timeout=10)
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return done.stdout.strip() if done.returncode == 0 else None
+    blas = sorted(f"{i.get('internal_api')} {i.get('version')} ({i.get('architecture')})"
+            for i in threadpool_info() if i.get("user_api") == "blas")
+    commit = git("rev-parse", "HEAD")
+    return {"nnlib_commit": commit,
+            "nnlib_modified": None if commit is None else bool(git("status", "--porcelain",
+                                                                    "--", "nnlib")),
+            "python": platform.python_version(), "numpy": np.__version__,
+            "numba": numba.__version__, "scipy": scipy.__version__,
+            "blas": "; ".join(blas) or None, "machine": platform.machine()}
 
 
 def load_splits(mode: str, **where) -> data.Splits:
@@ -333,18 +433,34 @@ def load_splits(mode: str, **where) -> data.Splits:
 
 
 def train(config: Config, seed: int, splits: data.Splits) -> Run:
-    """Train ``config``'s network with ``seed`` on ``splits.training``, monitoring the test
-    data after every epoch (as the book's session does); return the Run."""
+    """Train ``config``'s network with ``seed`` on ``splits.training``; after every epoch
+    measure accuracy and cost on the test data (as the book's session does) and on the
+    validation data (which chooses learning rates); return the Run.
+
+    BLAS runs on one thread throughout, so a run computes the same numbers alone, in a
+    worker process beside others, or on a cluster."""
     net = config.network(seed)
+    validation = ([], [])
+
+    def measure_validation(epoch):
+        validation[0].append(net.accuracy(splits.validation))
+        validation[1].append(net.total_cost(splits.validation, 0.0))
+
     start = time.perf_counter()
-    test_cost, test_accuracy, _, _ = net.SGD(
-        splits.training, config.epochs, config.mini_batch_size, config.eta, config.lmbda,
-        evaluation_data=splits.test, monitor_evaluation_cost=True,
-        monitor_evaluation_accuracy=True, progress=False, verbose=False)
-    validation = net.accuracy(splits.validation)
-    return Run(config.for_seed(seed), test_accuracy, test_cost, validation,
+    with threadpool_limits(1, user_api="blas"):
+        test_cost, test_accuracy, _, _ = net.SGD(
+            splits.training, config.epochs, config.mini_batch_size, config.eta, config.lmbda,
+            evaluation_data=splits.test, monitor_evaluation_cost=True,
+            monitor_evaluation_accuracy=True, progress=False, verbose=False,
+            after_epoch=measure_validation)
+        X, labels = splits.test
+        answers = np.argmax(net.feedforward(X.T), axis=0)
+    n_out = config.sizes[-1]
+    confusion = np.bincount(labels * n_out + answers, minlength=n_out * n_out)
+    return Run(config.for_seed(seed), test_accuracy, test_cost, *validation,
+               test_confusion=confusion.reshape(n_out, n_out).tolist(),
                n_training=len(splits.training[0]), n_validation=len(splits.validation[0]),
-               n_test=len(splits.test[0]), seconds=time.perf_counter() - start)
+               n_test=len(X), seconds=time.perf_counter() - start, environment=environment())
 
 
 # ----------------------------------------------------------------------------- results
@@ -359,8 +475,13 @@ class Results:
             self.add(run)
 
     def add(self, run: Run) -> None:
+        """Add a run; a second run of the same config and seed is refused (a ValueError),
+        never silently resolved by keeping one of them."""
         if not isinstance(run, Run):
             raise TypeError(f"Results hold Run objects; got {type(run).__name__}")
+        if run.config in self._runs:
+            raise ValueError(f"these results already hold a run of {run.config}; a config "
+                             f"and seed is trained once (remove one of the two runs)")
         self._runs[run.config] = run
 
     def __len__(self):
@@ -389,17 +510,49 @@ class Results:
         """Validation accuracy after the last epoch, in percent, one per seed."""
         return np.array([run.validation_percent for run in self.runs(config)])
 
-    def best_etas(self, plan: Plan | None = None) -> dict:
-        """Each cost's learning rate with the highest mean validation accuracy in the
-        plan's sweep (the smaller eta on a tie). Test data plays no part in the choice."""
+    def sweep(self, cost: str, plan: Plan | None = None) -> list[Config]:
+        """The sweep's points for ``cost``: the plan's grid of etas, widened where the
+        best point lies at an edge (see Plan.widen), as far as the runs here allow."""
         plan = self._plan(plan)
+        factors = list(plan.sweep_factors)
+        for _ in range(plan.widen):
+            configs = plan.sweep(cost, factors)
+            if not all(k in self for k in one_seed_configs(configs)) or len(factors) < 2:
+                break
+            best = self._best(configs)
+            if best == 0:
+                factors.insert(0, factors[0] ** 2 / factors[1])
+            elif best == len(factors) - 1:
+                factors.append(factors[-1] ** 2 / factors[-2])
+            else:
+                break
+        return plan.sweep(cost, factors)
+
+    def _best(self, configs) -> int:
+        """The index of the config with the most correct validation examples after the
+        last epoch, summed over its seeds (the first on a tie)."""
+        # every point has the same seeds and validation data: compare exact counts
+        return int(np.argmax([sum(r.validation_accuracy[-1] for r in self.runs(c))
+                              for c in configs]))
+
+    def best_etas(self, plan: Plan | None = None) -> dict:
+        """Each cost's learning rate with the highest mean validation accuracy in its
+        sweep (the smaller eta on a tie). Test data plays no part in the choice."""
         best = {}
         for cost in COST_LABELS:
-            configs = plan.sweep(cost)
-            # every point has the same seeds and validation data: compare exact counts
-            correct = [sum(r.validation_accuracy for r in self.runs(c)) for c in configs]
-            best[cost] = configs[int(np.argmax(correct))].eta
+            configs = self.sweep(cost, plan)
+            best[cost] = configs[self._best(configs)].eta
         return best
+
+    def at_edge(self, plan: Plan | None = None) -> list[str]:
+        """The costs whose best eta is still at an edge of their (widened) sweep: the
+        true best may lie outside it."""
+        edge = []
+        for cost in COST_LABELS:
+            configs = self.sweep(cost, plan)
+            if self._best(configs) in (0, len(configs) - 1):
+                edge.append(cost)
+        return edge
 
     def _plan(self, plan):
         plan = self.plan if plan is None else plan
@@ -429,21 +582,32 @@ def load_results(path) -> Results:
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise ValueError(f"{path} is not a results file: it is not valid JSON ({e})") from None
     if not isinstance(record, dict) or record.get("format") != RESULTS_FORMAT:
-        raise ValueError(f"{path} is not a results file: expected a JSON object with "
-                         f"\"format\": {RESULTS_FORMAT!r} (written by Results.save)")
+        found = record.get("format") if isinstance(record, dict) else None
+        older = (" It was written by an older nnlib, whose runs lack per-epoch validation "
+                 "data: run the study again into a new file."
+                 if isinstance(found, str) and found.startswith("nnlib.experiments") else "")
+        raise ValueError(f"{path} is not a results file of this nnlib: expected a JSON object "
+                         f"with \"format\": {RESULTS_FORMAT!r} (written by Results.save); "
+                         f"found {found!r}.{older}")
     if not isinstance(record.get("runs"), list):
         raise ValueError(f"{path}: \"runs\" must be a list of runs")
     plan = None
     if record.get("plan") is not None:
         plan = _from_dict(Plan, record["plan"], f"{path}: plan")
-    runs = []
+    results, where_is = Results(plan), {}
     for i, item in enumerate(record["runs"]):
         where = f"{path}: runs[{i}]"
         if not isinstance(item, dict) or not isinstance(item.get("config"), dict):
             raise ValueError(f"{where} must be an object with a \"config\" object")
         config = _from_dict(Config, item["config"], f"{where}.config")
-        runs.append(_from_dict(Run, {**item, "config": config}, where))
-    return Results(plan, runs)
+        run = _from_dict(Run, {**item, "config": config}, where)
+        if run.config in where_is:
+            raise ValueError(f"{path}: runs[{where_is[run.config]}] and runs[{i}] are both "
+                             f"runs of {run.config}; a config and seed is trained once, and "
+                             f"which to keep is not for nnlib to guess: delete one")
+        where_is[run.config] = i
+        results.add(run)
+    return results
 
 
 def _from_dict(cls, fields, where):
@@ -471,15 +635,48 @@ def _save(results: Results, path) -> None:
         results.save(path)
 
 
-def _train_missing(configs, results: Results, get_splits, path, bar) -> None:
+_SPLITS = {}
+
+
+def _train_job(config: Config, splits) -> Run:
+    """One run, in whatever process runs it: ``splits``, or the data of ``config.data``
+    loaded once per process (each worker of a pool or a cluster reads its own copy)."""
+    if splits is None:
+        if config.data not in _SPLITS:
+            _SPLITS[config.data] = load_splits(config.data)
+        splits = _SPLITS[config.data]
+    return train(config, config.seeds[0], splits)
+
+
+def _run_all(keys, splits, workers: int, client):
+    """Train the one-seed configs ``keys``, yielding each Run as it finishes: here, one
+    after another (workers=1); in ``workers`` processes (joblib's loky backend); or on a
+    Dask cluster (``client``)."""
+    if client is not None:
+        from distributed import as_completed
+        shared = None if splits is None else client.scatter(splits, broadcast=True)
+        futures = [client.submit(_train_job, key, shared, pure=False) for key in keys]
+        for future in as_completed(futures):
+            yield future.result()
+    elif workers == 1:
+        for key in keys:
+            yield _train_job(key, splits)
+    else:
+        from joblib import Parallel, delayed
+        yield from Parallel(n_jobs=workers, backend="loky", return_as="generator_unordered")(
+            delayed(_train_job)(key, splits) for key in keys)
+
+
+def _train_missing(configs, results: Results, splits, path, bar, workers, client) -> None:
     """Train every (config, seed) of ``configs`` that ``results`` lacks, adding each Run
-    (and saving to ``path``, if given, after each). ``get_splits()`` gives the data; it
-    is called only when something must be trained. ``bar`` advances by one per distinct
-    (config, seed), trained or found."""
-    for key in one_seed_configs(configs):
-        if key not in results:
-            results.add(train(key, key.seeds[0], get_splits()))
-            _save(results, path)
+    as it finishes (and saving to ``path``, if given, after each: runs finished before an
+    interruption are kept). ``bar`` grows by the runs to train and advances per run."""
+    keys = [k for k in one_seed_configs(configs) if k not in results]
+    bar.total = (bar.total or 0) + len(keys)
+    bar.refresh()
+    for run in _run_all(keys, splits, workers, client):
+        results.add(run)
+        _save(results, path)
         bar.update(1)
 
 
@@ -501,16 +698,21 @@ def _check_sizes(results: Results, data_mode: str, sizes: tuple, path) -> None:
                 f"path, or pass splits= with the data they were trained on.")
 
 
-def run_study(plan: Plan, path=None, splits=None, progress=True) -> Results:
-    """Every run ``plan`` needs: its sweep, its table at the book's learning rates, then
-    its table at each cost's best learning rate from the sweep.
+def run_study(plan: Plan, path=None, splits=None, progress=True, workers=1,
+              client=None) -> Results:
+    """Every run ``plan`` needs: its sweep (widened where a best eta is at an edge), its
+    table at the book's learning rates, then its table at each cost's best learning rate.
 
     With ``path``, runs already saved there are reused (a study resumes where it
     stopped, and re-plots without training, data or write access), once checked to have
     the sizes of the data in use (a ValueError otherwise); the file (and its folder) is
     written after every new run, and when its plan is not ``plan``. ``splits`` overrides
-    the plan's data (tests pass tiny data); otherwise it is loaded once, when the first
-    run needs it. One progress bar (tqdm.auto: a widget in a notebook) counts the runs."""
+    the plan's data (tests pass tiny data); otherwise each process that trains loads it
+    once. Runs are independent: ``workers`` > 1 trains them in that many processes
+    (joblib, loky backend), ``client`` (a ``dask.distributed.Client``) on a Dask
+    cluster; each run's numbers are the same either way. One progress bar (tqdm.auto: a
+    widget in a notebook) counts the runs trained."""
+    _check_positive_int("workers", workers)
     path = None if path is None else Path(path)
     results = load_results(path) if path is not None and path.exists() else Results()
     sizes = DATA_SIZES[plan.data] if splits is None else tuple(len(x) for x, _ in splits)
@@ -518,17 +720,16 @@ def run_study(plan: Plan, path=None, splits=None, progress=True) -> Results:
     if results.plan != plan:
         results.plan = plan
         _save(results, path)
-    data_ = [splits]
 
-    def get_splits():
-        if data_[0] is None:
-            data_[0] = load_splits(plan.data)
-        return data_[0]
+    def train_missing(configs):
+        _train_missing(configs, results, splits, path, bar, workers, client)
 
-    with tqdm(total=plan.runs(), desc=f"MNIST study ({plan.name})", unit="run",
+    with tqdm(total=0, desc=f"MNIST study ({plan.name})", unit="run",
               disable=not progress) as bar:
-        _train_missing(plan.sweep() + plan.table(), results, get_splits, path, bar)
-        _train_missing(plan.table(results.best_etas()), results, get_splits, path, bar)
+        train_missing(plan.sweep() + plan.table())
+        for _ in range(plan.widen):
+            train_missing([c for cost in COST_LABELS for c in results.sweep(cost)])
+        train_missing(plan.table(results.best_etas()))
     return results
 
 

@@ -285,7 +285,7 @@ class Network:
     def SGD(self, training_data, epochs, mini_batch_size, eta, lmbda=0.0, evaluation_data=None,
             monitor_evaluation_cost=False, monitor_evaluation_accuracy=False,
             monitor_training_cost=False, monitor_training_accuracy=False,
-            *, shuffle=True, progress=True, verbose=True):
+            *, shuffle=True, progress=True, verbose=True, after_epoch=None):
         """Train by mini-batch stochastic gradient descent with L2 weight decay.
 
         Each step is w -> (1 - eta lmbda / n) w - (eta / m) sum_x dC_x/dw and
@@ -296,7 +296,8 @@ class Network:
         cost, training accuracy), accuracies as counts of correct examples; a list stays
         empty unless its ``monitor_*`` flag is set. ``shuffle=False`` keeps the given
         order; ``progress`` shows a progress bar over epochs; ``verbose`` prints the
-        book's per-epoch lines.
+        book's per-epoch lines; ``after_epoch(epoch)``, if given, is called after each
+        epoch (numbered from 0) and its monitoring, e.g. to evaluate other data.
         """
         _check_positive_int("epochs", epochs, minimum=0)
         _check_positive_int("mini_batch_size", mini_batch_size)
@@ -311,6 +312,9 @@ class Network:
             evaluation = self._data(evaluation_data, "evaluation_data")
         elif monitor_evaluation_cost or monitor_evaluation_accuracy:
             raise ValueError("monitor_evaluation_cost/accuracy need evaluation_data")
+        if after_epoch is not None and not callable(after_epoch):
+            raise TypeError(f"after_epoch must be a function of the epoch number or None; "
+                            f"got {type(after_epoch).__name__}")
         n = len(train)
         m = min(mini_batch_size, n)
         self._check_parameters()
@@ -341,6 +345,8 @@ class Network:
                     accs.append(correct)
                     if verbose:
                         print(f"Accuracy on {label} data: {correct} / {len(data)}")
+            if after_epoch is not None:
+                after_epoch(epoch)
         return eval_cost, eval_acc, train_cost, train_acc
 
     def _kernel_error(self):
