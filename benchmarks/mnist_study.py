@@ -56,23 +56,29 @@ def seconds_per_epoch(plan):
     return timed
 
 
-def estimate(plan):
+def estimate(plan, workers=1):
     """Print the plan's duration from measured per-epoch times: a range, from the case
-    where every best eta is the book's (fewest runs) to the case where none is."""
+    where every best eta is the book's and no sweep widens (fewest runs) to the case
+    where none is and every sweep widens as far as the plan allows; divided by
+    ``workers`` (runs are independent; the machine needs that many free cores)."""
     print(experiments.describe(plan))
     print(f"Timing one epoch of {experiments.DATA_SIZES[plan.data][0]:,} examples per "
           f"network ({plan.dtype}, one BLAS thread):")
     timed = seconds_per_epoch(plan)
     first = plan.first_runs()
-    second = experiments.one_seed_configs(plan.table())
-    def total(keys):
-        counts = Counter((k.hidden, k.cost) for k in keys)
+    more = plan.runs() - len(first)  # the widening (at the first size) and the table again
+    widening = plan.widen * len(plan.sweep_seeds)
+    def total(counts):
         return sum(n * plan.epochs * timed[cell] for cell, n in counts.items())
-    low, high = total(first), total(first) + total(second)
+    low = total(Counter((k.hidden, k.cost) for k in first))
+    high = low + total(Counter((k.hidden, k.cost) for k in
+                               experiments.one_seed_configs(plan.table())))
+    high += total({(plan.hidden[0], cost): widening for cost in experiments.COST_LABELS})
+    low, high = low / workers, high / workers
     span = (f"{low:.0f}-{high:.0f} seconds" if high < 120 else
             f"{low / 60:.0f}-{high / 60:.0f} minutes")
-    print(f"Estimated {plan.name} study: {span} "
-          f"({len(first)}-{len(first) + len(second)} runs of {plan.epochs} epochs)")
+    print(f"Estimated {plan.name} study with {workers} worker{'s' * (workers > 1)}: {span} "
+          f"({len(first)}-{len(first) + more} runs of {plan.epochs} epochs)")
 
 
 def main():
@@ -87,7 +93,7 @@ def main():
     args = parser.parse_args()
     plan = experiments.QUICK_PLAN if args.quick else experiments.FULL_PLAN
     if args.estimate:
-        estimate(plan)
+        estimate(plan, args.workers)
         return 0
     if not args.out:
         parser.error("--out is needed to run the study (the results go there)")

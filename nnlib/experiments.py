@@ -367,10 +367,11 @@ class Run:
     @property
     def lost_digits(self) -> tuple:
         """The digits recognised in fewer than LOST_RECALL of their test images after the
-        last epoch: empty unless the run is stuck."""
+        last epoch (digits with test images): empty unless the run is stuck."""
         confusion = np.array(self.test_confusion)
-        recall = np.diag(confusion) / np.maximum(confusion.sum(axis=1), 1)
-        return tuple(int(d) for d in np.flatnonzero(recall < LOST_RECALL))
+        shown = confusion.sum(axis=1)  # test images of each digit
+        lost = (shown > 0) & (np.diag(confusion) < LOST_RECALL * shown)
+        return tuple(int(d) for d in np.flatnonzero(lost))
 
     @property
     def stuck(self) -> bool:
@@ -514,19 +515,34 @@ class Results:
         """The sweep's points for ``cost``: the plan's grid of etas, widened where the
         best point lies at an edge (see Plan.widen), as far as the runs here allow."""
         plan = self._plan(plan)
+        grids = list(self._grids(cost, plan))
+        trained = [g for g in grids if all(k in self for k in one_seed_configs(g))]
+        return (trained or grids)[-1]  # nothing trained: the plan's grid, to name what's missing
+
+    def next_sweep(self, cost: str, plan: Plan | None = None) -> list[Config]:
+        """The sweep's points the study trains next for ``cost``: ``sweep``'s, or one
+        point wider where its best lies at an edge and ``plan.widen`` allows."""
+        return list(self._grids(cost, self._plan(plan)))[-1]
+
+    def _grids(self, cost: str, plan: Plan):
+        """The sweep's grids for ``cost``, each one point wider than the last: the plan's,
+        then, while the best point of a fully trained grid lies at its edge (and
+        ``plan.widen`` allows), that grid with the next eta past the edge (the grid's own
+        ratio), whose runs may not be trained yet."""
         factors = list(plan.sweep_factors)
+        yield plan.sweep(cost, factors)
         for _ in range(plan.widen):
             configs = plan.sweep(cost, factors)
-            if not all(k in self for k in one_seed_configs(configs)) or len(factors) < 2:
-                break
+            if len(factors) < 2 or not all(k in self for k in one_seed_configs(configs)):
+                return
             best = self._best(configs)
             if best == 0:
                 factors.insert(0, factors[0] ** 2 / factors[1])
             elif best == len(factors) - 1:
                 factors.append(factors[-1] ** 2 / factors[-2])
             else:
-                break
-        return plan.sweep(cost, factors)
+                return
+            yield plan.sweep(cost, factors)
 
     def _best(self, configs) -> int:
         """The index of the config with the most correct validation examples after the
@@ -654,8 +670,9 @@ def _run_all(keys, splits, workers: int, client):
     Dask cluster (``client``)."""
     if client is not None:
         from distributed import as_completed
-        shared = None if splits is None else client.scatter(splits, broadcast=True)
-        futures = [client.submit(_train_job, key, shared, pure=False) for key in keys]
+        # splits given here (small data) travel with each task; without them, each
+        # worker loads the plan's data itself, once
+        futures = [client.submit(_train_job, key, splits, pure=False) for key in keys]
         for future in as_completed(futures):
             yield future.result()
     elif workers == 1:
@@ -728,12 +745,40 @@ def run_study(plan: Plan, path=None, splits=None, progress=True, workers=1,
               disable=not progress) as bar:
         train_missing(plan.sweep() + plan.table())
         for _ in range(plan.widen):
-            train_missing([c for cost in COST_LABELS for c in results.sweep(cost)])
+            train_missing([c for cost in COST_LABELS for c in results.next_sweep(cost, plan)])
         train_missing(plan.table(results.best_etas()))
     return results
 
 
 # ------------------------------------------------------------------------------- tables
+
+@dataclass(frozen=True)
+class CellSummary:
+    """One cell of a table over its seeds: test accuracies (%) after the last epoch and at
+    each run's best epoch, the stuck runs, and the book's single number beside them."""
+
+    config: Config
+    final: np.ndarray      # (n_seeds,) test accuracy after the last epoch, %
+    best: np.ndarray       # (n_seeds,) the best epoch's test accuracy, %
+    stuck: int             # runs that lost a digit (Run.stuck)
+    book: float | None     # the book's single run, %, where it has one
+
+    @property
+    def n(self) -> int:
+        return len(self.final)
+
+    @property
+    def below_book(self) -> int | None:
+        """How many of our seeds end below the book's number (None without one)."""
+        return None if self.book is None else int(np.sum(self.final < self.book))
+
+
+def summarize(results: Results, config: Config) -> CellSummary:
+    runs = results.runs(config)
+    return CellSummary(config, np.array([r.test_percent for r in runs]),
+                       np.array([r.best_test_percent for r in runs]),
+                       sum(r.stuck for r in runs), BOOK_ACCURACY.get((config.hidden, config.cost)))
+
 
 def _mean_sd(values) -> str:
     """'95.12 ± 0.20' (sample standard deviation), or just the value for one run."""
@@ -743,36 +788,106 @@ def _mean_sd(values) -> str:
 
 
 def table_text(results: Results, configs, seed: int | None = None) -> str:
-    """The table as text: a row per config with its test accuracy (%) after the last
-    epoch, for one ``seed`` or as mean ± sample standard deviation over the config's
-    seeds with the range, and the book's single-run number beside it."""
+    """The table as text, a row per config: n seeds; test accuracy (%) after the last
+    epoch as mean ± sample standard deviation and median; at each run's best epoch; the
+    stuck runs (which lost a digit); the book's single run and how many of our seeds end
+    below it. ``seed``: one seed's runs only, as the book reports them."""
     configs = list(configs)
     if seed is not None:
         configs = [c.for_seed(seed) for c in configs]
-    ours = "ours, seed %d" % seed if seed is not None else f"ours, {len(configs[0].seeds)} seeds"
-    lines = [f"{'hidden':>6}  {'cost':<24} {'eta':>5}  {ours:>15}  {'range':>13}  {'book':>6}"]
+    lines = [f"{'hidden':>6}  {'cost':<24} {'eta':>6} {'n':>3}  {'last epoch':>13} "
+             f"{'median':>6}  {'best epoch':>13}  {'stuck':>5}  {'book':>5}  "
+             f"{'ours below book':>15}"]
     for c in configs:
-        acc = results.test_percent(c)
-        spread = f"{acc.min():.2f}-{acc.max():.2f}" if len(acc) > 1 else ""
-        book = BOOK_ACCURACY.get((c.hidden, c.cost))
-        lines.append(f"{c.hidden!s:>6}  {COST_LABELS[c.cost]:<24} {c.eta:>5g}  "
-                     f"{_mean_sd(acc):>15}  {spread:>13}  "
-                     f"{'' if book is None else format(book, '.2f'):>6}")
+        cell = summarize(results, c)
+        book = "" if cell.book is None else f"{cell.book:.2f}"
+        below = "" if cell.book is None else f"{cell.below_book} of {cell.n}"
+        lines.append(f"{c.hidden!s:>6}  {COST_LABELS[c.cost]:<24} {c.eta:>6g} {cell.n:>3}  "
+                     f"{_mean_sd(cell.final):>13} {np.median(cell.final):>6.2f}  "
+                     f"{_mean_sd(cell.best):>13}  {cell.stuck:>2}/{cell.n:<2}  {book:>5}  "
+                     f"{below:>15}")
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class PairedDifference:
+    """Config a's test accuracy minus config b's, seed by seed (the same seed gives both
+    networks the same initial weights and the same order of examples), in points of %."""
+
+    a: Config
+    b: Config
+    differences: np.ndarray  # (n,) a - b per common seed, points of %
+    low: float               # the 95 % confidence interval of the mean difference
+    high: float              # (Student's t with n - 1 degrees of freedom)
+
+    @property
+    def n(self) -> int:
+        return len(self.differences)
+
+    @property
+    def mean(self) -> float:
+        return float(np.mean(self.differences))
+
+    @property
+    def wins(self) -> int:
+        """Seeds on which a ends above b."""
+        return int(np.sum(self.differences > 0))
+
+    def __str__(self):
+        d = self.differences
+        return (f"{self.mean:+.2f} points (95 % CI {self.low:+.2f} to {self.high:+.2f}; "
+                f"median {np.median(d):+.2f}; ahead on {self.wins} of {self.n} seeds)")
+
+
+def paired_difference(results: Results, a: Config, b: Config) -> PairedDifference:
+    """Test accuracy after the last epoch of ``a`` minus ``b`` over the seeds they share,
+    with a 95 % t interval for the mean difference. Needs at least two common seeds."""
+    from scipy import stats
+
+    seeds = [s for s in a.seeds if s in b.seeds]
+    if len(seeds) < 2:
+        raise ValueError(f"a paired difference needs two or more seeds in both configs; "
+                         f"they share {seeds}")
+    d = np.array([results.runs(a.for_seed(s))[0].test_percent -
+                  results.runs(b.for_seed(s))[0].test_percent for s in seeds])
+    half = stats.t.ppf(0.975, len(d) - 1) * np.std(d, ddof=1) / np.sqrt(len(d))
+    return PairedDifference(a, b, d, float(d.mean() - half), float(d.mean() + half))
+
+
+def comparison_text(results: Results, plan: Plan | None = None) -> str:
+    """The cross-entropy's gain over the quadratic cost (and softmax + log-likelihood's),
+    as paired differences with 95 % intervals: per hidden size, at the book's learning
+    rates and at each cost's best (chosen on validation data)."""
+    plan = results._plan(plan)
+    lines = []
+    for label, etas in (("the book's eta", None), ("each cost's best eta", results.best_etas(plan))):
+        cells = plan.table(etas)
+        for h in plan.hidden:
+            by_cost = {c.cost: c for c in cells if c.hidden == h}
+            for name in ("CrossEntropyCost", "LogLikelihoodCost"):
+                a, b = by_cost[name], by_cost["QuadraticCost"]
+                lines.append(f"[784, {h}, 10], {label}: {COST_LABELS[name]} (eta {a.eta:g}) "
+                             f"minus quadratic (eta {b.eta:g}): "
+                             f"{paired_difference(results, a, b)}")
     return "\n".join(lines)
 
 
 def sweep_text(results: Results, plan: Plan | None = None) -> str:
-    """The sweep as text: per cost, the mean validation accuracy (%) at each learning
-    rate, the best marked with *."""
+    """The sweep as text: per cost, the mean validation accuracy (%) after the last epoch
+    at each learning rate, the best marked with *, and a warning for a best eta still at
+    an edge of the grid after widening."""
     plan = results._plan(plan)
-    best = results.best_etas(plan)
+    best, edge = results.best_etas(plan), results.at_edge(plan)
     lines = []
     for cost in COST_LABELS:
         cells = []
-        for c in plan.sweep(cost):
+        for c in results.sweep(cost, plan):
             mark = "*" if c.eta == best[cost] else " "
             cells.append(f"{c.eta:g}: {results.validation_percent(c).mean():.2f}{mark}")
         lines.append(f"{COST_LABELS[cost]:<24}  " + "   ".join(cells))
+        if cost in edge:
+            lines.append(f"{'':<24}  (best at the edge of the grid: the true best may lie "
+                         f"beyond it)")
     return "\n".join(lines)
 
 
@@ -840,7 +955,7 @@ def plot_sweep(results: Results, plan: Plan | None = None, ax=None):
     ax = axes_or_new(ax, figsize=(6.4, 3.6))
     best = results.best_etas(plan)
     for cost, label in COST_LABELS.items():
-        configs = plan.sweep(cost)
+        configs = results.sweep(cost, plan)
         etas = np.array([c.eta for c in configs])
         accs = [results.validation_percent(c) for c in configs]
         means = np.array([a.mean() for a in accs])

@@ -285,7 +285,7 @@ class Network:
     def SGD(self, training_data, epochs, mini_batch_size, eta, lmbda=0.0, evaluation_data=None,
             monitor_evaluation_cost=False, monitor_evaluation_accuracy=False,
             monitor_training_cost=False, monitor_training_accuracy=False,
-            *, shuffle=True, progress=True, verbose=True, after_epoch=None):
+            *, shuffle=True, progress=None, verbose=True, after_epoch=None):
         """Train by mini-batch stochastic gradient descent with L2 weight decay.
 
         Each step is w -> (1 - eta lmbda / n) w - (eta / m) sum_x dC_x/dw and
@@ -295,9 +295,11 @@ class Network:
         Returns the four monitored lists (evaluation cost, evaluation accuracy, training
         cost, training accuracy), accuracies as counts of correct examples; a list stays
         empty unless its ``monitor_*`` flag is set. ``shuffle=False`` keeps the given
-        order; ``progress`` shows a progress bar over epochs; ``verbose`` prints the
-        book's per-epoch lines; ``after_epoch(epoch)``, if given, is called after each
-        epoch (numbered from 0) and its monitoring, e.g. to evaluate other data.
+        order; ``verbose`` prints the book's per-epoch lines; ``progress`` shows a progress
+        bar over epochs (by default only when ``verbose`` is False: the book's lines
+        already show how far training has got); ``after_epoch(epoch)``, if given, is
+        called after each epoch (numbered from 0) and its monitoring, e.g. to evaluate
+        other data.
         """
         _check_positive_int("epochs", epochs, minimum=0)
         _check_positive_int("mini_batch_size", mini_batch_size)
@@ -322,6 +324,7 @@ class Network:
         epoch_step = self._epoch_step()
         eval_cost, eval_acc, train_cost, train_acc = [], [], [], []
         diverged = False  # warned about already
+        progress = not verbose if progress is None else progress
         for epoch in tqdm(range(epochs), desc="epochs", disable=not progress):
             order = self.rng.permutation(n) if shuffle else np.arange(n)
             with _single_thread_blas():

@@ -87,3 +87,25 @@ def full_set_dir(tmp_path_factory, test_set):
                             (f"{prefix}-labels-idx1-ubyte", labels)):
             (folder / f"{name}.gz").write_bytes(gzip.compress(_idx_bytes(array), 1, mtime=0))
     return folder
+
+
+@pytest.fixture(scope="session")
+def real_mnist_dir():
+    """The folder of the real MNIST files, all four (NNLIB_DATA_DIR, as the test command
+    sets it, else ../shared/data/mnist beside the repository). Missing, the tests using it
+    skip, except in CI (tests/ci.py), where they fail: CI has the folder, so its absence
+    there is a fault to see."""
+    import os
+    from pathlib import Path
+
+    from ci import IN_CI
+
+    repo = Path(__file__).resolve().parents[1]
+    names = [f"{name}.gz" for name in nnlib.data.FILES]
+    for folder in (os.environ.get("NNLIB_DATA_DIR"), repo.parent / "shared" / "data" / "mnist"):
+        if folder and all((Path(folder) / name).is_file() for name in names):
+            return Path(folder)
+    why = f"the real MNIST files ({', '.join(names)}) are not in NNLIB_DATA_DIR or ../shared/data/mnist"
+    if IN_CI:
+        pytest.fail(f"in CI (CI={os.environ['CI']!r}) but {why}")
+    pytest.skip(why)

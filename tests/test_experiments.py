@@ -35,26 +35,53 @@ TINY_PLAN = Plan(name="tiny", data="small", epochs=2, seeds=(0, 1), sweep_seeds=
                  sweep_factors=(0.5, 1.0), session_epochs=1, hidden=(3, 4))
 
 
-def keys(plan, etas=None):
-    """Every one-seed config a study of ``plan`` must hold."""
-    configs = plan.sweep() + plan.table() + plan.table(etas)
+def keys(plan, results=None):
+    """Every one-seed config a study of ``plan`` must hold: without ``results``, the runs
+    before the best etas are known; with them, all (the sweep as widened, the tables)."""
+    configs = plan.sweep() + plan.table()
+    if results is not None:
+        configs += [c for cost in experiments.COST_LABELS
+                    for c in results.next_sweep(cost, plan)]
+        configs += plan.table(results.best_etas(plan))
     return {c.for_seed(s) for c in configs for s in c.seeds}
 
 
-def fake_run(config, seed, validation, test=10, sizes=(40, 20, 20), seconds=0.0):
+def fake_confusion(n_test, correct, n_out=10, lost=()):
+    """A (true digit, answer) table of ``n_test`` examples spread over the digits, the
+    first ``correct`` of them right, none of the digits ``lost`` right."""
+    table = np.zeros((n_out, n_out), int)
+    digits = [d for d in range(n_out) if d not in lost]
+    for i in range(n_test):
+        right = i < correct
+        true = digits[i % len(digits)] if right else lost[i % len(lost)] if lost else i % n_out
+        table[true, true if right else (true + 1) % n_out] += 1
+    return table.tolist()
+
+
+def fake_run(config, seed, validation, test=10, sizes=(40, 20, 20), seconds=0.0, lost=()):
     """A Run with chosen final validation and test counts, for testing the selection;
-    ``sizes``: its (training, validation, test) examples."""
+    ``sizes``: its (training, validation, test) examples; ``lost``: digits it never gets."""
     n_training, n_validation, n_test = sizes
-    return Run(config.for_seed(seed), [test] * config.epochs, [1.0] * config.epochs,
-               validation, n_training=n_training, n_validation=n_validation, n_test=n_test,
-               seconds=seconds)
+    e = config.epochs
+    return Run(config.for_seed(seed), [test] * e, [1.0] * e, [validation] * e, [1.0] * e,
+               fake_confusion(n_test, test, config.sizes[-1], lost), n_training=n_training,
+               n_validation=n_validation, n_test=n_test, seconds=seconds,
+               environment={"fake": True})
 
 
 def fake_study(plan, sizes):
     """Results holding every run a study of ``plan`` needs, faked with ``sizes``."""
-    results = Results(plan, [fake_run(k, k.seeds[0], 7, sizes=sizes) for k in keys(plan)])
-    for key in keys(plan, results.best_etas()):
-        results.add(fake_run(key, key.seeds[0], 7, sizes=sizes))
+    results = Results(plan)
+
+    def add(configs):
+        for key in experiments.one_seed_configs(configs):
+            if key not in results:
+                results.add(fake_run(key, key.seeds[0], 7, sizes=sizes))
+
+    add(plan.sweep() + plan.table())
+    for _ in range(plan.widen):
+        add([c for cost in experiments.COST_LABELS for c in results.next_sweep(cost)])
+    add(plan.table(results.best_etas()))
     return results
 
 
@@ -66,7 +93,7 @@ def test_run_study_trains_every_cell_of_the_plan_once(splits, monkeypatch):
     monkeypatch.setattr(experiments, "train",
                         lambda c, s, d: trained.append(c.for_seed(s)) or real_train(c, s, d))
     results = experiments.run_study(TINY_PLAN, splits=splits, progress=False)
-    wanted = keys(TINY_PLAN, results.best_etas())
+    wanted = keys(TINY_PLAN, results)
     assert {run.config for run in results} == wanted
     assert sorted(map(str, trained)) == sorted(map(str, wanted))  # nothing twice
     assert len(wanted) <= TINY_PLAN.runs()  # the progress bar's total is an upper bound
@@ -84,6 +111,9 @@ def test_the_bar_counts_exactly_its_total(splits, monkeypatch):
         def update(self, k):
             self.n += k
 
+        def refresh(self):
+            pass
+
         def __enter__(self):
             return self
 
@@ -91,8 +121,9 @@ def test_the_bar_counts_exactly_its_total(splits, monkeypatch):
             counted.append((self.n, self.total))
 
     monkeypatch.setattr(experiments, "tqdm", Bar)
-    experiments.run_study(TINY_PLAN, splits=splits)
-    assert counted == [(TINY_PLAN.runs(), TINY_PLAN.runs())]
+    results = experiments.run_study(TINY_PLAN, splits=splits)
+    assert counted == [(len(results), len(results))]
+    assert len(results) <= TINY_PLAN.runs()
 
 
 def test_a_run_is_the_networks_own_training(splits):
@@ -106,7 +137,18 @@ def test_a_run_is_the_networks_own_training(splits):
                               progress=False, verbose=False)
     assert run.test_accuracy == tuple(acc)
     assert run.test_cost == tuple(cost)
-    assert run.validation_accuracy == net.accuracy(splits.validation)
+    twin = Network([784, 5, 10], cost=QuadraticCost, dtype=np.float32, seed=7)
+    twin.large_weight_initializer()
+    cost, acc, _, _ = twin.SGD(splits.training, 3, 10, 3.0, evaluation_data=splits.validation,
+                               monitor_evaluation_cost=True, monitor_evaluation_accuracy=True,
+                               progress=False, verbose=False)
+    assert run.validation_accuracy == tuple(acc)
+    assert run.validation_cost == tuple(cost)
+    answers = np.argmax(net.feedforward(splits.test[0].T), axis=0)
+    confusion = np.array(run.test_confusion)
+    for true, answer in ((0, 0), (3, 5), (9, 9)):
+        assert confusion[true, answer] == np.sum((splits.test[1] == true) & (answers == answer))
+    assert run.environment == experiments.environment()
     assert (run.n_training, run.n_validation, run.n_test) == (40, 20, 20)
     assert run.config == config.for_seed(7)
 
@@ -133,7 +175,7 @@ def test_every_config_field_reaches_the_network(splits, change):
 def test_the_full_plan_runs_the_same_code_on_tiny_data(splits):
     plan = dataclasses.replace(experiments.FULL_PLAN, epochs=1)  # 30 epochs: the same, slower
     results = experiments.run_study(plan, splits=splits, progress=False)
-    assert {run.config for run in results} == keys(plan, results.best_etas())
+    assert {run.config for run in results} == keys(plan, results)
     assert len(results) >= 66  # 45 sweep runs, 6 more at 30 hidden, 15 at 100
     assert all(run.config.data == "full" for run in results)
 
@@ -146,7 +188,7 @@ def test_each_data_mode_loads_its_own_split(splits, monkeypatch):
     plan = dataclasses.replace(TINY_PLAN, data="full")
     results = experiments.run_study(plan, progress=False)  # no splits: the plan's data
     assert calls == [("full", np.float32, {})]  # loaded once, for the first run trained
-    assert len(results) == len(keys(plan, results.best_etas()))
+    assert len(results) == len(keys(plan, results))
     experiments.load_splits("small", data_dir="somewhere")
     assert calls[-1] == ("small", np.float32, {"data_dir": "somewhere"})
     with pytest.raises(ValueError, match="data mode must be one of"):
@@ -205,17 +247,23 @@ def test_table_text_shows_mean_sd_range_and_the_books_number():
     config = Config(sizes=(784, 30, 10), cost="CrossEntropyCost", epochs=1, seeds=(0, 1))
     results = Results(runs=[fake_run(config, 0, 10, test=19), fake_run(config, 1, 10, test=17)])
     text = experiments.table_text(results, [config])
-    assert "90.00 ± 7.07" in text and "85.00-95.00" in text and "95.49" in text
-    one = experiments.table_text(results, [config], seed=1)
-    assert "ours, seed 1" in one and "85.00" in one and "±" not in one
+    row = text.splitlines()[1].split()
+    assert row == ["30", "cross-entropy", "0.5", "2", "90.00", "±", "7.07", "90.00", "90.00",
+                   "±", "7.07", "0/2", "95.49", "2", "of", "2"]
+    one = experiments.table_text(results, [config], seed=1).splitlines()[1].split()
+    assert one == ["30", "cross-entropy", "0.5", "1", "85.00", "85.00", "85.00", "0/1", "95.49",
+                   "1", "of", "1"]
 
 
 def test_sweep_text_marks_the_best():
     results = sweep_results({"QuadraticCost": [5, 9], "CrossEntropyCost": [12, 8],
                              "LogLikelihoodCost": [3, 4]})
-    lines = experiments.sweep_text(results).splitlines()
+    text = experiments.sweep_text(results)
+    lines = [line for line in text.splitlines() if not line.startswith(" ")]
     assert lines[0].startswith("quadratic") and "3: 45.00*" in lines[0]
     assert "0.25: 60.00*" in lines[1] and "0.5: 40.00 " in lines[1]
+    # two points: every best is at an edge (these results hold no widened points)
+    assert text.count("best at the edge of the grid") == 3
 
 
 # ------------------------------------------------------------- saving and resuming
@@ -259,7 +307,7 @@ def test_replotting_needs_no_training_data_or_write_access(tmp_path, monkeypatch
         monkeypatch.setattr(experiments, name, refused)
     monkeypatch.setattr(Path, "mkdir", refused)
     results = experiments.run_study(TINY_PLAN, path, progress=False)
-    assert len(results) == len(keys(TINY_PLAN, results.best_etas()))
+    assert len(results) == len(keys(TINY_PLAN, results))
     assert path.read_text() == before
     # another plan needing the same runs is written down, still without training
     monkeypatch.undo()
@@ -289,7 +337,7 @@ def test_stored_runs_on_other_data_are_not_reused(splits, tmp_path, monkeypatch)
         c, s, 7, sizes=experiments.DATA_SIZES["full"]))
     monkeypatch.setattr(experiments, "load_splits", lambda mode: None)
     results = experiments.run_study(full, path, progress=False)
-    assert len(results) == len(json.loads(before)["runs"]) + len(keys(full, results.best_etas()))
+    assert len(results) == len(json.loads(before)["runs"]) + len(keys(full, results))
 
 
 def test_the_data_sizes_are_what_each_mode_loads(monkeypatch):
@@ -340,7 +388,11 @@ def saved_record(splits, tmp_path_factory):
     (lambda r: _edit_run(r, config={"seeds": [0, 1]}), "a run has one seed"),
     (lambda r: _edit_run(r, test_accuracy=[1]), "one value per epoch"),
     (lambda r: _edit_run(r, test_accuracy=[5, 500]), r"test_accuracy\[1\] is 500, more than"),
-    (lambda r: _edit_run(r, validation_accuracy=2.5), "validation_accuracy must be an integer"),
+    (lambda r: _edit_run(r, validation_accuracy=2.5), "validation_accuracy needs one value per"),
+    (lambda r: _edit_run(r, validation_accuracy=[2.5, 1]),
+     r"validation_accuracy\[0\] must be an integer"),
+    (lambda r: _edit_run(r, test_confusion=[[1]]), "test_confusion must be 10 rows of 10"),
+    (lambda r: _edit_run(r, environment=None), "missing fields"),
     (lambda r: _edit_run(r, test_cost=[1.0, "x"]), r"test_cost\[1\] must be a finite number"),
     (lambda r: _edit_run(r, n_test=None), "missing fields"),
 ])
@@ -439,7 +491,7 @@ def test_plots_draw_what_they_say(splits):
     assert [t.get_text() for t in ax.get_legend().get_texts()] == list(
         experiments.COST_LABELS.values())
     for bar, cost in zip(ax.containers, experiments.COST_LABELS, strict=True):
-        sweep = TINY_PLAN.sweep(cost)
+        sweep = results.sweep(cost)
         assert np.allclose(bar.lines[0].get_xdata(), [c.eta for c in sweep])
         assert np.allclose(bar.lines[0].get_ydata(),
                            [results.validation_percent(c).mean() for c in sweep])
@@ -502,8 +554,8 @@ def load_mnist_study():
 
 
 @pytest.mark.parametrize("plan, estimate", [
-    (experiments.QUICK_PLAN, "72-108 seconds (24-36 runs of 3 epochs)"),  # 1 s an epoch
-    (experiments.FULL_PLAN, "33-48 minutes (66-96 runs of 30 epochs)"),
+    (experiments.QUICK_PLAN, "1-2 minutes (24-48 runs of 3 epochs)"),  # 1 s an epoch
+    (experiments.FULL_PLAN, "60-105 minutes (120-210 runs of 30 epochs)"),
 ], ids=["quick", "full"])
 def test_the_estimate_times_the_plans_own_data_and_names_it(plan, estimate, monkeypatch,
                                                             capsys):
@@ -518,7 +570,120 @@ def test_the_estimate_times_the_plans_own_data_and_names_it(plan, estimate, monk
     out = capsys.readouterr().out
     assert timed[0] == (20, 20, 20)  # the untimed warm-up of the compiled epoch
     assert set(timed[1:]) == {experiments.DATA_SIZES[plan.data]}
-    assert f"Estimated {plan.name} study: {estimate}" in out
+    assert f"Estimated {plan.name} study with 1 worker: {estimate}" in out
     assert estimate.endswith(f"{len(plan.first_runs())}-{plan.runs()} runs of {plan.epochs} "
                              "epochs)")
     assert f"one epoch of {experiments.DATA_SIZES[plan.data][0]:,} examples" in out
+
+
+# ------------------------------------------------------- widening, duplicates, stuck runs
+
+def test_a_best_eta_at_the_edge_widens_the_sweep_then_is_flagged(monkeypatch):
+    """Validation accuracy that keeps rising as eta falls: the sweep grows downwards by
+    the grid's own ratio, plan.widen times, and the best still at the edge is flagged."""
+    def smaller_is_better(config, seed, splits):
+        return fake_run(config, seed, min(20, int(2 / config.eta)), sizes=(40, 20, 20))
+
+    monkeypatch.setattr(experiments, "train", smaller_is_better)
+    splits = Splits(tiny_set(40, 0), tiny_set(20, 1), tiny_set(20, 2))
+    results = experiments.run_study(TINY_PLAN, splits=splits, progress=False)
+    book = experiments.BOOK_ETA["CrossEntropyCost"]
+    assert [c.eta for c in results.sweep("CrossEntropyCost")] == [
+        book * f for f in (0.125, 0.25, 0.5, 1.0)]  # two points below the plan's (0.5, 1)
+    assert results.best_etas()["CrossEntropyCost"] == book * 0.125
+    assert results.at_edge() == ["QuadraticCost", "CrossEntropyCost", "LogLikelihoodCost"]
+    assert "best at the edge of the grid" in experiments.sweep_text(results)
+    # an interior best stops the widening and is not flagged
+    monkeypatch.setattr(experiments, "train", lambda c, s, d: fake_run(
+        c, s, 20 - abs(int(round(np.log2(c.eta / experiments.BOOK_ETA[c.cost] / 0.25)))),
+        sizes=(40, 20, 20)))
+    results = experiments.run_study(TINY_PLAN, splits=splits, progress=False)
+    assert [c.eta / experiments.BOOK_ETA[c.cost] for c in results.sweep("QuadraticCost")] == [
+        0.125, 0.25, 0.5, 1.0]
+    assert results.best_etas()["QuadraticCost"] == experiments.BOOK_ETA["QuadraticCost"] * 0.25
+    assert results.at_edge() == []
+
+
+def test_two_runs_of_one_config_are_reported_not_resolved(saved_record, tmp_path):
+    config = Config(epochs=1)
+    results = Results(runs=[fake_run(config, 0, 5)])
+    with pytest.raises(ValueError, match="already hold a run of Config"):
+        results.add(fake_run(config, 0, 6))
+    record = dict(saved_record)
+    record["runs"] = record["runs"] + [record["runs"][2]]
+    path = tmp_path / "study.json"
+    path.write_text(json.dumps(record))
+    last = len(record["runs"]) - 1
+    with pytest.raises(ValueError, match=rf"runs\[2\] and runs\[{last}\] are both runs of "
+                                         r"Config\(.*delete one"):
+        experiments.load_results(path)
+
+
+def test_an_older_results_file_is_named_as_such(saved_record, tmp_path):
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps({**saved_record, "format": "nnlib.experiments results, version 1"}))
+    with pytest.raises(ValueError, match="written by an older nnlib"):
+        experiments.load_results(path)
+
+
+def test_a_run_that_lost_a_digit_is_stuck():
+    config = Config(epochs=1)
+    fine = fake_run(config, 0, 5, test=90, sizes=(40, 20, 100))
+    assert fine.lost_digits == () and not fine.stuck
+    stuck = fake_run(config, 1, 5, test=85, sizes=(40, 20, 100), lost=(4,))
+    assert stuck.lost_digits == (4,) and stuck.stuck
+    # a digit without test images is not lost
+    few = fake_run(config, 2, 5, test=3, sizes=(40, 20, 3))
+    assert few.lost_digits == ()
+    # recall exactly LOST_RECALL is kept; just below it is lost
+    table = np.diag([10] * 10)
+    table[7, 7], table[7, 1] = 5, 5
+    edge = dataclasses.replace(fine, test_accuracy=(95,), test_confusion=table.tolist(),
+                               n_test=100)
+    assert edge.lost_digits == ()
+    table[7, 7], table[7, 1] = 4, 6
+    below = dataclasses.replace(fine, test_accuracy=(94,), test_confusion=table.tolist(),
+                                n_test=100)
+    assert below.lost_digits == (7,)
+    with pytest.raises(ValueError, match="test_confusion must count the 100 test examples"):
+        dataclasses.replace(fine, test_accuracy=(93,), test_confusion=table.tolist(),
+                            n_test=100)
+
+
+def test_the_table_counts_stuck_runs_and_places_the_book_among_our_seeds():
+    config = Config(cost="QuadraticCost", eta=3.0, epochs=1, seeds=(0, 1, 2, 3))
+    accuracies, lost = (97, 96, 84, 95), ((), (), (3,), ())
+    results = Results(runs=[fake_run(config, s, 5, test=a, sizes=(40, 20, 100), lost=l)
+                            for s, a, l in zip(config.seeds, accuracies, lost)])
+    cell = experiments.summarize(results, config)
+    assert (cell.n, cell.stuck, cell.book, cell.below_book) == (4, 1, 95.42, 2)
+    row = experiments.table_text(results, [config]).splitlines()[1].split()
+    assert row[4:8] == ["93.00", "±", "6.06", "95.50"]  # mean ± sd, then the median
+    assert row[11:] == ["1/4", "95.42", "2", "of", "4"]
+
+
+def test_the_paired_difference_and_its_interval():
+    a = Config(cost="CrossEntropyCost", epochs=1, seeds=(0, 1, 2, 3))
+    b = Config(cost="QuadraticCost", eta=3.0, epochs=1, seeds=(0, 1, 2, 3, 4))
+    results = Results(runs=[fake_run(a, s, 5, test=t, sizes=(40, 20, 100))
+                            for s, t in zip(a.seeds, (96, 95, 97, 96))] +
+                           [fake_run(b, s, 5, test=t, sizes=(40, 20, 100))
+                            for s, t in zip(b.seeds, (95, 95, 85, 96, 99))])
+    diff = experiments.paired_difference(results, a, b)
+    assert np.allclose(diff.differences, [1, 0, 12, 0])  # seed 4 has no partner
+    assert (diff.n, diff.wins) == (4, 2) and diff.mean == pytest.approx(3.25)
+    half = 3.182446305284263 * np.std([1, 0, 12, 0], ddof=1) / 2  # t(0.975, 3)
+    assert (diff.low, diff.high) == pytest.approx((3.25 - half, 3.25 + half))
+    assert str(diff).startswith("+3.25 points (95 % CI -6.") and "ahead on 2 of 4 seeds" in str(diff)
+    with pytest.raises(ValueError, match="needs two or more seeds in both configs"):
+        experiments.paired_difference(results, a.for_seed(0), b)
+
+
+def test_comparison_text_pairs_each_cost_with_the_quadratic_at_both_etas():
+    results = fake_study(TINY_PLAN, (40, 20, 20))
+    text = experiments.comparison_text(results)
+    lines = text.splitlines()
+    assert len(lines) == 2 * len(TINY_PLAN.hidden) * 2
+    assert lines[0].startswith("[784, 3, 10], the book's eta: cross-entropy (eta 0.5) minus "
+                               "quadratic (eta 3): +0.00 points")
+    assert sum("each cost's best eta" in line for line in lines) == 4
