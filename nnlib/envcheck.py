@@ -94,8 +94,9 @@ def check_widget_extension(labextension_dirs=None, config_dirs=None) -> Finding:
     if page_config is not None:
         return Finding(name, False, f"{WIDGET_EXTENSION} is disabled by {page_config}",
                        f"jupyter labextension enable {WIDGET_EXTENSION}, then restart JupyterLab")
-    return Finding(name, True, f"{WIDGET_EXTENSION} from {WIDGET_PACKAGE} {version} is "
-                   f"installed and enabled ({found[0]})")
+    # no version or path when all is well: the saved check reads the same on any machine
+    return Finding(name, True, f"{WIDGET_EXTENSION} (from {WIDGET_PACKAGE}) is installed "
+                   f"and enabled")
 
 
 def _minimums() -> dict[str, str]:
@@ -139,8 +140,9 @@ def check_versions(packages=KEY_PACKAGES, minimums=None) -> list[Finding]:
         if low and Version(version) < Version(low):
             findings.append(Finding(package, False, f"{version} is older than nnlib needs "
                                     f"({wanted})", f'pip install "{package}>={low}"'))
-        else:
-            findings.append(Finding(package, True, f"{version} (nnlib needs {wanted})"))
+        else:  # the version itself varies from machine to machine: only whether it will do
+            findings.append(Finding(package, True, f"installed, new enough (nnlib needs "
+                                                   f"{wanted})"))
     return findings
 
 
@@ -178,7 +180,10 @@ def check_mnist(data_dir=None, cache_dir=None) -> list[Finding]:
             findings.append(Finding(name, False, str(error),
                                     "set NNLIB_DATA_DIR to the folder holding the MNIST files"))
         else:
-            findings.append(Finding(name, True, f"{len(images):,} digits in {paths[0].parent}"))
+            where = ("the data folder (NNLIB_DATA_DIR)" if data_dir is None else "data_dir"
+                     ) if paths[0].parent == data.resolve_data_dir(data_dir) else \
+                "the download cache"
+            findings.append(Finding(name, True, f"{len(images):,} digits, in {where}"))
     return findings
 
 

@@ -549,6 +549,36 @@ $\delta^L$ on, backpropagation (BP2-BP4) is unchanged.
         argument=r"""
 **Your derivation.** Show that $\delta^L_j = a^L_j - y_j$ (Eq. (84)).
 """),
+    # -- 04-mnist ------------------------------------------------------------------
+    Exercise(
+        key="errors_eliminated", notebook="04-mnist", kind="Exercise",
+        title="how many errors does a better accuracy remove?",
+        prompt=r"""
+The book calls the step from 96.59 % (quadratic cost) to 96.82 % (cross-entropy), with 100
+hidden neurons, the removal of "about one in fourteen" of the errors. Write
+`errors_eliminated(before, after)`: given two test accuracies in percent, the share of the
+errors made at `before` that are gone at `after`, as a fraction (negative if `after` makes
+more errors). Then apply it to our means from the table above.
+""",
+        imports="from nnlib.exercises import check",
+        stub='''
+def errors_eliminated(before, after):
+    ...
+''',
+        solution='''
+def errors_eliminated(before, after):
+    errors_before, errors_after = 100 - before, 100 - after   # error rates, %
+    return (errors_before - errors_after) / errors_before
+''',
+        steps=r"""
+An accuracy of 96.59 % means an error rate of $100 - 96.59 = 3.41$ %; 96.82 % means 3.18 %.
+The share of the first errors that are gone is $(3.41 - 3.18) / 3.41 \approx 0.067$, about
+one in fifteen. Dividing by the accuracy instead, or by the later error rate, answers a
+different question. With our means, `errors_eliminated(87.14, 96.70)` is about 0.74: at the
+book's learning rate the cross-entropy removes three quarters of the quadratic cost's
+errors on [784, 100, 10], most of them the errors of stuck runs.
+""",
+        answers=("errors_eliminated",)),
 ]}
 
 #: The exercises of each notebook, in the order the book places them.

@@ -554,6 +554,44 @@ def check_xj_term(weight_gradient):
                     "remove the x_j of Eq. (61); an input of 0 leaves its weight unchanged.")
 
 
+# -- notebook 04: MNIST ----------------------------------------------------------------
+def check_errors_eliminated(errors_eliminated):
+    """``errors_eliminated(before, after)``: the share of ``before``'s errors that ``after``
+    no longer makes, from two accuracies in percent (the book's "one in fourteen")."""
+    # the book's pair, a loss (after < before), and pairs drawn afresh at every check, so
+    # that no table of answers for fixed inputs can pass
+    rng = np.random.default_rng()
+    pairs = [(96.59, 96.82), (95.49, 94.2), (50.0, 75.0)]
+    pairs += [tuple(np.round(np.sort(rng.uniform(60, 99.5, 2))[::k], 2)) for k in (1, -1)]
+    for before, after in pairs:
+        inputs = f"before = {before:g} %, after = {after:g} %"
+        got = _scalar(_call(errors_eliminated, "errors_eliminated", inputs, before, after),
+                      "errors_eliminated", inputs, "one float, a fraction such as 0.07")
+        expected = (after - before) / (100 - before)
+        if not np.isclose(got, expected, RTOL, ATOL):
+            slips = {
+                "that is a fraction of the accuracy, not of the errors: the error rate is "
+                "100 - accuracy": (after - before) / before,
+                "that is the change in percentage points; divide it by the error rate "
+                "before": after - before,
+                "you divided by the error rate after; the share is of the errors made "
+                "before": (after - before) / (100 - after),
+                "that is a percentage; return a fraction (0.07, not 7)": 100 * expected,
+                "the sign is flipped: fewer errors after must give a positive share": -expected,
+            }
+            hint = next((why for why, value in slips.items()
+                         if np.isclose(got, value, RTOL, ATOL)),
+                        "error rate = 100 - accuracy; the share is (errors before - errors "
+                        "after) / errors before")
+            raise _wrong("`errors_eliminated` gives a different share on this input.",
+                         inputs=inputs, expected=expected, got=got, hint=hint)
+    return Feedback("correct", "From 96.59 % to 96.82 % the error rate falls from 3.41 % to "
+                    "3.18 %, a share of 0.067 of the errors: about one in fifteen (the book "
+                    "rounds it to one in fourteen). A small change in accuracy can be a "
+                    "large change in errors, and it is only real if it beats the spread "
+                    "between seeds.")
+
+
 #: Every exercise's checker, by key.
 CHECKERS = {
     "sigmoid_sum": check_sigmoid_sum,
@@ -568,6 +606,7 @@ CHECKERS = {
     "ce_many_layers": check_ce_many_layers,
     "linear_quadratic": check_linear_quadratic,
     "xj_term": check_xj_term,
+    "errors_eliminated": check_errors_eliminated,
 }
 
 

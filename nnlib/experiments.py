@@ -34,6 +34,7 @@ import numbers
 import platform
 import subprocess
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,10 +45,10 @@ from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
 from . import data
+from .activations import sigmoid, sigmoid_prime
 from .costs import COSTS
 from .fileio import write_json_atomic
 from .network import Network, _check_positive_int, _check_real
-from .notebook import QUICK
 from .widgets import LiveFigure, axes_or_new
 
 #: The costs of the study, in the order tables list them, with the names they show.
@@ -69,6 +70,19 @@ BOOK_ACCURACY = {
     (30, "QuadraticCost"): 95.42, (30, "CrossEntropyCost"): 95.49,
     (100, "QuadraticCost"): 96.59, (100, "CrossEntropyCost"): 96.82,
 }
+
+
+
+def book_accuracy(config) -> float | None:
+    """The book's single-run test accuracy (%) for ``config``, or None where the book has
+    none or ``config`` is not trained as the book's was (its data, 30 epochs, mini-batches
+    of 10, N(0, 1) weights, no L2, the book's eta): a quick preview on other data is never
+    set beside the book's number."""
+    as_the_book = (config.data == "full" and config.epochs == 30 and
+                   config.mini_batch_size == 10 and config.initializer == "large" and
+                   config.lmbda == 0 and config.eta == BOOK_ETA[config.cost])
+    return BOOK_ACCURACY.get((config.hidden, config.cost)) if as_the_book else None
+
 
 #: Weight initialisations by name: the Network method each calls.
 INITIALIZERS = {"large": "large_weight_initializer", "default": "default_weight_initializer"}
@@ -280,11 +294,6 @@ QUICK_PLAN = Plan(name="quick", data="small", epochs=3, seeds=(0, 1),
                   sweep_seeds=(0, 1), sweep_factors=(0.25, 1.0, 4.0), session_epochs=4)
 
 
-def current_plan() -> Plan:
-    """QUICK_PLAN when NNLIB_QUICK=1 (as in the test command), else FULL_PLAN."""
-    return QUICK_PLAN if QUICK else FULL_PLAN
-
-
 # -------------------------------------------------------------------------------- runs
 
 #: A digit counts as lost in a run when the network recognises fewer than this share of
@@ -440,6 +449,11 @@ def train(config: Config, seed: int, splits: data.Splits) -> Run:
 
     BLAS runs on one thread throughout, so a run computes the same numbers alone, in a
     worker process beside others, or on a cluster."""
+    return train_network(config, seed, splits)[1]
+
+
+def train_network(config: Config, seed: int, splits: data.Splits) -> tuple[Network, Run]:
+    """``train``, also giving the trained network: (network, run)."""
     net = config.network(seed)
     validation = ([], [])
 
@@ -458,10 +472,11 @@ def train(config: Config, seed: int, splits: data.Splits) -> Run:
         answers = np.argmax(net.feedforward(X.T), axis=0)
     n_out = config.sizes[-1]
     confusion = np.bincount(labels * n_out + answers, minlength=n_out * n_out)
-    return Run(config.for_seed(seed), test_accuracy, test_cost, *validation,
-               test_confusion=confusion.reshape(n_out, n_out).tolist(),
-               n_training=len(splits.training[0]), n_validation=len(splits.validation[0]),
-               n_test=len(X), seconds=time.perf_counter() - start, environment=environment())
+    return net, Run(config.for_seed(seed), test_accuracy, test_cost, *validation,
+                    test_confusion=confusion.reshape(n_out, n_out).tolist(),
+                    n_training=len(splits.training[0]), n_validation=len(splits.validation[0]),
+                    n_test=len(X), seconds=time.perf_counter() - start,
+                    environment=environment())
 
 
 # ----------------------------------------------------------------------------- results
@@ -777,7 +792,7 @@ def summarize(results: Results, config: Config) -> CellSummary:
     runs = results.runs(config)
     return CellSummary(config, np.array([r.test_percent for r in runs]),
                        np.array([r.best_test_percent for r in runs]),
-                       sum(r.stuck for r in runs), BOOK_ACCURACY.get((config.hidden, config.cost)))
+                       sum(r.stuck for r in runs), book_accuracy(config))
 
 
 def _mean_sd(values) -> str:
@@ -795,7 +810,10 @@ def table_text(results: Results, configs, seed: int | None = None) -> str:
     configs = list(configs)
     if seed is not None:
         configs = [c.for_seed(seed) for c in configs]
-    lines = [f"{'hidden':>6}  {'cost':<24} {'eta':>6} {'n':>3}  {'last epoch':>13} "
+    lines = [f"PREVIEW on {DATA_SIZES[mode][0]:,} training digits ({mode!r} data): not "
+             f"comparable with the book's numbers, which are left out"
+             for mode in sorted({c.data for c in configs} - {"full"})]
+    lines += [f"{'hidden':>6}  {'cost':<24} {'eta':>6} {'n':>3}  {'last epoch':>13} "
              f"{'median':>6}  {'best epoch':>13}  {'stuck':>5}  {'book':>5}  "
              f"{'ours below book':>15}"]
     for c in configs:
@@ -891,6 +909,92 @@ def sweep_text(results: Results, plan: Plan | None = None) -> str:
     return "\n".join(lines)
 
 
+def provenance_text(results: Results) -> str:
+    """Where the results came from: how many runs, the summed training time, and each
+    environment that computed them (nnlib commit, versions, BLAS, machine)."""
+    envs = Counter(json.dumps(run.environment, sort_keys=True) for run in results)
+    lines = [f"{len(results)} runs, {sum(r.seconds for r in results) / 60:.0f} minutes of "
+             f"training in all, computed by:"]
+    for env, n in envs.items():
+        e = json.loads(env)
+        commit = (e.get("nnlib_commit") or "unknown")[:10]
+        modified = " (modified)" if e.get("nnlib_modified") else ""
+        lines.append(f"  {n} runs: nnlib {commit}{modified}, Python {e.get('python')}, "
+                     f"numpy {e.get('numpy')}, numba {e.get('numba')}, "
+                     f"BLAS {e.get('blas')}, {e.get('machine')}")
+    return "\n".join(lines)
+
+
+def stuck_text(results: Results, configs) -> str:
+    """Per config with stuck runs: which seeds lost which digits, and their accuracy."""
+    lines = []
+    for c in configs:
+        for run in results.runs(c):
+            if run.stuck:
+                lines.append(f"[784, {c.hidden}, 10] {COST_LABELS[c.cost]}, eta {c.eta:g}, "
+                             f"seed {run.config.seeds[0]}: {run.test_percent:.2f} %, never "
+                             f"learnt digit(s) {', '.join(map(str, run.lost_digits))}")
+    return "\n".join(lines) or "no stuck runs"
+
+
+def output_weighted_inputs(net: Network, X) -> np.ndarray:
+    """The output layer's weighted inputs z^L for the inputs ``X`` (n, 784): the
+    feedforward of Eq. (25) stopped before the last activation. Shape (n_out, n)."""
+    a = np.asarray(X, dtype=net.dtype).T
+    for w, b in zip(net.weights[:-1], net.biases[:-1]):
+        a = sigmoid(w @ a + b)
+    return net.weights[-1] @ a + net.biases[-1]
+
+
+def saturation_text(net: Network, test, digit: int) -> str:
+    """What the output neuron for ``digit`` does on the test images of that digit: its
+    weighted input, its output, sigma'(z), and the output error each cost would back-
+    propagate there (y = 1): (a - y) sigma'(z) for the quadratic cost (BP1, the factor of
+    Eqs. 55-56), a - y for the cross-entropy (Eq. 66)."""
+    X, labels = test
+    z = output_weighted_inputs(net, X[labels == digit])[digit]
+    a = sigmoid(z)
+    quadratic, cross_entropy = np.abs((a - 1) * sigmoid_prime(z)), np.abs(a - 1)
+    return (f"output neuron {digit} on the {len(z):,} test images of a {digit}:\n"
+            f"  weighted input z: median {np.median(z):.1f} (from {z.min():.1f} to "
+            f"{z.max():.1f})\n"
+            f"  output a = sigma(z): median {np.median(a):.1e}, largest {a.max():.3f} "
+            f"(the target is 1)\n"
+            f"  sigma'(z): median {np.median(sigmoid_prime(z)):.1e}\n"
+            f"  |output error| with the quadratic cost, |(a - y) sigma'(z)|: median "
+            f"{np.median(quadratic):.1e}\n"
+            f"  |output error| with the cross-entropy, |a - y|: median "
+            f"{np.median(cross_entropy):.2f}")
+
+
+def plot_output_neuron(net: Network, test, digit: int, ax=None):
+    """Histogram of the weighted input z of the output neuron for ``digit``, over the test
+    images of that digit and over the others, with sigma'(z) on a second axis: where
+    the bars stand, the quadratic cost's gradient (Eq. 55) is that small. Returns the
+    Figure."""
+    ax = axes_or_new(ax, figsize=(6.4, 3.4))
+    X, labels = test
+    z = output_weighted_inputs(net, X)[digit]
+    bins = np.linspace(min(z.min(), -8), max(z.max(), 8), 60)
+    ax.hist(z[labels != digit], bins=bins, color="0.6", alpha=0.7, density=True,
+            label="images of other digits")
+    ax.hist(z[labels == digit], bins=bins, color="C3", alpha=0.7, density=True,
+            label=f"images of a {digit}")
+    ax.set_xlabel(f"weighted input $z$ of output neuron {digit}")
+    ax.set_ylabel("share of images (density)")
+    twin = ax.twinx()
+    grid = np.linspace(bins[0], bins[-1], 400)
+    twin.plot(grid, sigmoid_prime(grid), color="k", lw=1.2, label="σ'(z)")
+    twin.set_ylim(0, 0.26)
+    twin.set_ylabel("σ'(z)")
+    twin.grid(False)
+    handles = ax.get_legend_handles_labels()
+    extra = twin.get_legend_handles_labels()
+    ax.legend(handles[0] + extra[0], handles[1] + extra[1], loc="upper right",
+              fontsize="small")
+    return ax.figure
+
+
 # -------------------------------------------------------------------------------- plots
 
 def plot_learning_curves(history, n_training, n_evaluation, axes=None):
@@ -936,7 +1040,7 @@ def plot_spread(results: Results, configs, ax=None):
         sd = np.std(acc, ddof=1) if len(acc) > 1 else 0.0
         ax.errorbar(i + 0.3, acc.mean(), yerr=sd, fmt="s", ms=5, capsize=4, color=color,
                     label="mean ± sd" if i == 0 else None)
-        book = BOOK_ACCURACY.get((config.hidden, config.cost))
+        book = book_accuracy(config)
         if book is not None:
             ax.plot(i + 0.3, book, "*", ms=11, color="k",
                     label="the book (one run)" if i == 0 else None)

@@ -26,6 +26,7 @@ AGREED_KEYS = {
     "02-softmax": ["sigmoid_sum", "softmax_monotonic", "softmax_nonlocal", "softmax_invert",
                    "softmax_c"],
     "03-log-likelihood": ["loglik_gradients", "softmax_backprop"],
+    "04-mnist": ["errors_eliminated"],
 }
 
 
@@ -447,3 +448,23 @@ def test_add_exercise_reads_at_as_an_index_into_the_cells_before_the_call():
     add_exercise(nb, "softmax_c", at=len(nb.cells))   # the end
     assert [c.source for c in nb.cells[:3]] == ["# Title", "## Middle", "## End"]
     assert len(nb.cells) == 7
+
+
+@pytest.mark.parametrize("wrong, says", [
+    (lambda b, a: (a - b) / b, "a fraction of the accuracy"),
+    (lambda b, a: a - b, "percentage points"),
+    (lambda b, a: (a - b) / (100 - a), "divided by the error rate after"),
+    (lambda b, a: 100 * (a - b) / (100 - b), "return a fraction"),
+    (lambda b, a: (b - a) / (100 - b), "sign is flipped"),
+    (lambda b, a: abs(a - b) / (100 - b), "sign is flipped"),  # right but for losses
+    (lambda b, a: 1 / 14, "error rate = 100 - accuracy"),
+    (lambda b, a: complex((a - b) / (100 - b), 1e-3), "not a number"),
+])
+def test_errors_eliminated_rejects_the_usual_slips(wrong, says):
+    assert says in rejected("errors_eliminated", wrong)
+
+
+def test_errors_eliminated_rejects_an_answer_that_memorised_the_fixed_inputs():
+    fixed = {(96.59, 96.82): 0.23 / 3.41, (95.49, 94.2): -1.29 / 4.51, (50.0, 75.0): 0.5}
+    assert "different share" in rejected("errors_eliminated",
+                                         lambda b, a: fixed.get((b, a), 0.0))

@@ -195,11 +195,13 @@ def test_each_data_mode_loads_its_own_split(splits, monkeypatch):
         experiments.load_splits("tiny")
 
 
-def test_current_plan_follows_quick_mode(monkeypatch):
-    monkeypatch.setattr(experiments, "QUICK", True)
-    assert experiments.current_plan() is experiments.QUICK_PLAN
-    monkeypatch.setattr(experiments, "QUICK", False)
-    assert experiments.current_plan() is experiments.FULL_PLAN
+def test_the_books_number_stands_only_beside_runs_trained_as_the_books():
+    book = Config(sizes=(784, 100, 10), cost="QuadraticCost", eta=3.0)
+    assert experiments.book_accuracy(book) == 96.59
+    for change in ({"data": "small"}, {"epochs": 3}, {"eta": 6.0}, {"mini_batch_size": 5},
+                   {"initializer": "default"}, {"lmbda": 0.1}, {"sizes": (784, 50, 10)},
+                   {"cost": "LogLikelihoodCost", "eta": 0.5}):
+        assert experiments.book_accuracy(dataclasses.replace(book, **change)) is None, change
     assert experiments.FULL_PLAN.data == "full" and experiments.QUICK_PLAN.data == "small"
 
 
@@ -244,7 +246,7 @@ def test_missing_runs_are_named():
 # ------------------------------------------------------------------------ the tables
 
 def test_table_text_shows_mean_sd_range_and_the_books_number():
-    config = Config(sizes=(784, 30, 10), cost="CrossEntropyCost", epochs=1, seeds=(0, 1))
+    config = Config(sizes=(784, 30, 10), cost="CrossEntropyCost", epochs=30, seeds=(0, 1))
     results = Results(runs=[fake_run(config, 0, 10, test=19), fake_run(config, 1, 10, test=17)])
     text = experiments.table_text(results, [config])
     row = text.splitlines()[1].split()
@@ -651,7 +653,7 @@ def test_a_run_that_lost_a_digit_is_stuck():
 
 
 def test_the_table_counts_stuck_runs_and_places_the_book_among_our_seeds():
-    config = Config(cost="QuadraticCost", eta=3.0, epochs=1, seeds=(0, 1, 2, 3))
+    config = Config(cost="QuadraticCost", eta=3.0, epochs=30, seeds=(0, 1, 2, 3))
     accuracies, lost = (97, 96, 84, 95), ((), (), (3,), ())
     results = Results(runs=[fake_run(config, s, 5, test=a, sizes=(40, 20, 100), lost=l)
                             for s, a, l in zip(config.seeds, accuracies, lost)])
@@ -660,6 +662,12 @@ def test_the_table_counts_stuck_runs_and_places_the_book_among_our_seeds():
     row = experiments.table_text(results, [config]).splitlines()[1].split()
     assert row[4:8] == ["93.00", "±", "6.06", "95.50"]  # mean ± sd, then the median
     assert row[11:] == ["1/4", "95.42", "2", "of", "4"]
+    preview = dataclasses.replace(config, data="small")
+    results = Results(runs=[fake_run(preview, s, 5, test=90, sizes=(40, 20, 100))
+                            for s in preview.seeds])
+    lines = experiments.table_text(results, [preview]).splitlines()
+    assert lines[0].startswith("PREVIEW") and "not comparable with the book" in lines[0]
+    assert lines[2].split()[11:] == ["0/4"]  # no book column
 
 
 def test_the_paired_difference_and_its_interval():
