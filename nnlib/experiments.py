@@ -1026,28 +1026,41 @@ def plot_learning_curves(history, n_training, n_evaluation, axes=None):
 
 
 def plot_spread(results: Results, configs, ax=None):
-    """Test accuracy (%) after the last epoch for each config: one dot per seed, the mean
-    ± sample standard deviation as a bar, the book's single run as a black star.
-    Returns the Figure."""
+    """Test accuracy (%) after the last epoch for each config: one dot per seed (a cross
+    for a stuck run, which lost a digit), the mean ± sample standard deviation as a bar,
+    the book's single run as a black star where it trained that config. Returns the
+    Figure."""
     configs = list(configs)
     ax = axes_or_new(ax, figsize=(8.5, 3.8))
+    labelled = set()
+
+    def label(text):
+        if text in labelled:
+            return None
+        labelled.add(text)
+        return text
+
     for i, config in enumerate(configs):
-        acc = results.test_percent(config)
+        runs = results.runs(config)
+        acc = np.array([run.test_percent for run in runs])
+        stuck = np.array([run.stuck for run in runs])
         color = COST_COLORS[config.cost]
         jitter = np.linspace(-0.12, 0.12, len(acc)) if len(acc) > 1 else np.zeros(1)
-        ax.plot(i + jitter, acc, "o", ms=4, alpha=0.6, color=color,
-                label="one seed" if i == 0 else None)
+        ax.plot((i + jitter)[~stuck], acc[~stuck], "o", ms=4, alpha=0.6, color=color,
+                label=label("one seed"))
+        if stuck.any():
+            ax.plot((i + jitter)[stuck], acc[stuck], "x", ms=6, mew=1.5, color=color,
+                    label=label("one seed, stuck (lost a digit)"))
         sd = np.std(acc, ddof=1) if len(acc) > 1 else 0.0
         ax.errorbar(i + 0.3, acc.mean(), yerr=sd, fmt="s", ms=5, capsize=4, color=color,
-                    label="mean ± sd" if i == 0 else None)
+                    label=label("mean ± sd"))
         book = book_accuracy(config)
         if book is not None:
-            ax.plot(i + 0.3, book, "*", ms=11, color="k",
-                    label="the book (one run)" if i == 0 else None)
+            ax.plot(i + 0.3, book, "*", ms=11, color="k", label=label("the book (one run)"))
     ax.set_xticks(range(len(configs)), [c.label() for c in configs], fontsize="small")
     ax.set_xlim(-0.5, len(configs) - 0.3)
     ax.set_ylabel("test accuracy, last epoch (%)")
-    ax.legend(loc="lower right", fontsize="small")
+    ax.legend(loc="lower left", fontsize="small")
     return ax.figure
 
 

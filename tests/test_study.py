@@ -167,3 +167,53 @@ def test_reproduce_committed_run_from_its_config(committed, real_splits, cost):
             n = stored.n_test if name == "test_accuracy" else stored.n_validation
             drift = 100 * np.abs(np.subtract(getattr(again, name), getattr(stored, name))) / n
             assert drift.max() <= TOLERANCE_POINTS, (name, drift.max())
+
+
+def test_what_notebook_04_says_about_the_committed_study(committed):
+    """Every number or comparison the prose of 04-mnist.ipynb states about the study."""
+    plan = committed.plan
+    cell = {(c.hidden, c.cost): experiments.summarize(committed, c) for c in plan.table()}
+    q30, ce30, ll30 = (cell[30, c] for c in experiments.COST_LABELS)
+    q100, ce100, ll100 = (cell[100, c] for c in experiments.COST_LABELS)
+    # section 2: the book among our seeds, and the stuck runs
+    assert ce30.below_book == 10 and ce100.below_book == 8
+    assert q30.stuck == 1 and np.sum((q30.final > 94.5) & (q30.final < 95.5)) == 9
+    assert q30.final.min() < 90
+    assert q100.stuck == 9 and np.sort(q100.final)[-2] < 89
+    assert abs(q100.final.max() - q100.book) < 0.2
+    assert ll30.stuck == ll100.stuck == ce30.stuck == ce100.stuck == 0
+    assert ll30.final.mean() < ce30.final.mean() and ll100.final.mean() < ce100.final.mean()
+    # section 3: who gets stuck, and where they end
+    stuck = [run for run in committed if run.stuck]
+    assert stuck and all(run.config.cost == "QuadraticCost" for run in stuck)
+    one = [run.test_percent for run in stuck if len(run.lost_digits) == 1]
+    two = [run.test_percent for run in stuck if len(run.lost_digits) == 2]
+    assert 83 < min(one) and max(one) < 89 and two and max(two) < 80
+    assert not [run for run in stuck if len(run.lost_digits) > 2]
+    # section 4: the best etas, none at an edge
+    book = experiments.BOOK_ETA
+    assert committed.best_etas() == {"QuadraticCost": 2 * book["QuadraticCost"],
+                                     "CrossEntropyCost": book["CrossEntropyCost"],
+                                     "LogLikelihoodCost": 1.0}
+    assert committed.at_edge() == []
+    assert len(committed.sweep("QuadraticCost")) == len(plan.sweep_factors)  # no widening
+    # section 5: the paired differences
+    best = committed.best_etas()
+    def diff(hidden, etas):
+        cells = {c.cost: c for c in plan.table(etas) if c.hidden == hidden}
+        return experiments.paired_difference(committed, cells["CrossEntropyCost"],
+                                             cells["QuadraticCost"])
+    assert diff(30, None).low < 0 < diff(30, None).high
+    tuned30 = diff(30, best)
+    assert 0 < tuned30.low and tuned30.mean < 0.3
+    assert diff(100, None).low > 5 and diff(100, best).low > 5
+    # ... and at 100 the gain comes from the stuck runs: elsewhere it is a few tenths
+    q_best = {c.cost: c for c in plan.table(best) if c.hidden == 100}["QuadraticCost"]
+    free = [s for s, run in zip(q_best.seeds, committed.runs(q_best)) if not run.stuck]
+    tuned100 = diff(100, best)
+    assert free and abs(np.mean([d for s, d in zip(q_best.seeds, tuned100.differences)
+                                 if s in free])) < 0.5
+    # the errors_eliminated exercise's worked answer, from the table's rounded means
+    share = (round(ce100.final.mean(), 2) - round(q100.final.mean(), 2)) / (
+        100 - round(q100.final.mean(), 2))
+    assert round(share, 2) == 0.74
