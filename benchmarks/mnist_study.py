@@ -11,12 +11,18 @@
     .venv/bin/python benchmarks/mnist_study.py --out FILE --scheduler tcp://HOST:8786
         the same study on a Dask cluster (pip install nnlib[cluster]); every worker
         needs MNIST (NNLIB_DATA_DIR, or its own download)
+    .venv/bin/python benchmarks/mnist_study.py --compare-workers 12
+        the first 12 runs of the full plan trained with 1 worker and with 2, in
+        alternation, 3 rounds (fresh files each time): median wall times, their range and
+        the speed-up
     .venv/bin/python benchmarks/mnist_study.py --quick --out /tmp/mnist-quick.json
         the quick plan (the 10,000 test digits only; NNLIB_DATA_DIR may point at them)
 
 The training itself is ``nnlib.experiments.run_study``, the code the notebook runs.
 """
 import argparse
+import dataclasses
+import statistics
 import sys
 import time
 from collections import Counter
@@ -81,6 +87,33 @@ def estimate(plan, workers=1):
           f"({len(first)}-{len(first) + more} runs of {plan.epochs} epochs)")
 
 
+def compare_workers(plan, n_runs, rounds=3):
+    """Train the plan's first ``n_runs`` runs with 1 and with 2 workers, alternating, for
+    ``rounds`` rounds, each into a fresh file; print the medians and ranges of the wall
+    times and the speed-up. Each process loads the data itself, as in a study."""
+    import tempfile
+
+    keys = plan.first_runs()[:n_runs]
+    sample = dataclasses.replace(plan, name="sample")
+    walls = {1: [], 2: []}
+    with tempfile.TemporaryDirectory() as folder:
+        for r in range(rounds):
+            for workers in (1, 2) if r % 2 == 0 else (2, 1):
+                results = experiments.Results(sample)
+                start = time.perf_counter()
+                for run in experiments.train_all(keys, workers=workers):
+                    results.add(run)
+                    results.save(Path(folder) / f"{r}-{workers}.json")
+                walls[workers].append(time.perf_counter() - start)
+                print(f"  round {r + 1}, {workers} worker(s): {walls[workers][-1]:.1f} s",
+                      flush=True)
+    med = {w: statistics.median(t) for w, t in walls.items()}
+    print(f"{len(keys)} runs of {plan.epochs} epochs, median (range) wall time:")
+    for w, t in walls.items():
+        print(f"  {w} worker(s): {med[w]:.1f} s ({min(t):.1f}-{max(t):.1f})")
+    print(f"speed-up with 2 workers: {med[1] / med[2]:.2f}x")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="the quick plan (as in CI)")
@@ -90,10 +123,15 @@ def main():
     parser.add_argument("--workers", type=int, default=1,
                         help="worker processes on this machine (joblib, loky backend)")
     parser.add_argument("--scheduler", help="address of a Dask scheduler, tcp://HOST:8786")
+    parser.add_argument("--compare-workers", type=int, metavar="N",
+                        help="time the plan's first N runs with 1 and with 2 workers")
     args = parser.parse_args()
     plan = experiments.QUICK_PLAN if args.quick else experiments.FULL_PLAN
     if args.estimate:
         estimate(plan, args.workers)
+        return 0
+    if args.compare_workers:
+        compare_workers(plan, args.compare_workers)
         return 0
     if not args.out:
         parser.error("--out is needed to run the study (the results go there)")

@@ -679,10 +679,10 @@ def _train_job(config: Config, splits) -> Run:
     return train(config, config.seeds[0], splits)
 
 
-def _run_all(keys, splits, workers: int, client):
+def train_all(keys, splits=None, workers: int = 1, client=None):
     """Train the one-seed configs ``keys``, yielding each Run as it finishes: here, one
     after another (workers=1); in ``workers`` processes (joblib's loky backend); or on a
-    Dask cluster (``client``)."""
+    Dask cluster (``client``). Without ``splits`` each process loads its data once."""
     if client is not None:
         from distributed import as_completed
         # splits given here (small data) travel with each task; without them, each
@@ -706,7 +706,7 @@ def _train_missing(configs, results: Results, splits, path, bar, workers, client
     keys = [k for k in one_seed_configs(configs) if k not in results]
     bar.total = (bar.total or 0) + len(keys)
     bar.refresh()
-    for run in _run_all(keys, splits, workers, client):
+    for run in train_all(keys, splits, workers, client):
         results.add(run)
         _save(results, path)
         bar.update(1)
