@@ -28,7 +28,8 @@ def real_array(x, name="z"):
         return x
     if x.dtype.kind in "biu":
         return x.astype(np.float64)
-    hint = " (take x.real if the imaginary part is meant to be dropped)" if x.dtype.kind == "c" else ""
+    complex_ = x.dtype.kind == "c"
+    hint = " (take x.real if the imaginary part is meant to be dropped)" if complex_ else ""
     raise TypeError(f"{name} must hold real numbers (floats or integers); got dtype "
                     f"{x.dtype}{hint}")
 

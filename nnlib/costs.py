@@ -39,18 +39,9 @@ def _pair(first, y, name="a"):
     first, y = real_array(first, name), real_array(y, "y")
     if first.shape != y.shape and first.ndim and y.ndim:
         raise ValueError(f"{name} has shape {first.shape} but y has shape {y.shape}: they must "
-                         f"match, one column per example (numpy would broadcast them to "
-                         f"{np.broadcast_shapes(first.shape, y.shape) if _broadcastable(first, y) else 'nothing'} "
-                         f"and sum the wrong terms); reshape y, e.g. y.reshape({first.shape})")
+                         f"match, one column per example (numpy would broadcast them into "
+                         f"other terms and sum those); reshape y, e.g. y.reshape({first.shape})")
     return first, y
-
-
-def _broadcastable(a, b):
-    try:
-        np.broadcast_shapes(a.shape, b.shape)
-        return True
-    except ValueError:
-        return False
 
 
 def _checked(cost, first, y, name="a", in_range=()):
@@ -63,7 +54,8 @@ def _checked(cost, first, y, name="a", in_range=()):
         if not np.all(inside):
             bad = value.reshape(-1)[np.flatnonzero(~inside.reshape(-1))[0]]
             need = f"in [{low:g}, {high:g}]" if np.isfinite(low) else "finite"
-            raise ValueError(f"{cost.__name__}: every {what} must be {need}; got {what} = {float(bad):g}"
+            raise ValueError(f"{cost.__name__}: every {what} must be {need}; "
+                             f"got {what} = {float(bad):g}"
                              + (" (targets are probabilities: one-hot vectors, or values in "
                                 "[0, 1])" if what == "y" and np.isfinite(low) else ""))
     return first, y
