@@ -18,10 +18,15 @@ columns, transposed, which lets every row gathered from the data be used where i
 """
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import math
 import numbers
+import os
+import stat
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import numba
 import numpy as np
@@ -33,7 +38,62 @@ SIGMOID, SOFTMAX, LINEAR = 0, 1, 2
 A_MINUS_Y = 0          # Eq. 66 (cross-entropy), Eq. 84 (log-likelihood), Eq. 70 (linear)
 A_MINUS_Y_SIGMA = 1    # (a - y) sigma'(z): the quadratic cost on sigmoid outputs, Eq. 55
 
-_jit = numba.njit(cache=True, nogil=True)
+
+
+def _numba_can_cache():
+    """Whether numba finds a writable place for its cache of this module's functions: the
+    ``__pycache__`` beside this file, or the user's cache folder. Neither is writable in
+    a read-only install used from a read-only home (a system-wide install used by another
+    account, a read-only container), and numba then refuses ``cache=True`` outright."""
+    def probe():
+        pass
+    try:
+        numba.njit(cache=True)(probe)
+        return True
+    except RuntimeError:  # "cannot cache function 'probe': no locator available ..."
+        return False
+
+
+def _private_cache_dir():
+    """A cache folder in the temporary directory that only this user can write to (and
+    so only this user's code can fill with compiled code), or None if there is none."""
+    if not hasattr(os, "getuid"):
+        return None
+    folder = Path(tempfile.gettempdir()) / f"nnlib-numba-cache-{os.getuid()}"
+    try:
+        folder.mkdir(mode=0o700, exist_ok=True)
+        info = os.lstat(folder)
+    except OSError:
+        return None
+    private = (stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid()
+               and not info.st_mode & 0o077)
+    return folder if private and os.access(folder, os.W_OK) else None
+
+
+#: Where the compiled functions are cached: numba's own choice (None), a private folder
+#: in the temporary directory when numba has none, or nowhere (False: compiled again in
+#: each process, a few seconds, rather than failing to import).
+_CACHE_DIR = None if _numba_can_cache() else (_private_cache_dir() or False)
+
+
+def _jit(function):
+    """``numba.njit`` (without Python's lock), with the on-disk cache in ``_CACHE_DIR``.
+    numba picks a function's cache folder when the function is decorated, so setting its
+    CACHE_DIR only meanwhile leaves other modules' numba functions as they were."""
+    if not _CACHE_DIR:
+        return numba.njit(cache=_CACHE_DIR is None, nogil=True)(function)
+    with _numba_setting("CACHE_DIR", str(_CACHE_DIR)):
+        return numba.njit(cache=True, nogil=True)(function)
+
+
+@contextlib.contextmanager
+def _numba_setting(name, value):
+    kept = getattr(numba.config, name)
+    setattr(numba.config, name, value)
+    try:
+        yield
+    finally:
+        setattr(numba.config, name, kept)
 
 
 def _blas_gemm(name):
