@@ -798,3 +798,16 @@ def test_the_compiled_epoch_checks_what_it_is_given_instead_of_crashing():
     for name, (_, match) in _KERNEL_CASES.items():
         assert results[name].startswith("ValueError: "), (name, results[name])
         assert re.search(match, results[name]), (name, results[name])
+
+
+def test_numerical_gradient_refuses_an_integer_array_it_would_get_wrong():
+    from nnlib.gradcheck import numerical_gradient
+    with pytest.raises(TypeError, match="p must be a numpy array of floats.*int64"):
+        numerical_gradient(lambda: 0.0, np.array([1, 2]))
+    with pytest.raises(ValueError, match="eps must be a finite number > 0"):
+        numerical_gradient(lambda: 0.0, np.array([1.0]), eps=0.0)
+
+
+def test_save_into_a_missing_folder_names_the_folder(tmp_path):
+    with pytest.raises(FileNotFoundError, match=f"the folder {tmp_path / 'nope'} does not exist"):
+        Network([3, 2]).save(tmp_path / "nope" / "net.json")
