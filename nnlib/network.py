@@ -339,7 +339,7 @@ class Network:
     def feedforward(self, a):
         """The network's output for input a: (n_in, 1) as in the book, or (n_in, m) for m
         examples at once (a 1-D (n_in,) vector is taken as one column)."""
-        self._check_parameters(copy=False)
+        self._check_parameters(copy=False, finite=False)
         return self._forward(self._columns(a, self.sizes[0], "a"))[1][-1]
 
     def _columns(self, a, n, name):
@@ -392,13 +392,14 @@ class Network:
                              f"the weights' sign every step; use lmbda < n / eta = {n / eta:g}")
         self._check_parameters()
         epoch_step = self._epoch_step()
-        watch = _DivergenceWatch(self, train, eta)
         eval_cost, eval_acc, train_cost, train_acc = [], [], [], []
         for epoch in tqdm(range(epochs), desc="epochs", disable=not progress):
             order = self.rng.permutation(n) if shuffle else np.arange(n)
-            with _single_thread_blas():
+            with _single_thread_blas():  # also for the watch: BLAS threads woken for its
+                if epoch == 0:           # products would spin and slow the epoch down
+                    watch = _DivergenceWatch(self, train, eta)
                 epoch_step(train, order, m, eta, decay)
-            watch.after(epoch)
+                watch.after(epoch)
             if verbose:
                 print(f"Epoch {epoch} training complete")
             for data, flags, costs, accs, label in (
@@ -454,11 +455,13 @@ class Network:
             bufs = full if len(idx) == m else rest
             self._step(train, idx, bufs, eta / len(idx), decay)
 
-    def _check_parameters(self, copy=True):
-        """Check that every weight and bias has its layer's shape and holds finite real
-        numbers: a reader may assign them (a 1-D bias would broadcast along the examples
-        and give wrong outputs without an error). Every method that uses them calls this;
-        it is O(parameters), small beside any forward pass.
+    def _check_parameters(self, copy=True, finite=True):
+        """Check that every weight and bias has its layer's shape and holds real numbers,
+        finite unless ``finite=False``: a reader may assign them (a 1-D bias would broadcast
+        along the examples and give wrong outputs without an error). Every method that
+        uses them calls this; it is O(parameters), small beside a forward pass over many
+        examples. (``feedforward`` skips the finiteness pass, which would double the time
+        of a one-column call: a NaN weight shows there as NaN outputs, in plain view.)
 
         With ``copy`` (before training), give the network its own copies, as C-ordered
         arrays of its dtype, which training then updates in place. Copying makes arrays a
@@ -476,7 +479,7 @@ class Network:
                 if a.shape != shape:
                     raise ValueError(f"net.{key}[{i}] has shape {a.shape}; sizes "
                                      f"{self.sizes} need {shape}")
-                if not np.all(np.isfinite(a)):
+                if finite and not np.all(np.isfinite(a)):
                     raise ValueError(f"net.{key}[{i}] contains NaN or inf (did training "
                                      "diverge? retrain with a smaller eta, or reinitialise "
                                      "with net.default_weight_initializer())")
