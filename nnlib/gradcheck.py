@@ -75,6 +75,8 @@ def check_gradients(net, x, y, eps=1e-6, tolerance=TOLERANCE) -> GradientCheck:
     if net.dtype != np.float64:
         raise ValueError(f"gradient checks need a float64 network (this one is {net.dtype}): "
                          "finite differences in float32 are too coarse to judge")
+    if not (np.isscalar(tolerance) and np.isfinite(tolerance) and tolerance >= 0):
+        raise ValueError(f"tolerance must be a finite number >= 0; got {tolerance!r}")
     nabla_b, nabla_w = net.backprop(x, y)
     cost = lambda: net.summed_cost(x, y)  # noqa: E731
     return GradientCheck(

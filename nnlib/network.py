@@ -322,6 +322,7 @@ class Network:
         self._check_parameters(copy=False)
         x = self._columns(x, self.sizes[0], "x")
         y = self._columns(y, self.sizes[-1], "y")
+        self._check_target_range(y.T, "y")
         if x.shape[1] != y.shape[1]:
             raise ValueError(f"x has {x.shape[1]} examples (columns) but y has {y.shape[1]}")
         bufs = _Buffers(self.sizes, x.shape[1], self.dtype)
@@ -780,6 +781,9 @@ def load(filename):
         record = json.loads(path.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise ValueError(f"{path} is not a saved network: it is not valid JSON ({e})") from None
+    except RecursionError:
+        raise ValueError(f"{path} is not a saved network: its lists are nested thousands "
+                         "deep (a saved network's are nested 3 deep)") from None
 
     def bad(why):
         return ValueError(f"{path} is not a valid saved network: {why}")

@@ -814,3 +814,27 @@ def test_numerical_gradient_refuses_an_integer_array_it_would_get_wrong():
 def test_save_into_a_missing_folder_names_the_folder(tmp_path):
     with pytest.raises(FileNotFoundError, match=f"the folder {tmp_path / 'nope'} does not exist"):
         Network([3, 2]).save(tmp_path / "nope" / "net.json")
+
+
+@pytest.mark.parametrize("j", [10, -1, 3.0, True])
+def test_vectorized_result_refuses_what_is_not_a_class(j):
+    with pytest.raises(ValueError, match=rf"j must be a class, an integer 0..9; got {j!r}"):
+        network2.vectorized_result(j)
+
+
+def test_backprop_refuses_targets_outside_a_log_costs_range():
+    with pytest.raises(ValueError, match=r"y: targets must lie in \[0, 1\]"):
+        Network([3, 2]).backprop(np.zeros((3, 1)), np.array([[2.0], [0.0]]))
+
+
+def test_gradient_check_refuses_a_tolerance_it_cannot_judge_by():
+    with pytest.raises(ValueError, match="tolerance must be a finite number >= 0; got nan"):
+        check_gradients(Network([3, 2]), np.zeros((3, 1)), np.ones((2, 1)) / 2,
+                        tolerance=float("nan"))
+
+
+def test_load_of_absurdly_nested_lists_is_a_clear_error(tmp_path):
+    path = tmp_path / "deep.json"
+    path.write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(ValueError, match="nested thousands deep"):
+        load(path)
