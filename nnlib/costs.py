@@ -69,8 +69,12 @@ def _xlogy(x, y):
 
 
 def _total(terms, axis):
-    """Sum the cost's terms: all of them (a float, axis=None) or along ``axis``."""
-    return float(np.sum(terms)) if axis is None else np.sum(terms, axis=axis)
+    """Sum the cost's terms: all of them (a float, axis=None) or along ``axis``, in float64
+    (float32 terms of ~1e38 would overflow). A sum beyond the largest float is inf, its
+    correctly rounded value, without a warning."""
+    with np.errstate(over="ignore"):
+        total = np.sum(terms, axis=axis, dtype=np.float64)
+    return float(total) if axis is None else total
 
 
 def _softplus(z):
@@ -87,7 +91,8 @@ class QuadraticCost:
     @staticmethod
     def fn(a, y, axis=None):
         a, y = _checked(QuadraticCost, a, y)
-        return _total(0.5 * (a - y) ** 2, axis)
+        with np.errstate(over="ignore"):  # inf only where the cost exceeds the largest float
+            return _total(0.5 * np.subtract(a, y, dtype=np.float64) ** 2, axis)
 
     @staticmethod
     def fn_z(z, y, axis=None):

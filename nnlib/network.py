@@ -239,12 +239,17 @@ class Network:
         if dtype not in (np.float32, np.float64):
             raise ValueError(f"dtype must be float32 or float64; got {dtype}")
         self.sizes = sizes
-        self.num_layers = len(self.sizes)
         self.cost = cost
         self.output = output
         self.dtype = dtype
         self.rng = np.random.default_rng(seed)
         self.default_weight_initializer()
+
+    @property
+    def num_layers(self):
+        """The number of layers, input included (the book's attribute): always
+        len(sizes), so a reader who changes ``sizes`` cannot leave it stale."""
+        return len(self.sizes)
 
     # -- initialisation ------------------------------------------------------------
     def default_weight_initializer(self):
@@ -568,8 +573,8 @@ class Network:
         n_in, n_out = self.sizes[0], self.sizes[-1]
         if isinstance(data, _Data):
             return data
-        if (isinstance(data, tuple) and len(data) == 2
-                and all(isinstance(d, np.ndarray) for d in data)):
+        if (isinstance(data, tuple) and len(data) == 2 and isinstance(data[0], np.ndarray)
+                and isinstance(data[1], (np.ndarray, list))):  # (X, labels); a list of labels too
             X, y = data
         else:
             X, y = self._stack_pairs(data, name)

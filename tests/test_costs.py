@@ -121,3 +121,13 @@ def test_fn_z_refuses_bad_targets_and_non_finite_z(name):
 def test_complex_input_is_a_type_error(name):
     with pytest.raises(TypeError, match="a must hold real numbers"):
         COSTS[name].fn(np.array([[0.5 + 1j]]), np.array([[1.0]]))
+
+
+def test_huge_float32_values_do_not_overflow_the_quadratic_cost():
+    """0.5 (a - y)^2 for a - y = 1.8e19 is 1.7e38, within float32's range, but the square
+    alone is not: the terms and their sum are taken in float64."""
+    a, y = np.array([0.0], np.float32), np.array([1.8446744e19], np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert QuadraticCost.fn(a, y) == pytest.approx(0.5 * 1.8446744e19 ** 2, rel=1e-6)
+        assert QuadraticCost.fn(np.array([1e300]), np.array([-1e300])) == np.inf

@@ -838,3 +838,19 @@ def test_load_of_absurdly_nested_lists_is_a_clear_error(tmp_path):
     path.write_text("[" * 100_000 + "]" * 100_000)
     with pytest.raises(ValueError, match="nested thousands deep"):
         load(path)
+
+
+def test_num_layers_follows_sizes():
+    """A reader who changes sizes (and reinitialises) must not leave num_layers stale: the
+    output layer would then be applied to a hidden layer, silently."""
+    net = Network([3, 2], cost=LogLikelihoodCost, seed=0)
+    net.sizes = [3, 4, 2]
+    net.default_weight_initializer()
+    assert net.num_layers == 3
+    assert net.feedforward(np.ones((3, 1))).sum() == pytest.approx(1.0)
+
+
+def test_labels_may_be_a_list_beside_an_array_of_inputs():
+    net = Network([3, 2], seed=0)
+    X = np.random.default_rng(0).random((3, 3))
+    assert net.accuracy((X, [0, 1, 1])) == net.accuracy((X, np.array([0, 1, 1])))
