@@ -98,3 +98,22 @@ def test_a_read_only_install_imports_and_trains_for_another_user():
         for folder, _, _ in os.walk(top):
             os.chmod(folder, 0o755)
         shutil.rmtree(top)
+
+
+def test_the_fallback_cache_folder_is_not_one_another_user_could_fill(tmp_path, monkeypatch):
+    """numba loads machine code from its cache, so a folder another user made (or can
+    write to) in the shared temporary directory is not used: no cache instead."""
+    from nnlib import sgd_kernel
+
+    if not hasattr(os, "getuid"):
+        pytest.skip("no user ids on this system")
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    folder = tmp_path / f"nnlib-numba-cache-{os.getuid()}"
+    assert sgd_kernel._private_cache_dir() == folder  # made, mode 0700
+    assert folder.stat().st_mode & 0o777 == 0o700
+    folder.chmod(0o777)
+    assert sgd_kernel._private_cache_dir() is None  # others could write to it
+    if os.geteuid() == 0:
+        folder.chmod(0o700)
+        os.chown(folder, 65534, 65534)
+        assert sgd_kernel._private_cache_dir() is None  # another user's
