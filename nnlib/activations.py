@@ -5,10 +5,11 @@ Weighted inputs ``z`` follow the book's layout: one column per example, so a min
 of ``m`` examples for a layer of ``n`` neurons is an ``(n, m)`` array, and functions that
 mix neurons (softmax) work along ``axis=0``.
 
-Every function is finite for every finite input, including ``z = +-1e4`` and ``+-1e308``,
-in float32 and float64, and raises no overflow warning; the one exception is
-``log_softmax``, whose true value is below -1.8e308 (the largest float) when the entries of
-z differ by more than that, and which then returns -inf, the correctly rounded answer.
+Every function is finite for every finite input, in float32 and float64, up to the
+largest float of the dtype (3.4e38 and 1.8e308), and raises no overflow warning; the one
+exception is ``log_softmax``, whose true value lies beyond the float range when the
+entries of z differ by more than the largest float, and which then returns -inf there,
+the correctly rounded answer.
 Integers (``softmax([1, 2, 3])``) are taken as float64. Complex or non-numeric input
 raises a TypeError. ``softmax`` and ``log_softmax`` raise a ValueError for NaN or
 infinite z (each output depends on every entry, so one NaN would spoil them all);
