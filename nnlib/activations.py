@@ -5,12 +5,43 @@ Weighted inputs ``z`` follow the book's layout: one column per example, so a min
 of ``m`` examples for a layer of ``n`` neurons is an ``(n, m)`` array, and functions that
 mix neurons (softmax) work along ``axis=0``.
 
-Every function is finite for every finite input, including ``z = +-1e4``, in float32 and
-float64, and raises no overflow warning.
+Every function is finite for every finite input, in float32 and float64, up to the
+largest float of the dtype (3.4e38 and 1.8e308), and raises no overflow warning; the one
+exception is ``log_softmax``, whose true value lies beyond the float range when the
+entries of z differ by more than the largest float, and which then returns -inf there,
+the correctly rounded answer.
+Integers (``softmax([1, 2, 3])``) are taken as float64. Complex or non-numeric input
+raises a TypeError. ``softmax`` and ``log_softmax`` raise a ValueError for NaN or
+infinite z (each output depends on every entry, so one NaN would spoil them all);
+``sigmoid`` works entry by entry and, like numpy's own functions, gives NaN where z is NaN.
 """
 from __future__ import annotations
 
 import numpy as np
+
+
+def real_array(x, name="z"):
+    """``x`` as a numpy array of floats: float32 and float64 (any float) stay as they are,
+    integers and booleans become float64. Complex or non-numeric input raises a TypeError
+    naming ``name``: numpy would otherwise drop an imaginary part with only a warning."""
+    x = np.asarray(x)
+    if x.dtype.kind == "f":
+        return x
+    if x.dtype.kind in "biu":
+        return x.astype(np.float64)
+    complex_ = x.dtype.kind == "c"
+    hint = " (take x.real if the imaginary part is meant to be dropped)" if complex_ else ""
+    raise TypeError(f"{name} must hold real numbers (floats or integers); got dtype "
+                    f"{x.dtype}{hint}")
+
+
+def _finite(z, name):
+    """z, after checking that it holds no NaN or inf (for functions that mix entries)."""
+    if not np.all(np.isfinite(z)):
+        raise ValueError(f"{name} must be finite; it contains "
+                         f"{'NaN' if np.any(np.isnan(z)) else 'inf'} "
+                         f"(at index {tuple(int(i) for i in np.argwhere(~np.isfinite(z))[0])})")
+    return z
 
 
 def sigmoid(z, out=None):
@@ -19,10 +50,11 @@ def sigmoid(z, out=None):
     For very negative z, e^-z overflows to inf and the result is exactly 0.0, which is
     the correctly rounded answer; the overflow is expected, so it is not warned about.
     ``out`` is an optional array to write into (the network's training loop reuses one).
+    NaN in z gives NaN at that entry.
     """
-    z = np.asarray(z)
+    z = real_array(z)
     if out is None:
-        out = np.empty(z.shape, dtype=z.dtype if z.dtype.kind == "f" else np.float64)
+        out = np.empty(z.shape, dtype=z.dtype)
     with np.errstate(over="ignore"):
         np.negative(z, out=out)
         np.exp(out, out=out)
@@ -38,20 +70,36 @@ def sigmoid_prime(z):
 
 
 def _scaled(z, c):
-    """c * z for the softmax of Eq. (83), refusing a c that makes it overflow."""
-    if not np.all(np.asarray(c) > 0):
-        raise ValueError(f"softmax needs a constant c > 0 (Eq. 83); got c={c!r}")
-    z = np.asarray(z)
+    """c * z for the softmax of Eq. (83), for a finite real z; refuses a c that is not a
+    finite number > 0 or that makes c * z overflow."""
+    z = _finite(real_array(z), "z")
+    if z.size == 0:
+        raise ValueError(f"softmax needs at least one z; got an empty array of shape {z.shape}")
+    ok = (np.ndim(c) == 0 and not isinstance(c, (bool, np.bool_))
+          and np.asarray(c).dtype.kind in "iuf" and np.isfinite(c) and c > 0)
+    if not ok:
+        limit = (" (the limit c -> inf is the one-hot vector of the largest z, "
+                 "np.eye(len(z))[np.argmax(z)])" if np.ndim(c) == 0 and c == np.inf else "")
+        raise ValueError(f"softmax needs a finite constant c > 0 (Eq. 83); "
+                         f"got c={c!r}{limit}")
     if c == 1:
         return z
     with np.errstate(over="raise"):
         try:
-            return z * np.asarray(c, dtype=z.dtype if z.dtype.kind == "f" else float)
+            return z * np.asarray(c, dtype=z.dtype)
         except FloatingPointError:
             raise ValueError(
                 f"c * z overflows for c={c!r} and max |z|={np.max(np.abs(z)):g}; "
                 "use a smaller c or smaller z"
             ) from None
+
+
+def _shifted(s, axis, out=None):
+    """s - max s along ``axis``: every entry <= 0. Where two entries differ by more than
+    the largest float the difference overflows to -inf, whose exp is exactly 0, the
+    correctly rounded answer; so that overflow is expected and not warned about."""
+    with np.errstate(over="ignore"):
+        return np.subtract(s, s.max(axis=axis, keepdims=True), out=out)
 
 
 def softmax(z, c=1.0, axis=0, out=None):
@@ -62,9 +110,15 @@ def softmax(z, c=1.0, axis=0, out=None):
     Subtracting max_k c z_k from every c z_j first changes nothing mathematically (the
     common factor exp(-max) cancels between numerator and denominator) but keeps every
     exponent <= 0, so nothing overflows and the largest term is exactly 1.
+
+    ``z`` must be finite (NaN or inf raise a ValueError), ``c`` a finite number > 0.
     """
-    s = _scaled(z, c)
-    shifted = np.subtract(s, s.max(axis=axis, keepdims=True), out=out)
+    return _softmax(_scaled(z, c), axis, out)
+
+
+def _softmax(s, axis=0, out=None):
+    """The softmax of already scaled, checked s (the network's output layer calls it)."""
+    shifted = _shifted(s, axis, out)
     e = np.exp(shifted, out=shifted)
     e /= e.sum(axis=axis, keepdims=True)
     return e
@@ -76,8 +130,7 @@ def log_softmax(z, c=1.0, axis=0):
     ln a_j = c z_j - max - ln sum_k exp(c z_k - max): finite even where a_j itself
     underflows to 0, which is what the log-likelihood cost (Eq. 80) needs.
     """
-    s = _scaled(z, c)
-    shifted = s - s.max(axis=axis, keepdims=True)
+    shifted = _shifted(_scaled(z, c), axis)
     return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
 
 
@@ -85,9 +138,23 @@ def softmax_jacobian(a):
     """The Jacobian da_j/dz_k = a_j (delta_jk - a_k) of a softmax output ``a`` (one vector).
 
     Its diagonal is positive and its off-diagonal entries negative: the monotonicity
-    exercise after Eq. (79). Returns an ``(n, n)`` array.
+    exercise after Eq. (79). Returns an ``(n, n)`` array, in a's float dtype.
+
+    ``a`` must be one softmax output: a vector (or a single column or row) of entries in
+    [0, 1] summing to 1. The formula holds for nothing else, and passing z by mistake is
+    the usual slip, so anything else raises a ValueError.
     """
-    a = np.asarray(a, dtype=float).reshape(-1)
+    a = real_array(a, "a")
+    if a.ndim > 2 or (a.ndim == 2 and min(a.shape) != 1) or a.size == 0:
+        raise ValueError(f"a must be one softmax output, a vector of shape (n,), (n, 1) or "
+                         f"(1, n); got shape {a.shape} (for several columns, take one: a[:, k])")
+    a = a.reshape(-1)
+    inside = bool(np.all((a >= 0) & (a <= 1)))
+    if not inside or abs(float(np.sum(a)) - 1) > 1e-4:
+        got = (f"entries from {np.min(a):g} to {np.max(a):g}" if not inside
+               else f"entries summing to {np.sum(a):g}")
+        raise ValueError(f"a must be a softmax output, entries in [0, 1] summing to 1; got "
+                         f"{got} (pass softmax(z), not z)")
     return np.diag(a) - np.outer(a, a)
 
 
@@ -110,7 +177,9 @@ class Softmax:
 
     @staticmethod
     def fn(z, out=None):
-        return softmax(z, out=out)
+        """softmax(z) along axis 0, without checking z: in training, NaN weights are
+        reported by the divergence warning, not by an error halfway through an epoch."""
+        return _softmax(np.asarray(z), out=out)
 
     @staticmethod
     def backward(z, a, grad_a):

@@ -19,12 +19,46 @@ Two more methods serve the network and the gradient checks:
     the same cost computed from the weighted inputs of the paired output layer. It stays
     accurate when neurons saturate, where ``a`` has rounded to exactly 0 or 1 and ``fn``
     can only say ``inf``. The network reports its costs with this. It takes ``axis`` too.
+
+Every method checks its arguments first, cheaply: ``a`` (or ``z``) and ``y`` must have
+the same shape (or one be a single number), since numpy would broadcast a (10, 1) column
+against a (10,) vector into a 10 x 10 array and return ten times the cost; complex or
+non-numeric input raises a TypeError. ``fn`` and ``fn_z`` also need finite values, and
+the costs that take logarithms (``target_range = (0, 1)``) need y, and the a given to
+``fn``, in [0, 1]: outside it the cross-entropy is negative or NaN, not a cost.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from .activations import Sigmoid, Softmax, log_softmax, sigmoid
+from .activations import Sigmoid, Softmax, log_softmax, real_array, sigmoid
+
+
+def _pair(first, y, name="a"):
+    """``first`` (a or z) and y as float arrays of one shape (or one of them a number)."""
+    first, y = real_array(first, name), real_array(y, "y")
+    if first.shape != y.shape and first.ndim and y.ndim:
+        raise ValueError(f"{name} has shape {first.shape} but y has shape {y.shape}: they must "
+                         f"match, one column per example (numpy would broadcast them into "
+                         f"other terms and sum those); reshape y, e.g. y.reshape({first.shape})")
+    return first, y
+
+
+def _checked(cost, first, y, name="a", in_range=()):
+    """``_pair``, then: both finite, and each array named in ``in_range`` inside the cost's
+    ``target_range`` (a NaN is outside). For ``fn`` and ``fn_z``."""
+    first, y = _pair(first, y, name)
+    for value, what in ((first, name), (y, "y")):
+        low, high = cost.target_range if what in in_range else (-np.inf, np.inf)
+        inside = (value >= low) & (value <= high) & np.isfinite(value)
+        if not np.all(inside):
+            bad = value.reshape(-1)[np.flatnonzero(~inside.reshape(-1))[0]]
+            need = f"in [{low:g}, {high:g}]" if np.isfinite(low) else "finite"
+            raise ValueError(f"{cost.__name__}: every {what} must be {need}; "
+                             f"got {what} = {float(bad):g}"
+                             + (" (targets are probabilities: one-hot vectors, or values in "
+                                "[0, 1])" if what == "y" and np.isfinite(low) else ""))
+    return first, y
 
 
 def _xlogy(x, y):
@@ -35,8 +69,12 @@ def _xlogy(x, y):
 
 
 def _total(terms, axis):
-    """Sum the cost's terms: all of them (a float, axis=None) or along ``axis``."""
-    return float(np.sum(terms)) if axis is None else np.sum(terms, axis=axis)
+    """Sum the cost's terms: all of them (a float, axis=None) or along ``axis``, in float64
+    (float32 terms of ~1e38 would overflow). A sum beyond the largest float is inf, its
+    correctly rounded value, without a warning."""
+    with np.errstate(over="ignore"):
+        total = np.sum(terms, axis=axis, dtype=np.float64)
+    return float(total) if axis is None else total
 
 
 def _softplus(z):
@@ -48,17 +86,22 @@ class QuadraticCost:
     """C = (1/2) ||y - a||^2 per example: Eq. (54) for one neuron, Eq. (6) of chapter 1."""
 
     output_layer = Sigmoid
+    target_range = None  # any real y
 
     @staticmethod
     def fn(a, y, axis=None):
-        return _total(0.5 * (a - y) ** 2, axis)
+        a, y = _checked(QuadraticCost, a, y)
+        with np.errstate(over="ignore"):  # inf only where the cost exceeds the largest float
+            return _total(0.5 * np.subtract(a, y, dtype=np.float64) ** 2, axis)
 
     @staticmethod
     def fn_z(z, y, axis=None):
+        z, y = _checked(QuadraticCost, z, y, "z")
         return QuadraticCost.fn(sigmoid(z), y, axis)
 
     @staticmethod
     def grad_a(a, y):
+        a, y = _pair(a, y)
         return a - y
 
     @staticmethod
@@ -66,6 +109,7 @@ class QuadraticCost:
         """delta^L = (a - y) sigma'(z) (BP1; Eqs. 55-56 and 65). The sigma'(z) factor is the
         learning slowdown: it is tiny when a sigmoid neuron saturates. sigma'(z) is taken
         as a (1 - a), which is the same number without a second exponential."""
+        a, y = _pair(a, y)
         return (a - y) * (a * (1 - a))
 
 
@@ -79,25 +123,30 @@ class CrossEntropyCost:
     """
 
     output_layer = Sigmoid
+    target_range = (0.0, 1.0)
 
     @staticmethod
     def fn(a, y, axis=None):
+        a, y = _checked(CrossEntropyCost, a, y, in_range=("a", "y"))
         return -_total(_xlogy(y, a) + _xlogy(1 - y, 1 - a), axis)
 
     @staticmethod
     def fn_z(z, y, axis=None):
         """Eq. (57) in terms of z: with a = sigma(z), -ln a = softplus(-z) and
         -ln(1 - a) = softplus(z), so C = sum [softplus(z) - y z]."""
+        z, y = _checked(CrossEntropyCost, z, y, "z", in_range=("y",))
         return _total(_softplus(z) - y * z, axis)
 
     @staticmethod
     def grad_a(a, y):
         """dC/da = (a - y) / (a (1 - a)): Eq. (75)."""
+        a, y = _pair(a, y)
         return (a - y) / (a * (1 - a))
 
     @staticmethod
     def delta(z, a, y):
         """delta^L = a - y (Eq. 66): the sigma'(z) of the quadratic cost has cancelled."""
+        a, y = _pair(a, y)
         return a - y
 
 
@@ -110,23 +159,28 @@ class LogLikelihoodCost:
     """
 
     output_layer = Softmax
+    target_range = (0.0, 1.0)
 
     @staticmethod
     def fn(a, y, axis=None):
+        a, y = _checked(LogLikelihoodCost, a, y, in_range=("a", "y"))
         return -_total(_xlogy(y, a), axis)
 
     @staticmethod
     def fn_z(z, y, axis=None):
+        z, y = _checked(LogLikelihoodCost, z, y, "z", in_range=("y",))
         return -_total(y * log_softmax(z), axis)
 
     @staticmethod
     def grad_a(a, y):
+        a, y = _pair(a, y)
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(y == 0, 0.0, -y / a)
 
     @staticmethod
     def delta(z, a, y):
         """delta^L = a - y with a softmax output layer (Eq. 84; Eqs. 81-82 follow)."""
+        a, y = _pair(a, y)
         return a - y
 
 

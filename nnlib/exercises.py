@@ -258,7 +258,7 @@ def check_sigmoid_sum(net, x):
     if x.shape not in ((net.sizes[0], 1), (net.sizes[0],)):
         raise _wrong(f"`x` has shape {x.shape}; this network takes ({net.sizes[0]}, 1).",
                      hint=f"one input column: x = np.ones(({net.sizes[0]}, 1))")
-    a = net.feedforward(x)
+    a = net.feedforward(x) if np.all(np.isfinite(x)) else np.full((net.sizes[-1], 1), np.nan)
     total = float(a.sum())
     if not np.isfinite(total):
         raise _wrong("the outputs are not all finite numbers.", inputs=f"x = {_fmt(x)}",

@@ -12,6 +12,8 @@ def write_json_atomic(path, obj) -> None:
     then renamed over ``path`` in one step. On any failure the temporary file is removed
     and whatever was at ``path`` before is untouched."""
     path = Path(path)
+    if not path.parent.is_dir():
+        raise FileNotFoundError(f"cannot write {path}: the folder {path.parent} does not exist")
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w") as f:

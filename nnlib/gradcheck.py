@@ -45,7 +45,14 @@ class GradientCheck:
 
 def numerical_gradient(f, p, eps=1e-6):
     """Central differences of the scalar f() with respect to every entry of array p
-    (changed in place and restored)."""
+    (changed in place and restored). ``p`` must be a float array: nudging the entries of
+    an integer array by eps would round the nudge away and report a zero gradient."""
+    if not isinstance(p, np.ndarray) or p.dtype.kind != "f":
+        raise TypeError(f"p must be a numpy array of floats, which is nudged in place; got "
+                        f"{type(p).__name__}" + (f" of dtype {p.dtype}"
+                                                 if isinstance(p, np.ndarray) else ""))
+    if not (np.isscalar(eps) and np.isfinite(eps) and eps > 0):
+        raise ValueError(f"eps must be a finite number > 0; got {eps!r}")
     grad = np.zeros_like(p)
     for i in np.ndindex(p.shape):
         kept = p[i]
@@ -68,6 +75,8 @@ def check_gradients(net, x, y, eps=1e-6, tolerance=TOLERANCE) -> GradientCheck:
     if net.dtype != np.float64:
         raise ValueError(f"gradient checks need a float64 network (this one is {net.dtype}): "
                          "finite differences in float32 are too coarse to judge")
+    if not (np.isscalar(tolerance) and np.isfinite(tolerance) and tolerance >= 0):
+        raise ValueError(f"tolerance must be a finite number >= 0; got {tolerance!r}")
     nabla_b, nabla_w = net.backprop(x, y)
     cost = lambda: net.summed_cost(x, y)  # noqa: E731
     return GradientCheck(

@@ -18,9 +18,15 @@ columns, transposed, which lets every row gathered from the data be used where i
 """
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import math
+import numbers
+import os
+import stat
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import numba
 import numpy as np
@@ -32,7 +38,62 @@ SIGMOID, SOFTMAX, LINEAR = 0, 1, 2
 A_MINUS_Y = 0          # Eq. 66 (cross-entropy), Eq. 84 (log-likelihood), Eq. 70 (linear)
 A_MINUS_Y_SIGMA = 1    # (a - y) sigma'(z): the quadratic cost on sigmoid outputs, Eq. 55
 
-_jit = numba.njit(cache=True, nogil=True)
+
+
+def _numba_can_cache():
+    """Whether numba finds a writable place for its cache of this module's functions: the
+    ``__pycache__`` beside this file, or the user's cache folder. Neither is writable in
+    a read-only install used from a read-only home (a system-wide install used by another
+    account, a read-only container), and numba then refuses ``cache=True`` outright."""
+    def probe():
+        pass
+    try:
+        numba.njit(cache=True)(probe)
+        return True
+    except RuntimeError:  # "cannot cache function 'probe': no locator available ..."
+        return False
+
+
+def _private_cache_dir():
+    """A cache folder in the temporary directory that only this user can write to (and
+    so only this user's code can fill with compiled code), or None if there is none."""
+    if not hasattr(os, "getuid"):
+        return None
+    folder = Path(tempfile.gettempdir()) / f"nnlib-numba-cache-{os.getuid()}"
+    try:
+        folder.mkdir(mode=0o700, exist_ok=True)
+        info = os.lstat(folder)
+    except OSError:
+        return None
+    private = (stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid()
+               and not info.st_mode & 0o077)
+    return folder if private and os.access(folder, os.W_OK) else None
+
+
+#: Where the compiled functions are cached: numba's own choice (None), a private folder
+#: in the temporary directory when numba has none, or nowhere (False: compiled again in
+#: each process, a few seconds, rather than failing to import).
+_CACHE_DIR = None if _numba_can_cache() else (_private_cache_dir() or False)
+
+
+def _jit(function):
+    """``numba.njit`` (without Python's lock), with the on-disk cache in ``_CACHE_DIR``.
+    numba picks a function's cache folder when the function is decorated, so setting its
+    CACHE_DIR only meanwhile leaves other modules' numba functions as they were."""
+    if not _CACHE_DIR:
+        return numba.njit(cache=_CACHE_DIR is None, nogil=True)(function)
+    with _numba_setting("CACHE_DIR", str(_CACHE_DIR)):
+        return numba.njit(cache=True, nogil=True)(function)
+
+
+@contextlib.contextmanager
+def _numba_setting(name, value):
+    kept = getattr(numba.config, name)
+    setattr(numba.config, name, value)
+    try:
+        yield
+    finally:
+        setattr(numba.config, name, kept)
 
 
 def _blas_gemm(name):
@@ -144,14 +205,11 @@ def _descend(weights, biases, x, acts, deltas, decay, gemm):
     w -> decay w - delta^T a^{l-1} (in rows; one BLAS call, no gradient array formed)
     and b -> b - the sum of the delta^l rows."""
     for l in range(len(weights)):
-        w, beta = weights[l], decay
-        if decay == 0.0:  # BLAS ignores c when beta = 0: scale here, so inf * 0 stays NaN
-            w *= 0.0
-            beta = 1.0
+        w = weights[l]  # decay > 0 (sgd_epoch checks): BLAS skips reading c when beta = 0
         if l == 0:
-            _product(gemm, deltas[l], True, x, False, w, -1.0, beta)
+            _product(gemm, deltas[l], True, x, False, w, -1.0, decay)
         else:
-            _product(gemm, deltas[l], True, acts[l - 1], False, w, -1.0, beta)
+            _product(gemm, deltas[l], True, acts[l - 1], False, w, -1.0, decay)
         b, d = biases[l], deltas[l]
         for j in range(b.shape[0]):
             b[j, 0] -= d[:, j].sum()
@@ -199,6 +257,60 @@ def chunk_rows(n, m, row_bytes):
     return min(n, m * max(1, CHUNK_BYTES // (row_bytes * m)))
 
 
+def _check_epoch(weights, biases, X, Y, order, mini_batch_size, eta, decay, output, error):
+    """Check everything ``sgd_epoch`` hands to compiled code, which does no checking of its
+    own: a wrong shape or an index out of range there reads or writes outside an array and
+    kills the process (a segmentation fault) instead of raising. Returns ``order`` as
+    int64 and the mini-batch size as an int. O(layers + len(order))."""
+    arrays = {"X": X, "Y": Y}
+    if not isinstance(weights, (list, tuple)) or not isinstance(biases, (list, tuple)) \
+            or not weights or len(weights) != len(biases):
+        raise ValueError("sgd_epoch: weights and biases must be lists of one array per "
+                         f"layer, of the same length (at least 1); got "
+                         f"{type(weights).__name__} and {type(biases).__name__}")
+    arrays.update({f"weights[{l}]": w for l, w in enumerate(weights)})
+    arrays.update({f"biases[{l}]": b for l, b in enumerate(biases)})
+    for name, a in arrays.items():
+        if not isinstance(a, np.ndarray) or a.ndim != 2:
+            raise ValueError(f"sgd_epoch: {name} must be a 2-D numpy array; got "
+                             f"{type(a).__name__} of shape {np.shape(a)}")
+        updated = name not in ("X", "Y")  # the data is only read
+        if (a.dtype != X.dtype or a.dtype not in GEMM or not a.flags.c_contiguous
+                or (updated and not a.flags.writeable)):
+            raise ValueError(f"sgd_epoch needs C-ordered arrays of one dtype, the weights "
+                             f"and biases writable (float32 or float64); {name} is {a.dtype} "
+                             f"{a.shape}, C-ordered {a.flags.c_contiguous}, writable "
+                             f"{a.flags.writeable}")
+    n_in = X.shape[1]
+    for l, (w, b) in enumerate(zip(weights, biases)):
+        if w.shape[1] != n_in or b.shape != (w.shape[0], 1):
+            raise ValueError(f"sgd_epoch: weights[{l}] has shape {w.shape} and biases[{l}] "
+                             f"{b.shape}; after {n_in} inputs they must be (n, {n_in}) and "
+                             "(n, 1)")
+        n_in = w.shape[0]
+    if Y.shape != (X.shape[0], n_in):
+        raise ValueError(f"sgd_epoch: Y has shape {Y.shape}; X {X.shape} and the last layer's "
+                         f"{n_in} neurons need {(X.shape[0], n_in)}")
+    order = np.asarray(order)
+    if order.ndim != 1 or order.dtype.kind not in "iu":
+        raise ValueError(f"sgd_epoch: order must be a 1-D array of row indices (integers); got "
+                         f"{order.dtype} of shape {order.shape}")
+    if order.size and (order.min() < 0 or order.max() >= X.shape[0]):
+        raise ValueError(f"sgd_epoch: order holds indices from {order.min()} to {order.max()}; "
+                         f"X has {X.shape[0]} rows, so they must be 0..{X.shape[0] - 1}")
+    if isinstance(mini_batch_size, bool) or not isinstance(mini_batch_size, numbers.Integral) \
+            or mini_batch_size < 1:
+        raise ValueError(f"sgd_epoch: mini_batch_size must be an integer >= 1; got "
+                         f"{mini_batch_size!r}")
+    for name, value in (("eta", eta), ("decay", decay)):
+        if not (isinstance(value, numbers.Real) and math.isfinite(value) and value > 0):
+            raise ValueError(f"sgd_epoch: {name} must be a finite number > 0; got {value!r}")
+    if output not in (SIGMOID, SOFTMAX, LINEAR) or error not in (A_MINUS_Y, A_MINUS_Y_SIGMA):
+        raise ValueError(f"sgd_epoch: output must be SIGMOID, SOFTMAX or LINEAR and error "
+                         f"A_MINUS_Y or A_MINUS_Y_SIGMA; got {output!r}, {error!r}")
+    return order.astype(np.int64, copy=False), int(mini_batch_size)
+
+
 def sgd_epoch(weights, biases, X, Y, order, mini_batch_size, eta, decay, output, error):
     """Train ``weights`` and ``biases`` (lists of writable C-ordered arrays of X's dtype,
     updated in place; ``Network.SGD`` prepares them) for one epoch over the rows ``order`` of X (n, n_in) and Y
@@ -208,16 +320,13 @@ def sgd_epoch(weights, biases, X, Y, order, mini_batch_size, eta, decay, output,
     fifth of a [784, 30, 10] step. So when the data spans several chunks, a second thread
     gathers the next chunk of rows into a contiguous buffer while this one trains on the
     current chunk (both run compiled, without Python's lock). Chunks hold whole
-    mini-batches, so the steps are the same."""
-    for p in list(weights) + list(biases) + [X, Y]:
-        updated = p is not X and p is not Y  # the data is only read
-        if (p.dtype != X.dtype or not p.flags.c_contiguous
-                or (updated and not p.flags.writeable)):
-            raise ValueError(f"sgd_epoch needs C-ordered arrays of one dtype, the weights "
-                             f"and biases writable; got {p.dtype} {p.shape}, C-ordered "
-                             f"{p.flags.c_contiguous}, writable {p.flags.writeable}")
-    order = np.asarray(order, dtype=np.int64)
-    n, m = len(order), int(mini_batch_size)
+    mini-batches, so the steps are the same.
+
+    Every argument is checked first (``_check_epoch``): bad ones raise a ValueError
+    instead of reaching compiled code that would crash the process."""
+    order, m = _check_epoch(weights, biases, X, Y, order, mini_batch_size, eta, decay,
+                            output, error)
+    n = len(order)
     chunk = chunk_rows(n, m, X.shape[1] * X.itemsize)
     train = (List(weights), List(biases), m, float(eta), float(decay), output, error,
              GEMM[X.dtype])

@@ -107,3 +107,73 @@ def test_output_layer_backward_is_the_jacobian_transpose(layer):
     z, g = rng.normal(size=(5, 1)), rng.normal(size=(5, 1))
     expected = numerical_gradient(lambda: float(np.sum(g * layer.fn(z))), z)
     np.testing.assert_allclose(layer.backward(z, layer.fn(z), g), expected, atol=1e-8)
+
+
+# -- bad and extreme input (issue 16) ---------------------------------------------------
+def test_integers_as_a_reader_types_them_are_accepted():
+    np.testing.assert_allclose(softmax([1, 2, 3]), softmax(np.array([1.0, 2.0, 3.0])))
+    np.testing.assert_allclose(log_softmax([1, 2, 3]), np.log(softmax([1, 2, 3])))
+    assert sigmoid([0, 0]).tolist() == [0.5, 0.5]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_finite_without_warnings_up_to_the_largest_float(dtype):
+    """README: finite without warnings for any finite input; log_softmax's true value can
+    exceed the float range, and then it is -inf, the correctly rounded answer."""
+    big = np.finfo(dtype).max
+    z = np.array([big, -big, 0.0], dtype=dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        results = {"sigmoid": sigmoid(z), "sigmoid_prime": sigmoid_prime(z),
+                   "softmax": softmax(z), "jacobian": softmax_jacobian(softmax(z))}
+        log = log_softmax(z)
+    for name, r in results.items():
+        assert r.dtype == dtype and np.all(np.isfinite(r)), name
+    np.testing.assert_array_equal(results["softmax"], [1, 0, 0])
+    assert log[0] == 0 and log[1] == -np.inf and log[2] == -big
+
+
+@pytest.mark.parametrize("fn", [softmax, log_softmax])
+@pytest.mark.parametrize("bad, found", [(np.nan, "NaN"), (np.inf, "inf"), (-np.inf, "inf")])
+def test_softmax_of_nan_or_inf_is_refused(fn, bad, found):
+    with pytest.raises(ValueError, match=f"z must be finite; it contains {found} .at index .1,"):
+        fn(np.array([1.0, bad, 2.0]))
+
+
+@pytest.mark.parametrize("c", [np.inf, np.nan, -1.0, np.array([1.0, 2.0]), "2", True])
+def test_a_c_that_is_not_a_finite_positive_number_is_refused(c):
+    with pytest.raises(ValueError, match="finite constant c > 0"):
+        softmax([1.0, 2.0], c=c)
+
+
+def test_sigmoid_of_nan_is_nan_entry_by_entry():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        s = sigmoid(np.array([np.nan, 0.0]))
+    assert np.isnan(s[0]) and s[1] == 0.5
+
+
+@pytest.mark.parametrize("fn", [sigmoid, sigmoid_prime, softmax, log_softmax, softmax_jacobian])
+@pytest.mark.parametrize("bad", [np.array([1 + 1j, 0.5]), np.array(["a", "b"])])
+def test_complex_or_text_input_is_a_type_error_not_a_warning(fn, bad):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(TypeError, match="must hold real numbers"):
+            fn(bad)
+
+
+@pytest.mark.parametrize("a, match", [
+    (np.array([2.5, -1.0, 3.2, 0.5]), "entries from -1 to 3.2 .*pass softmax.z., not z"),
+    (np.array([0.5, 0.4]), "summing to 0.9"),
+    (np.full((4, 3), 0.25), r"one softmax output.*got shape \(4, 3\)"),
+    (np.array([np.nan, 1.0]), "entries in"),
+])
+def test_softmax_jacobian_refuses_what_is_not_a_softmax_output(a, match):
+    with pytest.raises(ValueError, match=match):
+        softmax_jacobian(a)
+
+
+def test_softmax_jacobian_keeps_float32():
+    a = softmax(np.array([1.0, 2.0], np.float32))
+    assert softmax_jacobian(a).dtype == np.float32
+    assert softmax_jacobian(a.reshape(-1, 1)).shape == (2, 2)

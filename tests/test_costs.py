@@ -75,3 +75,59 @@ def test_axis_0_gives_one_cost_per_example(name):
         assert each.shape == (5,)
         np.testing.assert_allclose(each, [fn(first[:, [k]], y[:, [k]]) for k in range(5)])
         assert np.sum(each) == pytest.approx(fn(first, y))
+
+
+# -- bad input (issue 16) ---------------------------------------------------------------
+@pytest.mark.parametrize("name", sorted(COSTS))
+@pytest.mark.parametrize("method", ["fn", "delta", "grad_a", "fn_z"])
+def test_a_column_against_a_vector_is_refused_not_broadcast(name, method):
+    """(10, 1) against (10,) would broadcast to 10 x 10 and give ten times the cost."""
+    a, y = np.full((10, 1), 0.1), np.eye(10)[3]
+    args = (a, a, y) if method == "delta" else (a, y)
+    with pytest.raises(ValueError, match=r"has shape \(10, 1\) but y has shape \(10,\)"):
+        getattr(COSTS[name], method)(*args)
+
+
+def test_a_single_number_for_y_is_still_accepted():
+    a = np.array([[0.2, 0.7]])
+    assert QuadraticCost.fn(a, 0.0) == pytest.approx(0.5 * (0.04 + 0.49))
+    np.testing.assert_allclose(CrossEntropyCost.delta(a, a, 0.0), a)
+
+
+@pytest.mark.parametrize("cost", [CrossEntropyCost, LogLikelihoodCost])
+@pytest.mark.parametrize("a, y, match", [
+    (0.5, 2.0, r"every y must be in \[0, 1\]; got y = 2"),
+    (0.5, -1.0, "got y = -1"),
+    (1.5, 1.0, r"every a must be in \[0, 1\]; got a = 1.5"),
+    (-0.1, 0.0, "got a = -0.1"),
+    (np.nan, 0.0, "got a = nan"),
+])
+def test_cross_entropy_and_log_likelihood_refuse_values_outside_0_1(cost, a, y, match):
+    with pytest.raises(ValueError, match=match):
+        cost.fn(np.array([[a]]), np.array([[y]]))
+
+
+@pytest.mark.parametrize("name", sorted(COSTS))
+def test_fn_z_refuses_bad_targets_and_non_finite_z(name):
+    cost = COSTS[name]
+    with pytest.raises(ValueError, match="every z must be finite; got z = nan"):
+        cost.fn_z(np.array([[np.nan]]), np.array([[1.0]]))
+    if cost.target_range:
+        with pytest.raises(ValueError, match="every y must be in"):
+            cost.fn_z(np.array([[0.3]]), np.array([[3.0]]))
+
+
+@pytest.mark.parametrize("name", sorted(COSTS))
+def test_complex_input_is_a_type_error(name):
+    with pytest.raises(TypeError, match="a must hold real numbers"):
+        COSTS[name].fn(np.array([[0.5 + 1j]]), np.array([[1.0]]))
+
+
+def test_huge_float32_values_do_not_overflow_the_quadratic_cost():
+    """0.5 (a - y)^2 for a - y = 1.8e19 is 1.7e38, within float32's range, but the square
+    alone is not: the terms and their sum are taken in float64."""
+    a, y = np.array([0.0], np.float32), np.array([1.8446744e19], np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert QuadraticCost.fn(a, y) == pytest.approx(0.5 * 1.8446744e19 ** 2, rel=1e-6)
+        assert QuadraticCost.fn(np.array([1e300]), np.array([-1e300])) == np.inf

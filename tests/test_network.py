@@ -1,6 +1,7 @@
 """The network: same numbers as a plain per-example backprop, gradients that match finite
 differences, the book's API and quirks, and clear errors for bad input."""
 import json
+import re
 import subprocess
 import sys
 import warnings
@@ -9,6 +10,7 @@ import numpy as np
 import pytest
 
 import book_reference as ref
+from nnlib import network as network_module
 from nnlib import network2, sgd_kernel
 from nnlib.activations import Sigmoid, Softmax
 from nnlib.costs import CrossEntropyCost, LogLikelihoodCost, QuadraticCost
@@ -152,25 +154,22 @@ def test_numpy_scalar_hyper_parameters_train_the_same_on_both_paths():
     assert max_diff(nets[0].weights + nets[0].biases, nets[1].weights + nets[1].biases) < 1e-12
 
 
-@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
-def test_a_decay_of_exactly_zero_keeps_a_non_finite_weight_non_finite_on_both_paths():
-    """eta * lmbda = n gives decay 0; 0 * inf is NaN in the book's update, and BLAS would
-    skip the multiplication if asked to, turning the broken weight back into a number."""
-    data = toy_data(8, seed=16)
-    results = []
-    for path in PATHS:
-        net = network([6, 5, 4], CrossEntropyCost, "sigmoid", path, seed=17)
-        net.weights[0][0, 0] = np.inf  # sigma'(z) = 0 there: BP2 passes on no NaN
-        with pytest.warns(RuntimeWarning, match="training diverged: after epoch 0"):
-            net.SGD(data, 1, 4, 1.0, lmbda=8.0, progress=False, verbose=False)
-        results.append(np.isnan(net.weights[0]))
-    assert results[0][0, 0] and np.array_equal(results[0], results[1])
+@pytest.mark.parametrize("lmbda", [8.0, 20.0])
+def test_a_weight_decay_factor_at_or_below_zero_is_refused(lmbda):
+    """eta * lmbda >= n makes 1 - eta lmbda / n <= 0: the weights would flip sign (or be
+    zeroed) at every step. Refused before training, weights untouched."""
+    net = Network([6, 5, 4], seed=17)
+    before = [w.copy() for w in net.weights]
+    with pytest.raises(ValueError, match=r"eta \* lmbda / n = 1 \* .* / 8 .*use lmbda < n / eta = 8"):
+        net.SGD(toy_data(8, seed=16), 1, 4, 1.0, lmbda=lmbda, progress=False, verbose=False)
+    assert max_diff(net.weights, before) == 0.0
 
 
 @pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")
 @pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
 def test_a_diverging_run_is_warned_about():
-    net = Network([6, 5, 4], cost=QuadraticCost, output="linear", seed=18)
+    """Linear outputs and no hidden layer: nothing saturates, the weights become NaN."""
+    net = Network([6, 4], cost=QuadraticCost, output="linear", seed=18)
     message = r"training diverged.*smaller eta \(it is 1e\+06\)"
     with pytest.warns(RuntimeWarning, match=message) as seen:
         net.SGD(toy_data(8), 40, 4, 1e6, progress=False, verbose=False)
@@ -364,6 +363,7 @@ def test_lists_iterators_and_arrays_train_identically():
 
 
 def test_monitoring_evaluates_once_per_epoch(monkeypatch):
+    monkeypatch.setattr(network_module._DivergenceWatch, "_collapse", lambda self: None)
     net = Network([6, 5, 4], seed=0)
     data = toy_data(20)
     calls = []
@@ -497,10 +497,11 @@ def test_loads_a_file_in_the_books_format(tmp_path):
     ('{"sizes": [2, 1], "weights": [], "cost": "CrossEntropyCost"}', r"missing \['biases'\]"),
     ('{"sizes": [2, 1], "weights": [[[1, 2]]], "biases": [[[0]]], "cost": "Pickle"}', "unknown cost"),
     ('{"sizes": [2, 1], "weights": [[[1, 2, 3]]], "biases": [[[0]]], "cost": "QuadraticCost"}',
-     r"weights\[0\] has shape \(1, 3\); sizes \[2, 1\] need \(1, 2\)"),
-    ('{"sizes": [2, 1], "weights": [[[1, NaN]]], "biases": [[[0]]], "cost": "QuadraticCost"}', "NaN"),
+     r"weights\[0\] row 0 has 3 entries; sizes \[2, 1\] need a list of 1 rows of 2 numbers"),
+    ('{"sizes": [2, 1], "weights": [[[1, NaN]]], "biases": [[[0]]], "cost": "QuadraticCost"}',
+     r"entry \[0\]\[1\] is nan, not a finite float"),
     ('{"sizes": [2, 1], "weights": [[[1], [2, 3]]], "biases": [[[0]]], "cost": "QuadraticCost"}',
-     "not a rectangular array"),
+     "has 2 rows"),
     ('{"sizes": [2], "weights": [], "biases": [], "cost": "QuadraticCost"}', "at least two layers"),
 ])
 def test_malformed_saved_files_are_rejected_clearly(tmp_path, content, match):
@@ -524,3 +525,332 @@ def test_save_is_atomic(tmp_path, monkeypatch):
         Network([3, 2], seed=1).save(path)
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["net.json"]
+
+
+# -- issue 16: nothing silent ---------------------------------------------------------
+def blobs(n, n_in=20, n_classes=4, seed=0):
+    """n examples in n_classes well separated clusters: (X (n, n_in) in [0, 1], labels)."""
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(n_classes, size=n)
+    centers = rng.random((n_classes, n_in))
+    return np.clip(centers[labels] + 0.1 * rng.standard_normal((n, n_in)), 0, 1), labels
+
+
+@pytest.mark.parametrize("cost, eta", [(CrossEntropyCost, 300.0), (CrossEntropyCost, 30.0),
+                                       (QuadraticCost, 300.0), (LogLikelihoodCost, 10.0)])
+def test_a_run_that_collapses_to_chance_is_warned_about_once(cost, eta):
+    """No NaN anywhere: the network saturates and classifies at chance (as eta = 30 or
+    300 does on MNIST). One warning per SGD call, naming eta."""
+    data = blobs(600)
+    net = Network([20, 10, 4], cost=cost, seed=1)
+    with pytest.warns(RuntimeWarning, match=rf"training collapsed: after epoch \d, on 100 "
+                                            rf"training examples.*about chance.*smaller eta "
+                                            rf"\(it is {eta:g}\)") as seen:
+        net.SGD(data, 5, 10, eta, progress=False, verbose=False)
+    assert sum("training" in str(w.message) for w in seen) == 1
+    assert all(np.all(np.isfinite(p)) for p in net.weights + net.biases)
+    assert net.accuracy(data) < 0.3 * 600
+
+
+@pytest.mark.parametrize("cost, eta", [(CrossEntropyCost, 3.0), (QuadraticCost, 30.0),
+                                       (LogLikelihoodCost, 3.0)])
+def test_a_healthy_run_is_not_warned_about(cost, eta):
+    data = blobs(600)
+    net = Network([20, 10, 4], cost=cost, seed=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        net.SGD(data, 5, 10, eta, progress=False, verbose=False)
+    assert net.accuracy(data) > 0.9 * 600
+
+
+def test_targets_outside_0_1_are_refused_for_the_logarithmic_costs():
+    X = np.zeros((2, 6))
+    targets = np.array([[2.0, 0, 0, 0], [0, 1, 0, 0]])
+    for cost in (CrossEntropyCost, LogLikelihoodCost):
+        with pytest.raises(ValueError, match=r"targets must lie in \[0, 1\] for .*example 0 "
+                                             r"has values from 0 to 2"):
+            Network([6, 4], cost=cost).SGD((X, targets), 1, 1, 0.5, progress=False)
+    Network([6, 4], cost=QuadraticCost, output="linear").SGD((X, targets), 1, 1, 0.5,
+                                                             progress=False, verbose=False)
+
+
+@pytest.mark.parametrize("method", ["SGD", "accuracy", "feedforward"])
+def test_complex_inputs_are_a_type_error_not_a_warning(method):
+    net = Network([6, 4], seed=0)
+    X = np.ones((2, 6)) + 1j
+    calls = {"SGD": lambda: net.SGD((X, np.array([0, 1])), 1, 1, 0.5, progress=False),
+             "accuracy": lambda: net.accuracy((X, np.array([0, 1]))),
+             "feedforward": lambda: net.feedforward(X.T)}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(TypeError, match="must hold real numbers.*complex128.*x.real"):
+            calls[method]()
+
+
+def _uses(net, path):
+    """Each public method that uses the weights and biases, as a call."""
+    x, data = np.ones((6, 2)), toy_data(4)
+    return {"feedforward": lambda: net.feedforward(x),
+            "SGD": lambda: net.SGD(data, 1, 2, 0.5, progress=False, verbose=False),
+            "accuracy": lambda: net.accuracy(data),
+            "total_cost": lambda: net.total_cost(data, 0.1),
+            "save": lambda: net.save(path),
+            "backprop": lambda: net.backprop(x, np.ones((4, 2)) / 4),
+            "summed_cost": lambda: net.summed_cost(x, np.ones((4, 2)) / 4)}
+
+
+@pytest.mark.parametrize("method", list(_uses(None, None)))
+@pytest.mark.parametrize("attribute, index, value, match", [
+    ("biases", 1, np.zeros(4), r"net.biases\[1\] has shape \(4,\); sizes \[6, 5, 4\] need \(4, 1\)"),
+    ("weights", 0, np.zeros((6, 5)), r"net.weights\[0\] has shape \(6, 5\).*need \(5, 6\)"),
+    ("weights", 1, np.full((4, 5), np.nan), r"net.weights\[1\] contains NaN or inf.*smaller eta"),
+    ("biases", 0, np.full((5, 1), 1j), r"net.biases\[0\] must hold real numbers"),
+])
+def test_wrong_parameters_are_refused_wherever_they_are_used(tmp_path, method, attribute, index,
+                                                             value, match):
+    """A 1-D bias would broadcast along the examples and give wrong outputs silently."""
+    net = Network([6, 5, 4], seed=0)
+    getattr(net, attribute)[index] = value
+    if method == "feedforward" and "NaN" in match:  # not checked there: NaN in plain view
+        assert np.all(np.isnan(net.feedforward(np.ones((6, 2)))))
+        return
+    with pytest.raises((ValueError, TypeError), match=match):
+        _uses(net, tmp_path / "net.json")[method]()
+    assert not (tmp_path / "net.json").exists()
+
+
+def test_feedforward_of_nan_input_raises_as_sgd_does():
+    with pytest.raises(ValueError, match=r"a: values contain NaN or inf \(first at example 1\)"):
+        Network([3, 2]).feedforward(np.array([[0.0, 1.0], [0.0, np.nan], [0.0, 0.0]]))
+
+
+def test_save_refuses_a_nan_weight_and_leaves_the_old_file(tmp_path):
+    path = tmp_path / "net.json"
+    net = Network([3, 2], seed=0)
+    net.save(path)
+    before = path.read_bytes()
+    net.weights[0][0, 0] = np.nan
+    with pytest.raises(ValueError, match=r"net.weights\[0\] contains NaN or inf"):
+        net.save(path)
+    assert path.read_bytes() == before and load(path).sizes == [3, 2]
+
+
+BASE_RECORD = {"sizes": [2, 1], "weights": [[[1, 2]]], "biases": [[[0]]], "cost": "QuadraticCost"}
+
+
+@pytest.mark.parametrize("change, match", [
+    ({"weights": [[["1", 2]]]}, r'weights\[0\] entry \[0\]\[0\] is "1", not a number'),
+    ({"weights": [[[True, 2]]]}, r"entry \[0\]\[0\] is true, not a number"),
+    ({"biases": [[[None]]]}, r"biases\[0\] entry \[0\]\[0\] is null, not a number"),
+    ({"weights": [[[1, 10**400]]]}, r"entry \[0\]\[1\] is 1000.*, not a finite float"),
+    ({"weights": [[[[1], [2]]]]}, r"entry \[0\]\[0\] is \[1\], not a number"),
+    ({"weights": [[1]]}, r"weights\[0\] row 0 has int"),
+    ({"sizes": 2}, r"sizes must be a list of layer sizes.*got 2"),
+    ({"sizes": [True, 1]}, r"sizes\[0\] must be an integer >= 1; got True"),
+    ({"cost": ["QuadraticCost"]}, r"unknown cost \['QuadraticCost'\]"),
+])
+def test_load_refuses_entries_that_are_not_numbers(tmp_path, change, match):
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(BASE_RECORD | change))
+    with pytest.raises(ValueError, match=match):
+        load(path)
+
+
+def test_load_checks_the_structure_before_allocating(tmp_path):
+    """An 82-byte file declaring sizes [30000, 30000] allocated ~7 GB before it was refused."""
+    import tracemalloc
+    path = tmp_path / "huge.json"
+    path.write_text(json.dumps(BASE_RECORD | {"sizes": [30000, 30000]}))
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match=r"weights\[0\] has 1 rows; sizes \[30000, 30000\] "
+                                             r"need a list of 30000 rows of 30000 numbers"):
+            load(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 10_000_000
+
+
+def test_absurd_sizes_are_refused_before_allocating_naming_the_memory(tmp_path, monkeypatch):
+    monkeypatch.setattr(network_module, "_physical_memory", lambda: 8 * 2**30)
+    message = r"need 795,000,000,010 weights and biases, 5,923.2 GiB .* machine's 8.0 GiB"
+    with pytest.raises(ValueError, match=message):
+        Network([784, 10**9, 10])
+    path = tmp_path / "absurd.json"
+    path.write_text(json.dumps(BASE_RECORD | {"sizes": [784, 10**9, 10]}))
+    with pytest.raises(ValueError, match=message):
+        load(path)
+
+
+@pytest.mark.parametrize("sizes", [None, 784, "784"])
+def test_sizes_that_are_not_a_list_get_a_clear_type_error(sizes):
+    with pytest.raises(TypeError, match=rf"sizes must be a list of layer sizes.*got {sizes!r}"):
+        Network(sizes)
+
+
+class _FnOnly:
+    @staticmethod
+    def fn(a, y):
+        return float(np.sum((a - y) ** 2))
+
+    @staticmethod
+    def delta(z, a, y):
+        return a - y
+
+
+class _TwoArgumentDelta(_FnOnly):
+    @staticmethod
+    def delta(a, y):
+        return a - y
+
+
+class _NoStaticmethod(_FnOnly):
+    def delta(self, z, a, y):
+        return a - y
+
+
+class _NoDelta:
+    output_layer = Sigmoid
+
+    @staticmethod
+    def fn(a, y):
+        return 0.0
+
+
+@pytest.mark.parametrize("cost, output, match", [
+    (_FnOnly, "linear", r"has no method grad_a\(a, y\), needed for dC/da: with a linear "
+                        r"output layer, not the cost's own"),
+    (_NoDelta, None, r"has no method delta\(z, a, y\), needed for the output error"),
+    (_TwoArgumentDelta, None, r"cost.delta must take \(z, a, y\); its signature is \(a, y\)"),
+    (_NoStaticmethod, None, r"signature is \(self, z, a, y\) \(did you forget @staticmethod\?\)"),
+])
+def test_a_custom_cost_missing_what_its_output_layer_needs_is_named(cost, output, match):
+    with pytest.raises(TypeError, match=match):
+        Network([3, 2], cost=cost, output=output)
+
+
+@pytest.mark.parametrize("call", ["SGD", "evaluation", "accuracy", "total_cost"])
+def test_empty_data_is_a_clear_error_not_a_division_by_zero(call):
+    net = Network([3, 2], seed=0)
+    empty, some = (np.zeros((0, 3)), np.zeros(0, int)), (np.zeros((2, 3)), np.array([0, 1]))
+    calls = {"SGD": lambda: net.SGD(empty, 1, 1, 0.5, progress=False),
+             "evaluation": lambda: net.SGD(some, 1, 1, 0.5, evaluation_data=empty, progress=False,
+                                           verbose=False),
+             "accuracy": lambda: net.accuracy(empty),
+             "total_cost": lambda: net.total_cost(empty, 0.0)}
+    with pytest.raises(ValueError, match=r"is empty: it has 0 examples"):
+        calls[call]()
+
+
+@pytest.mark.parametrize("labels, match", [
+    (np.array([1.0, 3.0]), r"got floats \(all whole numbers: pass labels.astype\(int\)\)"),
+    (np.array([1.0, 3.5]), r"got floats, among them 3.5, which is not a class"),
+])
+def test_float_labels_say_what_to_do(labels, match):
+    with pytest.raises(ValueError, match=match):
+        Network([3, 4]).accuracy((np.zeros((2, 3)), labels))
+
+
+def test_a_float_label_in_pairs_is_named():
+    with pytest.raises(ValueError, match=r"a label is the number 3.0; labels are integers"):
+        Network([3, 4]).accuracy([(np.zeros((3, 1)), 3.0)])
+
+
+_KERNEL_CASES = {
+    "order out of range": ("np.array([0, 1, 2, 400])", r"indices from 0 to 400; X has 4 rows"),
+    "negative order": ("np.array([-100000])", r"indices from -100000"),
+    "float order": ("np.array([0.5, 1e9])", r"order must be a 1-D array of row indices"),
+    "weights for other inputs": ("[np.ones((2, 5))], [B], X, Y", r"weights\[0\] has shape \(2, 5\)"),
+    "bias of other neurons": ("[W], [np.zeros((5, 1))], X, Y", r"biases\[0\] \(5, 1\)"),
+    "a 1-D bias": ("[W], [np.zeros(2)], X, Y", r"biases\[0\] must be a 2-D numpy array"),
+    "Y too wide": ("[W], [B], X, np.zeros((4, 7))", r"Y has shape \(4, 7\).*need \(4, 2\)"),
+    "Y too short": ("[W], [B], X, np.zeros((1, 2))", r"Y has shape \(1, 2\)"),
+    "no layers": ("[], [], X, Y", r"lists of one array per layer"),
+    "mini-batch 0": ("m=0", r"mini_batch_size must be an integer >= 1; got 0"),
+    "decay 0": ("decay=0.0", r"decay must be a finite number > 0; got 0.0"),
+    "other dtypes": ("[W.astype(np.float32)], [B], X, Y", r"one dtype"),
+}
+
+
+def test_the_compiled_epoch_checks_what_it_is_given_instead_of_crashing():
+    """Each bad argument used to reach compiled code: a segmentation fault, or reads and
+    writes outside the arrays. Run in a subprocess, so a crash fails this test instead of
+    killing pytest."""
+    code = ["import json, numpy as np", "from nnlib.sgd_kernel import sgd_epoch",
+            "W, B, X, Y = np.ones((2, 3)), np.zeros((2, 1)), np.zeros((4, 3)), np.zeros((4, 2))",
+            "results = {}"]
+    for name, (change, _) in _KERNEL_CASES.items():
+        args = {"params": "[W], [B], X, Y", "order": "np.arange(4)", "m": "2", "decay": "1.0"}
+        if change.startswith(("m=", "decay=")):
+            key, value = change.split("=")
+            args[key] = value
+        elif change.startswith("np.array"):
+            args["order"] = change
+        else:
+            args["params"] = change
+        call = (f"sgd_epoch({args['params']}, {args['order']}, {args['m']}, 0.1, "
+                f"{args['decay']}, 0, 0)")
+        code += ["try:", f"    {call}", f"    results[{name!r}] = 'no error'",
+                 "except Exception as e:", f"    results[{name!r}] = type(e).__name__ + ': ' + str(e)"]
+    code.append("print(json.dumps(results))")
+    done = subprocess.run([sys.executable, "-c", "\n".join(code)], capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, f"crashed ({done.returncode}): {done.stderr[-2000:]}"
+    results = json.loads(done.stdout)
+    for name, (_, match) in _KERNEL_CASES.items():
+        assert results[name].startswith("ValueError: "), (name, results[name])
+        assert re.search(match, results[name]), (name, results[name])
+
+
+def test_numerical_gradient_refuses_an_integer_array_it_would_get_wrong():
+    from nnlib.gradcheck import numerical_gradient
+    with pytest.raises(TypeError, match="p must be a numpy array of floats.*int64"):
+        numerical_gradient(lambda: 0.0, np.array([1, 2]))
+    with pytest.raises(ValueError, match="eps must be a finite number > 0"):
+        numerical_gradient(lambda: 0.0, np.array([1.0]), eps=0.0)
+
+
+def test_save_into_a_missing_folder_names_the_folder(tmp_path):
+    with pytest.raises(FileNotFoundError, match=f"the folder {tmp_path / 'nope'} does not exist"):
+        Network([3, 2]).save(tmp_path / "nope" / "net.json")
+
+
+@pytest.mark.parametrize("j", [10, -1, 3.0, True])
+def test_vectorized_result_refuses_what_is_not_a_class(j):
+    with pytest.raises(ValueError, match=rf"j must be a class, an integer 0..9; got {j!r}"):
+        network2.vectorized_result(j)
+
+
+def test_backprop_refuses_targets_outside_a_log_costs_range():
+    with pytest.raises(ValueError, match=r"y: targets must lie in \[0, 1\]"):
+        Network([3, 2]).backprop(np.zeros((3, 1)), np.array([[2.0], [0.0]]))
+
+
+def test_gradient_check_refuses_a_tolerance_it_cannot_judge_by():
+    with pytest.raises(ValueError, match="tolerance must be a finite number >= 0; got nan"):
+        check_gradients(Network([3, 2]), np.zeros((3, 1)), np.ones((2, 1)) / 2,
+                        tolerance=float("nan"))
+
+
+def test_load_of_absurdly_nested_lists_is_a_clear_error(tmp_path):
+    path = tmp_path / "deep.json"
+    path.write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(ValueError, match="nested thousands deep"):
+        load(path)
+
+
+def test_num_layers_follows_sizes():
+    """A reader who changes sizes (and reinitialises) must not leave num_layers stale: the
+    output layer would then be applied to a hidden layer, silently."""
+    net = Network([3, 2], cost=LogLikelihoodCost, seed=0)
+    net.sizes = [3, 4, 2]
+    net.default_weight_initializer()
+    assert net.num_layers == 3
+    assert net.feedforward(np.ones((3, 1))).sum() == pytest.approx(1.0)
+
+
+def test_labels_may_be_a_list_beside_an_array_of_inputs():
+    net = Network([3, 2], seed=0)
+    X = np.random.default_rng(0).random((3, 3))
+    assert net.accuracy((X, [0, 1, 1])) == net.accuracy((X, np.array([0, 1, 1])))

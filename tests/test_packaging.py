@@ -1,8 +1,16 @@
 """The two install routes (pip via pyproject.toml, conda via environment.yml) agree, and
 the test command CI runs is the README's."""
+import os
 import re
+import shutil
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
+
+import pytest
+
+from ci import IN_CI
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -44,3 +52,68 @@ def test_ci_runs_the_readmes_test_command():
     command = re.search(r"^exec (.+)$", ci, re.M).group(1)
     assert command == "python3 dev.py test"
     assert f"    {command}\n" in readme or f"`{command}`" in readme
+
+
+def test_a_read_only_install_imports_and_trains_for_another_user():
+    """A system-wide install used by another account, or a read-only container: neither
+    the package folder nor the home folder is writable, where numba refused to cache the
+    compiled epoch ("cannot cache function ...: no locator available") and importing
+    nnlib.network failed. Run as the unprivileged user nobody (root ignores permissions)."""
+    nobody = 65534
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        why = "running a subprocess as the user nobody needs root"
+        if IN_CI:
+            pytest.fail(f"in CI (CI={os.environ['CI']!r}) but {why}")
+        pytest.skip(why)
+    top = Path(tempfile.mkdtemp(prefix="nnlib-read-only-"))
+    try:
+        site, home, tmp = top / "site", top / "home", top / "tmp"
+        shutil.copytree(ROOT / "nnlib", site / "nnlib",
+                        ignore=shutil.ignore_patterns("__pycache__"))
+        home.mkdir()
+        tmp.mkdir()
+        for folder, _, files in os.walk(site):
+            os.chmod(folder, 0o555)
+            for name in files:
+                os.chmod(Path(folder) / name, 0o444)
+        os.chmod(home, 0o555)
+        os.chmod(tmp, 0o1777)
+        os.chmod(top, 0o755)
+        code = ("import numpy as np, nnlib.network, nnlib.sgd_kernel as k\n"
+                "net = nnlib.network.Network([3, 2], seed=0)\n"
+                "net.SGD((np.zeros((4, 3)), np.array([0, 1, 0, 1])), 1, 2, 0.1, "
+                "progress=False, verbose=False)\n"
+                "print(nnlib.network.__file__, k._CACHE_DIR, net._kernel_error() is not None)")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("NUMBA_")}
+        env.update(HOME=str(home), TMPDIR=str(tmp), PYTHONPATH=str(site))
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                              env=env, cwd=tmp, user=nobody, group=nobody, extra_groups=[],
+                              timeout=600)
+        assert done.returncode == 0, done.stderr[-3000:]
+        module, cache, compiled = done.stdout.split()
+        assert module == str(site / "nnlib" / "network.py") and compiled == "True"
+        assert cache == str(tmp / f"nnlib-numba-cache-{nobody}")
+        assert any(Path(cache).rglob("*.nbi"))  # numba's index: the epoch was cached there
+    finally:
+        for folder, _, _ in os.walk(top):
+            os.chmod(folder, 0o755)
+        shutil.rmtree(top)
+
+
+def test_the_fallback_cache_folder_is_not_one_another_user_could_fill(tmp_path, monkeypatch):
+    """numba loads machine code from its cache, so a folder another user made (or can
+    write to) in the shared temporary directory is not used: no cache instead."""
+    from nnlib import sgd_kernel
+
+    if not hasattr(os, "getuid"):
+        pytest.skip("no user ids on this system")
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    folder = tmp_path / f"nnlib-numba-cache-{os.getuid()}"
+    assert sgd_kernel._private_cache_dir() == folder  # made, mode 0700
+    assert folder.stat().st_mode & 0o777 == 0o700
+    folder.chmod(0o777)
+    assert sgd_kernel._private_cache_dir() is None  # others could write to it
+    if os.geteuid() == 0:
+        folder.chmod(0o700)
+        os.chown(folder, 65534, 65534)
+        assert sgd_kernel._private_cache_dir() is None  # another user's
