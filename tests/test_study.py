@@ -17,6 +17,9 @@ import pytest
 from nnlib import experiments
 from nnlib.data import Splits
 
+# Small random data with N(0, 1) weights: some runs saturate at chance, and SGD says so.
+pytestmark = pytest.mark.filterwarnings("ignore:training collapsed:RuntimeWarning")
+
 ROOT = Path(__file__).resolve().parents[1]
 COMMITTED = ROOT / "notebooks" / "results" / "mnist-full.json"
 
@@ -161,7 +164,10 @@ def test_reproduce_committed_run_from_its_config(committed, real_splits, cost):
         assert again.test_accuracy == stored.test_accuracy
         assert again.validation_accuracy == stored.validation_accuracy
         assert again.test_confusion == stored.test_confusion
-        np.testing.assert_allclose(again.test_cost, stored.test_cost, rtol=1e-12)
+        # costs: the same to float32's precision (the runs compute in float32; nnlib now
+        # sums a cost over the examples in float64, the stored runs summed in float32)
+        np.testing.assert_allclose(again.test_cost, stored.test_cost, rtol=1e-6)
+        np.testing.assert_allclose(again.validation_cost, stored.validation_cost, rtol=1e-6)
     else:
         for name in ("test_accuracy", "validation_accuracy"):
             n = stored.n_test if name == "test_accuracy" else stored.n_validation
