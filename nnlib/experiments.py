@@ -410,13 +410,17 @@ def _check_count(name, value, n):
 @functools.lru_cache(maxsize=None)
 def environment() -> dict:
     """What this process computes with, recorded in every Run: the nnlib commit (and
-    whether nnlib/ differed from it), the versions of Python, numpy, numba and scipy,
-    the BLAS numpy calls, and the machine."""
+    whether nnlib/ differed from it; both None unless nnlib runs from its own git
+    checkout), a hash of nnlib's source files, the versions of Python, numpy, numba and
+    scipy, the BLAS numpy calls, and the machine."""
+    import hashlib
+
     import numba
     import scipy
     from threadpoolctl import threadpool_info
 
-    root = Path(__file__).resolve().parent.parent
+    package = Path(__file__).resolve().parent
+    root = package.parent
     def git(*args):
         try:
             done = subprocess.run(["git", "-C", str(root), *args], capture_output=True,
@@ -426,8 +430,14 @@ def environment() -> dict:
         return done.stdout.strip() if done.returncode == 0 else None
     blas = sorted(f"{i.get('internal_api')} {i.get('version')} ({i.get('architecture')})"
             for i in threadpool_info() if i.get("user_api") == "blas")
-    commit = git("rev-parse", "HEAD")
-    return {"nnlib_commit": commit,
+    # only the checkout nnlib came from, not a repository that happens to enclose it
+    own = (git("rev-parse", "--show-toplevel") == str(root) and
+           git("ls-files", "--error-unmatch", "nnlib/__init__.py") is not None)
+    commit = git("rev-parse", "HEAD") if own else None
+    source = hashlib.sha256()
+    for path in sorted(package.glob("*.py")):
+        source.update(path.name.encode() + b"\0" + path.read_bytes())
+    return {"nnlib_commit": commit, "nnlib_source_sha256": source.hexdigest()[:16],
             "nnlib_modified": None if commit is None else bool(git("status", "--porcelain",
                                                                     "--", "nnlib")),
             "python": platform.python_version(), "numpy": np.__version__,
@@ -688,8 +698,11 @@ def train_all(keys, splits=None, workers: int = 1, client=None):
         # splits given here (small data) travel with each task; without them, each
         # worker loads the plan's data itself, once
         futures = [client.submit(_train_job, key, splits, pure=False) for key in keys]
-        for future in as_completed(futures):
-            yield future.result()
+        try:
+            for future in as_completed(futures):
+                yield future.result()
+        finally:  # an error or an interruption: stop what the cluster still has queued
+            client.cancel([f for f in futures if not f.done()])
     elif workers == 1:
         for key in keys:
             yield _train_job(key, splits)
@@ -787,6 +800,12 @@ class CellSummary:
         """How many of our seeds end below the book's number (None without one)."""
         return None if self.book is None else int(np.sum(self.final < self.book))
 
+    @property
+    def best_below_book(self) -> int | None:
+        """How many of our seeds' best epochs are below the book's number: the fairer
+        count if the book reported its best epoch."""
+        return None if self.book is None else int(np.sum(self.best < self.book))
+
 
 def summarize(results: Results, config: Config) -> CellSummary:
     runs = results.runs(config)
@@ -806,7 +825,7 @@ def table_text(results: Results, configs, seed: int | None = None) -> str:
     """The table as text, a row per config: n seeds; test accuracy (%) after the last
     epoch as mean ± sample standard deviation and median; at each run's best epoch; the
     stuck runs (which lost a digit); the book's single run and how many of our seeds end
-    below it. ``seed``: one seed's runs only, as the book reports them."""
+    below it, and how many of their best epochs do. ``seed``: one seed's runs only, as the book reports them."""
     configs = list(configs)
     if seed is not None:
         configs = [c.for_seed(seed) for c in configs]
@@ -815,26 +834,34 @@ def table_text(results: Results, configs, seed: int | None = None) -> str:
              for mode in sorted({c.data for c in configs} - {"full"})]
     lines += [f"{'hidden':>6}  {'cost':<24} {'eta':>6} {'n':>3}  {'last epoch':>13} "
              f"{'median':>6}  {'best epoch':>13}  {'stuck':>5}  {'book':>5}  "
-             f"{'ours below book':>15}"]
+             f"{'below book (last, best)':>23}"]
     for c in configs:
         cell = summarize(results, c)
         book = "" if cell.book is None else f"{cell.book:.2f}"
-        below = "" if cell.book is None else f"{cell.below_book} of {cell.n}"
+        below = ("" if cell.book is None else
+                 f"{cell.below_book}, {cell.best_below_book} of {cell.n}")
         lines.append(f"{c.hidden!s:>6}  {COST_LABELS[c.cost]:<24} {c.eta:>6g} {cell.n:>3}  "
                      f"{_mean_sd(cell.final):>13} {np.median(cell.final):>6.2f}  "
                      f"{_mean_sd(cell.best):>13}  {cell.stuck:>2}/{cell.n:<2}  {book:>5}  "
-                     f"{below:>15}")
+                     f"{below:>23}")
     return "\n".join(lines)
 
 
 @dataclass(frozen=True)
 class PairedDifference:
     """Config a's test accuracy minus config b's, seed by seed (the same seed gives both
-    networks the same initial weights and the same order of examples), in points of %."""
+    networks the same initial weights and the same order of examples), in points of %.
+
+    The t interval assumes differences spread roughly normally; stuck runs (a digit
+    lost, some 10 points) break that, so the sign test (how often a is ahead, against a
+    fair coin) and the difference over the seeds where neither run is stuck
+    (``unstuck()``) are given beside it."""
 
     a: Config
     b: Config
+    seeds: tuple             # the common seeds
     differences: np.ndarray  # (n,) a - b per common seed, points of %
+    stuck: np.ndarray        # (n,) bool: a or b is stuck on that seed
     low: float               # the 95 % confidence interval of the mean difference
     high: float              # (Student's t with n - 1 degrees of freedom)
 
@@ -851,31 +878,55 @@ class PairedDifference:
         """Seeds on which a ends above b."""
         return int(np.sum(self.differences > 0))
 
+    @property
+    def sign_test_p(self) -> float:
+        """Two-sided p of the sign test: as many wins (ties left out) from a fair coin."""
+        from scipy import stats
+
+        decided = int(np.sum(self.differences != 0))
+        return float(stats.binomtest(self.wins, decided).pvalue) if decided else 1.0
+
+    def unstuck(self) -> PairedDifference | None:
+        """The same over the seeds where neither run is stuck (None if fewer than two)."""
+        keep = ~self.stuck
+        if keep.sum() < 2:
+            return None
+        return _paired(self.a, self.b, tuple(np.array(self.seeds)[keep].tolist()),
+                       self.differences[keep], self.stuck[keep])
+
     def __str__(self):
         d = self.differences
         return (f"{self.mean:+.2f} points (95 % CI {self.low:+.2f} to {self.high:+.2f}; "
-                f"median {np.median(d):+.2f}; ahead on {self.wins} of {self.n} seeds)")
+                f"median {np.median(d):+.2f}; ahead on {self.wins} of {self.n} seeds, "
+                f"sign test p = {self.sign_test_p:.3f})")
+
+
+def _paired(a, b, seeds, d, stuck) -> PairedDifference:
+    from scipy import stats
+
+    half = stats.t.ppf(0.975, len(d) - 1) * np.std(d, ddof=1) / np.sqrt(len(d))
+    return PairedDifference(a, b, seeds, d, stuck, float(d.mean() - half),
+                            float(d.mean() + half))
 
 
 def paired_difference(results: Results, a: Config, b: Config) -> PairedDifference:
     """Test accuracy after the last epoch of ``a`` minus ``b`` over the seeds they share,
     with a 95 % t interval for the mean difference. Needs at least two common seeds."""
-    from scipy import stats
-
-    seeds = [s for s in a.seeds if s in b.seeds]
+    seeds = tuple(s for s in a.seeds if s in b.seeds)
     if len(seeds) < 2:
         raise ValueError(f"a paired difference needs two or more seeds in both configs; "
-                         f"they share {seeds}")
-    d = np.array([results.runs(a.for_seed(s))[0].test_percent -
-                  results.runs(b.for_seed(s))[0].test_percent for s in seeds])
-    half = stats.t.ppf(0.975, len(d) - 1) * np.std(d, ddof=1) / np.sqrt(len(d))
-    return PairedDifference(a, b, d, float(d.mean() - half), float(d.mean() + half))
+                         f"they share {list(seeds)}")
+    pairs = [(results.runs(a.for_seed(s))[0], results.runs(b.for_seed(s))[0]) for s in seeds]
+    d = np.array([ra.test_percent - rb.test_percent for ra, rb in pairs])
+    stuck = np.array([ra.stuck or rb.stuck for ra, rb in pairs])
+    return _paired(a, b, seeds, d, stuck)
 
 
 def comparison_text(results: Results, plan: Plan | None = None) -> str:
     """The cross-entropy's gain over the quadratic cost (and softmax + log-likelihood's),
-    as paired differences with 95 % intervals: per hidden size, at the book's learning
-    rates and at each cost's best (chosen on validation data)."""
+    as paired differences with 95 % intervals and sign tests, and again without the seeds
+    where a run is stuck: per hidden size, at the book's learning rates and at each
+    cost's best (chosen on validation data)."""
     plan = results._plan(plan)
     lines = []
     for label, etas in (("the book's eta", None), ("each cost's best eta", results.best_etas(plan))):
@@ -884,9 +935,13 @@ def comparison_text(results: Results, plan: Plan | None = None) -> str:
             by_cost = {c.cost: c for c in cells if c.hidden == h}
             for name in ("CrossEntropyCost", "LogLikelihoodCost"):
                 a, b = by_cost[name], by_cost["QuadraticCost"]
+                diff = paired_difference(results, a, b)
                 lines.append(f"[784, {h}, 10], {label}: {COST_LABELS[name]} (eta {a.eta:g}) "
-                             f"minus quadratic (eta {b.eta:g}): "
-                             f"{paired_difference(results, a, b)}")
+                             f"minus quadratic (eta {b.eta:g}): {diff}")
+                if diff.stuck.any():
+                    rest = diff.unstuck()
+                    lines.append(f"    without the {int(diff.stuck.sum())} seed(s) with a stuck "
+                                 f"run: " + (f"{rest}" if rest else "fewer than two seeds left"))
     return "\n".join(lines)
 
 

@@ -255,10 +255,10 @@ def test_table_text_shows_mean_sd_range_and_the_books_number():
     text = experiments.table_text(results, [config])
     row = text.splitlines()[1].split()
     assert row == ["30", "cross-entropy", "0.5", "2", "90.00", "±", "7.07", "90.00", "90.00",
-                   "±", "7.07", "0/2", "95.49", "2", "of", "2"]
+                   "±", "7.07", "0/2", "95.49", "2,", "2", "of", "2"]
     one = experiments.table_text(results, [config], seed=1).splitlines()[1].split()
     assert one == ["30", "cross-entropy", "0.5", "1", "85.00", "85.00", "85.00", "0/1", "95.49",
-                   "1", "of", "1"]
+                   "1,", "1", "of", "1"]
 
 
 def test_sweep_text_marks_the_best():
@@ -608,6 +608,14 @@ def test_a_best_eta_at_the_edge_widens_the_sweep_then_is_flagged(monkeypatch):
         0.125, 0.25, 0.5, 1.0]
     assert results.best_etas()["QuadraticCost"] == experiments.BOOK_ETA["QuadraticCost"] * 0.25
     assert results.at_edge() == []
+    # and upwards: accuracy rising with eta grows the grid past its top, x2 a step
+    monkeypatch.setattr(experiments, "train", lambda c, s, d: fake_run(
+        c, s, min(20, int(4 * c.eta / experiments.BOOK_ETA[c.cost])), sizes=(40, 20, 20)))
+    results = experiments.run_study(TINY_PLAN, splits=splits, progress=False)
+    assert [c.eta / experiments.BOOK_ETA[c.cost] for c in results.sweep("LogLikelihoodCost")] == [
+        0.5, 1.0, 2.0, 4.0]
+    assert results.best_etas()["LogLikelihoodCost"] == experiments.BOOK_ETA["LogLikelihoodCost"] * 4
+    assert results.at_edge() == list(experiments.COST_LABELS)
 
 
 def test_two_runs_of_one_config_are_reported_not_resolved(saved_record, tmp_path):
@@ -665,7 +673,7 @@ def test_the_table_counts_stuck_runs_and_places_the_book_among_our_seeds():
     assert (cell.n, cell.stuck, cell.book, cell.below_book) == (4, 1, 95.42, 2)
     row = experiments.table_text(results, [config]).splitlines()[1].split()
     assert row[4:8] == ["93.00", "±", "6.06", "95.50"]  # mean ± sd, then the median
-    assert row[11:] == ["1/4", "95.42", "2", "of", "4"]
+    assert row[11:] == ["1/4", "95.42", "2,", "2", "of", "4"]
     preview = dataclasses.replace(config, data="small")
     results = Results(runs=[fake_run(preview, s, 5, test=90, sizes=(40, 20, 100))
                             for s in preview.seeds])
@@ -687,6 +695,9 @@ def test_the_paired_difference_and_its_interval():
     half = 3.182446305284263 * np.std([1, 0, 12, 0], ddof=1) / 2  # t(0.975, 3)
     assert (diff.low, diff.high) == pytest.approx((3.25 - half, 3.25 + half))
     assert str(diff).startswith("+3.25 points (95 % CI -6.") and "ahead on 2 of 4 seeds" in str(diff)
+    # ties are left out of the sign test: 2 wins of 2 decided seeds
+    assert diff.sign_test_p == pytest.approx(0.5)
+    assert diff.stuck.tolist() == [False] * 4 and diff.unstuck().n == 4
     with pytest.raises(ValueError, match="needs two or more seeds in both configs"):
         experiments.paired_difference(results, a.for_seed(0), b)
 
@@ -699,3 +710,19 @@ def test_comparison_text_pairs_each_cost_with_the_quadratic_at_both_etas():
     assert lines[0].startswith("[784, 3, 10], the book's eta: cross-entropy (eta 0.5) minus "
                                "quadratic (eta 3): +0.00 points")
     assert sum("each cost's best eta" in line for line in lines) == 4
+
+
+def test_the_paired_difference_without_stuck_runs():
+    a = Config(cost="CrossEntropyCost", epochs=1, seeds=(0, 1, 2, 3))
+    b = Config(cost="QuadraticCost", eta=3.0, epochs=1, seeds=(0, 1, 2, 3))
+    lost = {2: (5,), 3: (1,)}
+    results = Results(runs=[fake_run(a, s, 5, test=96, sizes=(40, 20, 100)) for s in a.seeds] +
+                           [fake_run(b, s, 5, test=t, sizes=(40, 20, 100), lost=lost.get(s, ()))
+                            for s, t in zip(b.seeds, (95, 94, 86, 85))])
+    diff = experiments.paired_difference(results, a, b)
+    assert diff.stuck.tolist() == [False, False, True, True]
+    assert diff.wins == 4 and diff.sign_test_p == pytest.approx(0.125)  # 4 of 4: 2 / 16
+    rest = diff.unstuck()
+    assert rest.seeds == (0, 1) and rest.differences.tolist() == [1, 2] and rest.mean == 1.5
+    text = experiments.comparison_text(fake_study(TINY_PLAN, (40, 20, 20)))
+    assert "sign test p = " in text
