@@ -2,9 +2,16 @@
 
 Every worked solution, executed from the same text the notebook shows, must pass its
 checker; every stub must report "not attempted yet"; and at least two wrong answers per
-checker must be rejected with feedback that names what went wrong.
+checker must be rejected with feedback that names what went wrong. Then, for every
+checker alike, the kinds of wrong answers that used to pass: an answer that memorises
+the fixed inputs, one right only for their shapes or only for positive inputs, one off
+by a sign or a factor, results that are not real numbers (complex, strings, None,
+objects, nan), an answer that changes its input in place, sys.exit() and endless loops.
 """
 import re
+import signal
+import sys
+import threading
 import warnings
 from pathlib import Path
 
@@ -629,8 +636,6 @@ def test_the_solutions_change_nothing_in_place_and_a_copy_is_fine():
 
 @pytest.mark.parametrize("key", FUNCTION_KEYS)
 def test_sys_exit_in_an_answer_is_a_verdict_not_a_dead_cell(key):
-    import sys
-
     def exits(*args):
         sys.exit(3)
     for _, answers in answers_with(key, lambda fn: exits):
@@ -667,16 +672,15 @@ def test_an_endless_loop_is_stopped_after_the_time_limit():
                 pass
     feedback = check("softmax_monotonic", endless, time_limit=0.5)
     text = repr(feedback)
-    assert feedback.status == "incorrect" and text.startswith("Not quite. `softmax_jacobian` was stopped after 0.5 s")
+    assert feedback.status == "incorrect"
+    assert text.startswith("Not quite. `softmax_jacobian` was stopped after 0.5 s")
     assert "z = [ 2.5, -1. ,  3.2,  0.5]" in text and "loop that never ends" in text
     # the alarm is gone afterwards, and the next check is judged as usual
-    import signal
     assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
     assert check("softmax_monotonic", *solution("softmax_monotonic")).passed
 
 
 def test_outside_the_main_thread_the_feedback_says_no_time_limit_applies():
-    import threading
     results = []
     thread = threading.Thread(target=lambda: results.append(
         check("softmax_monotonic", *solution("softmax_monotonic"))))
