@@ -180,7 +180,8 @@ def _call(fn, name: str, inputs: str, *args):
         raise _wrong(f"`{name}` was stopped after {up.seconds:g} s on this input: it did "
                      "not finish.", inputs=inputs,
                      hint="is there a loop that never ends (a while whose condition stays "
-                          "true)? A right answer takes well under a second") from None
+                          "true)? A right answer takes well under a second; if yours is "
+                          "only slow, check(..., time_limit=60) gives it longer") from None
     except SystemExit as exc:
         raise _wrong(f"`{name}` called exit() or sys.exit() (SystemExit: {exc.code!r}), "
                      "which would stop the program instead of returning a result.",
