@@ -11,10 +11,12 @@ Where the files are looked for, in this order:
    (``pooch.os_cache("nnlib")/mnist``, e.g. ``~/.cache/nnlib/mnist`` on Linux). It only
    ever holds ``NAME.gz`` files whose md5 equals the one published for the upstream file.
 3. **The mirrors** in ``MIRRORS`` (or the ``mirrors`` argument), tried in order, each with a
-   timeout. A download goes to a temporary file in the cache folder and is renamed to
-   ``NAME.gz`` only once its md5 matches; otherwise it is deleted and the next mirror is
-   tried. If no mirror delivers, ``MnistUnavailableError`` lists the files needed and
-   where to put them.
+   timeout for every read and a time limit for the whole file (``DEFAULT_TIME_LIMIT``,
+   ``time_limit=``): a mirror that trickles its bytes is cut off and the next one tried.
+   A download goes to a temporary file in the cache folder and is renamed to ``NAME.gz``
+   only once its md5 matches; otherwise it is deleted and the next mirror is tried. If no
+   mirror delivers, ``MnistUnavailableError`` gives each mirror's reason, the files needed
+   and where to put them.
 
 Every file is checked when read (``read_idx``): the magic number (2051 images, 2049
 labels), 28 x 28 images, that the file holds exactly the bytes its header promises (no
@@ -31,9 +33,12 @@ it needs only the two test-set files and splits their 10,000 digits 8,000 / 1,00
 from __future__ import annotations
 
 import gzip
+import math
 import numbers
 import os
 import re
+import socket
+import threading
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,6 +60,12 @@ MIRRORS = (
 #: Seconds to wait for a mirror: (to connect, for each piece of data once connected).
 #: With no network every mirror fails within the first number, so within seconds in all.
 DEFAULT_TIMEOUT = (3.0, 20.0)
+
+#: Seconds a mirror has to deliver one whole file, from the request to the last byte. The
+#: read timeout starts again with every piece of data, so a mirror sending a byte every
+#: few seconds would never trip it; past this limit the download is cut off and the next
+#: mirror tried. 300 s lets the largest file (9.9 MB) come at 33 kB/s.
+DEFAULT_TIME_LIMIT = 300.0
 
 ROWS = COLS = 28
 MAGIC = {"images": 2051, "labels": 2049}  # big-endian int32 at the start of an IDX file
@@ -223,14 +234,16 @@ def resolve_cache_dir(path=None) -> Path:
 
 
 def locate(names, *, data_dir=None, cache_dir=None, mirrors=None, timeout=DEFAULT_TIMEOUT,
-           download=True, progress=True) -> list[Path]:
+           time_limit=DEFAULT_TIME_LIMIT, download=True, progress=True) -> list[Path]:
     """The paths of the MNIST files ``names`` (standard names, as in ``FILES``), from the
     data folder, else the cache (md5 verified), else downloaded into the cache.
 
     ``mirrors`` (default ``MIRRORS``) are base URLs; ``timeout`` is seconds, one number or
-    (connect, read); ``download=False`` never uses the network; ``progress`` shows a
-    progress bar (tqdm.auto) while downloading. Raises ``MnistUnavailableError`` listing
-    what is missing and where to put it when a file can be neither found nor downloaded.
+    (connect, read), for each wait on a mirror; ``time_limit`` is seconds for one file from
+    one mirror in all (default ``DEFAULT_TIME_LIMIT``); ``download=False`` never uses the
+    network; ``progress`` shows a progress bar (tqdm.auto) while downloading. Raises
+    ``MnistUnavailableError`` listing each mirror's reason, what is missing and where to put
+    it when a file can be neither found nor downloaded.
     """
     if isinstance(names, str):
         raise TypeError(f"names must be a list of MNIST file names; got the string {names!r} "
@@ -241,13 +254,14 @@ def locate(names, *, data_dir=None, cache_dir=None, mirrors=None, timeout=DEFAUL
     folder, cache = resolve_data_dir(data_dir), resolve_cache_dir(cache_dir)
     mirrors = _check_mirrors(MIRRORS if mirrors is None else mirrors)
     _check_timeout(timeout)
+    _check_time_limit(time_limit)
     local = {n: _in_folder(FILES[n], folder) for n in names}
     paths = []
     for name in names:
         try:
             paths.append(local[name] or _from_cache(FILES[name], cache,
                                                     mirrors if download else (), timeout,
-                                                    progress))
+                                                    time_limit, progress))
         except _MirrorsFailed as failed:
             needed = [FILES[n] for n in names if not local[n] and not _verified(FILES[n], cache)]
             raise MnistUnavailableError(_unavailable_message(
@@ -278,9 +292,10 @@ class _MirrorsFailed(Exception):
         self.reasons = reasons
 
 
-def _from_cache(file: MnistFile, cache: Path, mirrors, timeout, progress) -> Path:
+def _from_cache(file: MnistFile, cache: Path, mirrors, timeout, time_limit, progress) -> Path:
     """The cached ``NAME.gz`` if its md5 is right, else the first mirror's copy whose md5
-    is, saved there atomically (by pooch: a temporary file, renamed once verified)."""
+    is, saved there atomically (by pooch: a temporary file, renamed once verified). Each
+    mirror gets ``time_limit`` seconds for the file (``_Deadline``)."""
     target = cache / file.gz_name
     if _verified(file, cache):
         return target
@@ -295,16 +310,80 @@ def _from_cache(file: MnistFile, cache: Path, mirrors, timeout, progress) -> Pat
         url = base.rstrip("/") + "/" + file.gz_name
         bar = _ProgressBar(file.gz_name) if progress else False
         try:
-            pooch.retrieve(url, f"md5:{file.md5}", fname=file.gz_name, path=cache,
-                           downloader=pooch.HTTPDownloader(progressbar=bar, timeout=timeout,
-                                                           chunk_size=1 << 16))
+            with _Deadline(time_limit) as deadline:
+                pooch.retrieve(url, f"md5:{file.md5}", fname=file.gz_name, path=cache,
+                               downloader=pooch.HTTPDownloader(
+                                   progressbar=bar, timeout=timeout, chunk_size=1 << 16,
+                                   hooks={"response": deadline.watch}))
             return target
-        except (requests.RequestException, ValueError) as e:
-            failures.append(f"{url}: {_reason(e, timeout)}")
+        except Exception as e:  # a cut-off connection can fail in several ways
+            if deadline.expired:
+                failures.append(f"{url}: still downloading after the time limit "
+                                f"({time_limit:g} s per file); cut off (a longer "
+                                "time_limit= allows slower mirrors)")
+            elif isinstance(e, (requests.RequestException, ValueError)):
+                failures.append(f"{url}: {_reason(e, timeout)}")
+            else:
+                raise
         finally:
             if bar:
                 bar.close()
     raise _MirrorsFailed(failures)
+
+
+class _Deadline:
+    """Cuts a download off ``seconds`` after it starts, however slowly its data trickles.
+
+    A timer thread shuts the connection's socket down when time is up, which ends the
+    read waiting on it at once (the download then fails, and pooch deletes its temporary
+    file); ``expired`` says that this is why. ``watch`` is a requests response hook: as
+    soon as the server answers, it keeps a duplicate of the connection's socket (the
+    shutdown reaches the connection through it, even when it is TLS). Use it as a context
+    manager around the download, so that the timer stops when the download ends."""
+
+    def __init__(self, seconds: float):
+        self.expired = False
+        self._socket = None
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def __enter__(self):
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self._timer.cancel()
+        with self._lock:
+            if self._socket is not None:
+                self._socket.close()   # the duplicate only; requests closes its own
+
+    def watch(self, response, **kwargs):
+        try:
+            duplicate = socket.fromfd(response.raw.fileno(), socket.AF_INET,
+                                      socket.SOCK_STREAM)
+        except OSError:   # no socket left: the whole answer is already here
+            duplicate = None
+        with self._lock:
+            if self._socket is not None:   # a redirect: the earlier answer is done with
+                self._socket.close()
+            self._socket = duplicate
+            if self.expired:   # time ran out while connecting
+                self._cut()
+        return response
+
+    def _expire(self):
+        with self._lock:
+            self.expired = True
+            self._cut()
+
+    def _cut(self):
+        if self._socket is None:
+            return
+        try:
+            self._socket.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass  # already closed: the download ended just as time ran out
 
 
 def _reason(error: Exception, timeout) -> str:
@@ -385,6 +464,13 @@ def _check_timeout(timeout):
                          f"got {timeout!r}")
 
 
+def _check_time_limit(time_limit):
+    if not (isinstance(time_limit, numbers.Real) and not isinstance(time_limit, bool)
+            and time_limit > 0 and math.isfinite(time_limit)):
+        raise ValueError(f"time_limit must be seconds > 0 for one file from one mirror "
+                         f"(default {DEFAULT_TIME_LIMIT:g}); got {time_limit!r}")
+
+
 # -- arrays ------------------------------------------------------------------------------
 def load_set(name: str, **where) -> tuple[np.ndarray, np.ndarray]:
     """MNIST's ``"train"`` (60,000) or ``"test"`` (10,000) set as uint8 images
@@ -414,7 +500,7 @@ def load(dtype=np.float32, **where) -> Splits:
     validation = the other 10,000, test = the 10,000 test images.
 
     Needs all four files (downloaded on first use). ``where``: the keywords of
-    ``locate`` (data_dir, cache_dir, mirrors, timeout, download, progress)."""
+    ``locate`` (data_dir, cache_dir, mirrors, timeout, time_limit, download, progress)."""
     dtype = _float_dtype(dtype)  # checked before anything is read
     X, y = as_arrays(*load_set("train", **where), dtype)
     return Splits((X[:N_TRAINING], y[:N_TRAINING]), (X[N_TRAINING:], y[N_TRAINING:]),

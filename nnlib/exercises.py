@@ -4,7 +4,9 @@ Each exercise cell defines a function (or a value) and ends with::
 
     check("softmax_monotonic", softmax_jacobian)
 
-``check`` calls the reader's code on inputs of its own, edge cases included, compares
+``check`` calls the reader's code on inputs of its own, edge cases included, then on
+fresh random inputs of other shapes and signs (from a generator seeded by the operating
+system on every call, so that an answer which memorises the fixed inputs fails), compares
 the results with nnlib's references (``nnlib.activations``, ``nnlib.costs``, the
 network, and central differences from ``nnlib.gradcheck``) and returns a ``Feedback``:
 
@@ -14,19 +16,32 @@ network, and central differences from ``nnlib.gradcheck``) and returns a ``Feedb
   returns ``None`` or raises ``NotImplementedError``), or a value left as ``None``. Only
   the first call counts: a function that returns a value and later ``None`` is wrong.
 
+A result must be real numbers: a string, complex numbers (even with imaginary part 0),
+None inside a list, or an array of Python objects is "Not quite." with what arrived, as
+is nan; so is an answer whose results are right but which changed its input arrays in
+place (the caller's data would be corrupted).
+
 ``check`` never raises on a wrong or unfinished answer: an exception from the reader's
-code is reported as feedback. Its text is the same on every run (no addresses, no
-unseeded numbers), so notebooks saved with their stubs pass nbval.
+code is reported as feedback, ``sys.exit()`` included (only KeyboardInterrupt passes
+through). An endless loop is stopped after ``time_limit`` seconds (``TIME_LIMIT``) with a
+verdict saying so, where Python allows it: in the main thread of a platform with
+SIGALRM (Linux, macOS: every notebook kernel there). Elsewhere (Windows, another thread)
+no limit applies, and the feedback has a note saying so. The fixed inputs come first, so
+the text for a stub, or for an answer wrong on them, is the same on every run (no
+addresses, no unseeded numbers), and notebooks saved with their stubs pass nbval.
 
 The keys, and the cells that go with them, are listed in ``nnlib.exercise_cells``.
 """
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import copy
 import html
 import inspect
 import re
+import signal
+import threading
 import warnings
 
 import numpy as np
@@ -45,6 +60,10 @@ SEARCH_TOL = 1e-3
 
 #: The book's softmax slider values (chapter 3, "Softmax").
 BOOK_Z = np.array([2.5, -1.0, 3.2, 0.5])
+
+#: Seconds a check may take before the reader's code is stopped (an endless loop). A
+#: right answer takes well under a second.
+TIME_LIMIT = 10.0
 
 
 # -- feedback ------------------------------------------------------------------------
@@ -150,13 +169,27 @@ def _call(fn, name: str, inputs: str, *args):
     if not callable(fn):
         raise _wrong(f"`{name}` should be a function; it is a {type(fn).__name__}.",
                      hint=f"define it with `def {name}(...):`")
+    copies = copy.deepcopy(args)
     try:
-        out = fn(*copy.deepcopy(args))
+        out = fn(*copies)
     except NotImplementedError:
         raise _not_attempted(name, "still raises NotImplementedError") from None
-    except Exception as exc:  # the reader's code may fail in any way; report, never raise
+    except (KeyboardInterrupt, _Verdict):
+        raise
+    except _TimeUp as up:
+        raise _wrong(f"`{name}` was stopped after {up.seconds:g} s on this input: it did "
+                     "not finish.", inputs=inputs,
+                     hint="is there a loop that never ends (a while whose condition stays "
+                          "true)? A right answer takes well under a second; if yours is "
+                          "only slow, check(..., time_limit=60) gives it longer") from None
+    except SystemExit as exc:
+        raise _wrong(f"`{name}` called exit() or sys.exit() (SystemExit: {exc.code!r}), "
+                     "which would stop the program instead of returning a result.",
+                     inputs=inputs, hint="end the function with `return ...`") from None
+    except BaseException as exc:  # the reader's code may fail in any way; report, never raise
         raise _wrong(f"`{name}` raised {type(exc).__name__}: {exc}", inputs=inputs,
                      hint="run it on this input yourself to see where it fails") from None
+    _record_changes(fn, name, inputs, args, copies)
     answered = _ANSWERED.get(None)
     if answered is None:   # a checker called directly, not through check()
         answered = set()
@@ -171,13 +204,76 @@ def _call(fn, name: str, inputs: str, *args):
     return out
 
 
+#: The first argument the reader's code changed in place during the current ``check``
+#: call, as feedback: given only if every result was right (a wrong result says more).
+_CHANGED: contextvars.ContextVar = contextvars.ContextVar("nnlib_exercises_changed")
+
+
+def _same(before, after) -> bool:
+    if isinstance(before, np.ndarray):
+        return (isinstance(after, np.ndarray) and after.shape == before.shape
+                and bool(np.array_equal(after, before)))
+    return type(after) is type(before) and after == before
+
+
+def _record_changes(fn, name: str, inputs: str, args, copies):
+    """Note (in ``_CHANGED``) the first argument ``fn`` changed in place: ``copies`` were
+    passed, ``args`` are the originals."""
+    changed = _CHANGED.get(None)
+    if changed is None or changed:
+        return
+    try:
+        params = list(inspect.signature(fn).parameters)
+    except (TypeError, ValueError):
+        params = []
+    for i, (before, after) in enumerate(zip(args, copies)):
+        if not _same(before, after):
+            arg = params[i] if i < len(params) else f"argument {i + 1}"
+            changed.append(_wrong(
+                f"`{name}` returns the right values but changes its argument `{arg}` in "
+                "place: the caller's array is not the same afterwards.", inputs=inputs,
+                expected=before, got=after,
+                hint=f"work on a copy: `{arg} = {arg} - ...` or `{arg}.copy()` make a new "
+                     f"array, while `{arg} -= ...`, `{arg}[i] = ...` or another name for "
+                     f"`{arg}` change the caller's").feedback)
+            return
+
+
+def _numbers(out, name: str, inputs: str, want: str, verb: str = "returned") -> np.ndarray:
+    """The reader's result as a float array, or feedback saying what arrived instead of
+    real numbers: a string, complex numbers, None, other objects. ``want`` says what to
+    return, e.g. "one float"; ``verb`` is "is" for a value rather than a result."""
+    def refuse(what):
+        return _wrong(f"`{name}` {verb} {what}, not real numbers.", inputs=inputs,
+                      hint=f"return {want}" if verb == "returned" else want)
+    if isinstance(out, (str, bytes)):
+        raise refuse(f"the string {str(out)[:40]!r}")
+    try:
+        arr = np.asarray(out)
+    except Exception:  # a ragged list, or an object numpy cannot read
+        raise refuse(f"a {type(out).__name__} that is not a regular array") from None
+    if arr.dtype.kind == "c":
+        example = complex(arr.ravel()[0]) if arr.size else 0j
+        raise _wrong(f"`{name}` {verb} complex numbers (dtype {arr.dtype}, e.g. "
+                     f"{example:.4g}), not real numbers.", inputs=inputs,
+                     hint="the answer is real: a log or square root of a negative number, "
+                          "or a complex constant such as 1j, brings in complex values; "
+                          f"{'return ' * (verb == 'returned')}{want}")
+    if arr.dtype.kind == "O":
+        nones = [i for i, v in enumerate(arr.ravel()) if v is None]
+        if nones:
+            raise refuse(f"None at entry {nones[0]} (of {arr.size}): is a `return` missing "
+                         "from a helper, or an entry never filled in?")
+        kinds = sorted({type(v).__name__ for v in arr.ravel()})
+        raise refuse(f"an array of Python objects ({', '.join(kinds)})")
+    if arr.dtype.kind not in "biuf":
+        raise refuse(f"an array of {arr.dtype} values")
+    return arr.astype(float)
+
+
 def _as_array(out, name: str, shape, inputs: str):
     """The reader's result as a float array of ``shape``, or feedback saying how it differs."""
-    try:
-        arr = np.array(out, dtype=float)
-    except (TypeError, ValueError):
-        raise _wrong(f"`{name}` returned a {type(out).__name__}, not numbers.",
-                     inputs=inputs, hint=f"return a numpy array of shape {shape}") from None
+    arr = _numbers(out, name, inputs, f"a numpy array of shape {tuple(shape)}")
     if arr.shape != tuple(shape):
         hint = f"return shape {tuple(shape)}"
         if arr.shape == tuple(shape)[::-1]:
@@ -193,11 +289,7 @@ def _scalar(out, name: str, inputs: str, what: str = "one float") -> float:
     """The reader's result as one float (a size-1 array counts), or feedback.
 
     ``what`` says what to return instead, e.g. "one float (entry j)"."""
-    try:
-        arr = np.array(out, dtype=float)
-    except (TypeError, ValueError):
-        raise _wrong(f"`{name}` returned a {type(out).__name__}, not a number.",
-                     inputs=inputs, hint=f"return {what}") from None
+    arr = _numbers(out, name, inputs, what)
     if arr.size != 1:
         raise _wrong(f"`{name}` returned an array of shape {arr.shape}, where one number "
                      "is asked for.", inputs=inputs, got=arr, hint=f"return {what}")
@@ -234,6 +326,21 @@ def _compare(got, expected, name: str, inputs: str, hint: str, n: int = 1, nonfi
     return got
 
 
+def _fresh_rng() -> np.random.Generator:
+    """A generator seeded by the operating system on every call: inputs nobody can know
+    in advance, so an answer that memorises the fixed inputs fails on these."""
+    return np.random.default_rng()
+
+
+def _random_z(rng, scale: float = 2.5) -> np.ndarray:
+    """Weighted inputs of a random length 5 to 7 (longer than every fixed input, so that an
+    answer right only for those lengths fails), with at least one negative and one
+    positive entry, in random places."""
+    z = rng.normal(0, scale, int(rng.integers(5, 8)))
+    z[0], z[1] = -abs(z[0]) - 0.1, abs(z[1]) + 0.1
+    return rng.permutation(z)
+
+
 def _jacobian(f, z):
     """d f(z)_j / d z_k by central differences: an (n_out, n) array for z of shape (n,)."""
     z = np.array(z, dtype=float)
@@ -254,7 +361,7 @@ def check_sigmoid_sum(net, x):
                      "sigmoid outputs.",
                      hint="a softmax layer always sums to 1 (Eq. 79); use the default "
                           "Network(sizes), whose output layer is sigmoid")
-    x = np.asarray(x, dtype=float)
+    x = _numbers(x, "x", None, f"an input column of {net.sizes[0]} real numbers", verb="is")
     if x.shape not in ((net.sizes[0], 1), (net.sizes[0],)):
         raise _wrong(f"`x` has shape {x.shape}; this network takes ({net.sizes[0]}, 1).",
                      hint=f"one input column: x = np.ones(({net.sizes[0]}, 1))")
@@ -275,8 +382,9 @@ def check_sigmoid_sum(net, x):
 
 def check_softmax_monotonic(softmax_jacobian):
     """``softmax_jacobian(z)``: the (n, n) array da_j/dz_k of the softmax (Eq. 78)."""
+    rng = _fresh_rng()
     cases = [BOOK_Z, np.array([0.0, 0.0]), np.array([1.0, -2.0, 0.5]),
-             np.array([1000.0, 999.0, 998.0])]
+             np.array([1000.0, 999.0, 998.0]), _random_z(rng), _random_z(rng) + 300]
     for z in cases:
         inputs = f"z = {_fmt(z)}"
         got = _call(softmax_jacobian, "softmax_jacobian", inputs, z)
@@ -291,8 +399,13 @@ def check_softmax_monotonic(softmax_jacobian):
 
 def check_softmax_nonlocal(softmax_change):
     """``softmax_change(z, j, k, h)``: how much a_j moves when only z_k grows by h."""
+    rng = _fresh_rng()
     cases = [(BOOK_Z, 0, 2, 0.5), (BOOK_Z, 1, 1, -1.0), (np.array([0.0, 0.0, 0.0]), 2, 0, 2.0),
              (np.array([500.0, 499.0, -3.0]), 1, 0, 1.0)]
+    for same in (False, True):   # random z, j != k and j == k, h of either sign
+        z = _random_z(rng)
+        j, k = rng.choice(len(z), 2, replace=False)
+        cases.append((z, int(j), int(j if same else k), float(rng.uniform(-2, 2))))
     for z, j, k, h in cases:
         inputs = f"z = {_fmt(z)}, j = {j}, k = {k}, h = {h}"
         step = np.zeros_like(z)
@@ -313,8 +426,9 @@ def check_softmax_nonlocal(softmax_change):
 
 def check_softmax_invert(invert_softmax):
     """``invert_softmax(a)``: weighted inputs z with softmax(z) = a (z = ln a + C)."""
+    rng = _fresh_rng()
     cases = [softmax(BOOK_Z), np.full(4, 0.25), softmax(np.array([0.0, -600.0, 5.0])),
-             np.array([1.0])]
+             np.array([1.0]), softmax(_random_z(rng)), softmax(_random_z(rng, scale=8))]
     for a in cases:
         inputs = f"a = {_fmt(a)}"
         z = _as_array(_call(invert_softmax, "invert_softmax", inputs, a), "invert_softmax",
@@ -350,12 +464,17 @@ def check_softmax_invert(invert_softmax):
 def check_softmax_c(softmax_c, softmax_limit):
     """``softmax_c(z, c)`` (Eq. 83) and ``softmax_limit(z)``, its value as c -> infinity."""
     huge = np.array([400.0, 300.0, -5.0])   # c z up to 2000: a naive e^{cz} overflows
-    for z, c in [(BOOK_Z, 1.0), (BOOK_Z, 0.5), (BOOK_Z, 5.0), (huge, 5.0)]:
+    rng = _fresh_rng()
+    for z, c in [(BOOK_Z, 1.0), (BOOK_Z, 0.5), (BOOK_Z, 5.0), (huge, 5.0),
+                 (_random_z(rng), float(rng.uniform(0.2, 8))),
+                 (_random_z(rng), float(rng.uniform(0.2, 8)))]:
         inputs = f"z = {_fmt(z)}, c = {c}"
         got = _call(softmax_c, "softmax_c", inputs, z, c)
         _compare(got, softmax(z, c=c), "softmax_c", inputs,
                  hint="a_j = e^{c z_j} / sum_k e^{c z_k} (Eq. 83)")
-    for z in [BOOK_Z, np.array([-2.0, -7.0]), np.array([1.0, 3.0, 3.0, 0.0])]:
+    # Random whole numbers: ties are likely, and gaps of at least 1 reach the limit.
+    random_ints = [np.round(_random_z(rng)) for _ in range(2)]
+    for z in [BOOK_Z, np.array([-2.0, -7.0]), np.array([1.0, 3.0, 3.0, 0.0]), *random_ints]:
         inputs = f"z = {_fmt(z)}"
         got = _call(softmax_limit, "softmax_limit", inputs, z)
         # c = 1e6 turns a gap of 0.1 between z's into a factor e^-1e5 = 0: the limit.
@@ -375,9 +494,15 @@ def _check_output_gradients(fn, name, cost, output, targets, hint):
     ``output``: its input plays a^{L-1}, so this is the last layer of any deeper network.
     Gradients are of the cost averaged over the n columns (examples).
     """
-    rng = np.random.default_rng(3)
-    for n_prev, n_out, n, scale in [(3, 2, 1, 1.0), (4, 3, 5, 1.0), (3, 3, 2, 6.0)]:
-        net = Network([n_prev, n_out], cost=cost, output=output, seed=n_prev * 10 + n)
+    rng, fresh = np.random.default_rng(3), _fresh_rng()
+    cases = [(3, 2, 1, 1.0, 31), (4, 3, 5, 1.0, 45), (3, 3, 2, 6.0, 32)]
+    # random sizes, each unlike the fixed cases': n_prev 5-7, n_out 4-6, n 3, 4, 6 or 7
+    cases += [(int(fresh.integers(5, 8)), int(fresh.integers(4, 7)),
+               int(fresh.choice([3, 4, 6, 7])), float(fresh.uniform(0.5, 4)),
+               int(fresh.integers(1 << 30))) for _ in range(2)]
+    for i, (n_prev, n_out, n, scale, seed) in enumerate(cases):
+        rng = fresh if i >= 3 else rng
+        net = Network([n_prev, n_out], cost=cost, output=output, seed=seed)
         net.weights[0] *= scale   # scale 6 saturates sigmoid outputs
         a_prev = rng.uniform(0, 1, (n_prev, n))
         y = targets(rng, n_out, n)
@@ -421,8 +546,11 @@ def check_loglik_gradients(loglik_gradients):
 
 def check_softmax_backprop(softmax_delta):
     """``softmax_delta(z, a, y)``: the output error dC/dz^L of Eq. (84), one column per example."""
-    rng = np.random.default_rng(4)
-    for z in [BOOK_Z.reshape(4, 1), rng.normal(0, 2, (3, 4)), np.array([[30.0], [-30.0]])]:
+    rng, fresh = np.random.default_rng(4), _fresh_rng()
+    for z in [BOOK_Z.reshape(4, 1), rng.normal(0, 2, (3, 4)), np.array([[30.0], [-30.0]]),
+              # random: 5-6 outputs (more than above), 1-4 examples (6 in the network)
+              *(fresh.normal(0, 2.5, (fresh.integers(5, 7), fresh.integers(1, 5)))
+                for _ in range(2))]:
         y = _one_hot_targets(rng, *z.shape)
         a = softmax(z)
         inputs = f"z =\n{_fmt(z)}\ny =\n{_fmt(y)}"
@@ -434,7 +562,7 @@ def check_softmax_backprop(softmax_delta):
     # The same delta inside a whole network: backprop (BP2-BP4) takes it from there.
     cost = type("YourCost", (LogLikelihoodCost,), {"delta": staticmethod(softmax_delta)})
     net = Network([3, 4, 3], cost=cost, seed=5)
-    x, y = rng.uniform(0, 1, (3, 6)), _one_hot_targets(rng, 3, 6)
+    x, y = fresh.uniform(0, 1, (3, 6)), _one_hot_targets(fresh, 3, 6)
     inputs = "a [3, 4, 3] network with a softmax output layer, 6 examples"
     try:
         report = check_gradients(net, x, y)
@@ -452,19 +580,25 @@ def check_softmax_backprop(softmax_delta):
 
 # -- notebook 01: cross-entropy --------------------------------------------------------
 def _cross_entropy_each(a, y):
-    """Eq. (57) for each (a, y) pair separately: nnlib's CrossEntropyCost.fn per entry."""
-    return CrossEntropyCost.fn(np.reshape(a, (1, -1)), np.reshape(y, (1, -1)), axis=0)
+    """Eq. (57) for each (a, y) pair separately: nnlib's CrossEntropyCost.fn per entry,
+    in the shape of ``a``."""
+    return CrossEntropyCost.fn(np.reshape(a, (1, -1)), np.reshape(y, (1, -1)),
+                               axis=0).reshape(np.shape(a))
 
 
 def check_ce_roles(cross_entropy):
     """``cross_entropy(a, y)``: the single-neuron cross-entropy, entry by entry."""
     a = np.array([0.3, 0.9, 0.5, 1e-4, 0.999])
-    for target in (0.0, 1.0, 0.25):
-        y = np.full_like(a, target)
-        inputs = f"a = {_fmt(a)}, y = {target}"
+    rng = _fresh_rng()
+    cases = [(a, np.full_like(a, target), target) for target in (0.0, 1.0, 0.25)]
+    for shape in ((int(rng.choice([2, 3, 4, 6, 7])),), (2, int(rng.integers(2, 5)))):
+        y = rng.choice([0.0, 1.0, rng.uniform(0, 1)], shape)   # targets 0, 1 and between
+        cases.append((rng.uniform(0.01, 0.99, shape), y, None))
+    for a, y, target in cases:
+        inputs = f"a = {_fmt(a)}, y = {target if target is not None else _fmt(y)}"
         got = _as_array(_call(cross_entropy, "cross_entropy", inputs, a, y), "cross_entropy",
                         a.shape, inputs)
-        if not np.all(np.isfinite(got)) and target in (0.0, 1.0):
+        if not np.all(np.isfinite(got)) and target is not None and target in (0.0, 1.0):
             raise _wrong(f"At y = {target:g} your cost is infinite or nan.", inputs=inputs,
                          expected=_cross_entropy_each(a, y), got=got,
                          hint="a logarithm of y is being taken, and ln 0 = -inf. The logs "
@@ -480,7 +614,8 @@ def check_ce_roles(cross_entropy):
 
 def check_ce_minimum(best_output, binary_entropy):
     """``best_output(y)``: the a minimising the cross-entropy; ``binary_entropy(y)``: Eq. (64)."""
-    for y in (0.1, 0.25, 0.5, 0.8):
+    rng = _fresh_rng()
+    for y in (0.1, 0.25, 0.5, 0.8, round(float(rng.uniform(0.03, 0.97)), 6)):
         inputs = f"y = {y}"
         got = _scalar(_call(best_output, "best_output", inputs, y), "best_output", inputs)
         if not abs(got - y) <= SEARCH_TOL:
@@ -488,7 +623,10 @@ def check_ce_minimum(best_output, binary_entropy):
                          expected=y, got=got,
                          hint=f"compare the cost at your a ({CrossEntropyCost.fn(got, y):.6g}) "
                               f"with nearby values of a")
-    for y in (np.array([0.1, 0.5, 0.9]), np.array([0.0, 1.0, 0.3])):
+    shape = (2, int(rng.integers(2, 5)))
+    for y in (np.array([0.1, 0.5, 0.9]), np.array([0.0, 1.0, 0.3]),
+              np.where(rng.uniform(size=shape) < 0.3, rng.integers(0, 2, shape),
+                       rng.uniform(0, 1, shape))):
         inputs = f"y = {_fmt(y)}"
         got = _as_array(_call(binary_entropy, "binary_entropy", inputs, y), "binary_entropy",
                         y.shape, inputs)
@@ -538,8 +676,19 @@ def check_xj_term(weight_gradient):
     x = np.array([[0.0], [1e-3], [0.5], [2.0]])
     w = np.array([[0.8, -0.4, 1.5, -0.3]])
     b = np.array([[0.2]])
-    for cost_name, cost in costs.items():
-        def neuron_cost(cost=cost):   # one neuron with target y = 0.1
+    cases = [(cost_name, x, w, b) for cost_name in costs]
+    rng = _fresh_rng()
+    # Random inputs of both signs and a 0, a random neuron and cost. Weights of sd 0.5
+    # keep |z| small enough for central differences of ln(1 - a) to stay accurate (with
+    # sd 1 the worked solution missed the tolerance about once in 2,000 checks).
+    for _ in range(2):
+        n = int(rng.choice([3, 5, 6]))   # not the 4 inputs above
+        x_random = rng.normal(0, 1, n)
+        x_random[:3] = -abs(x_random[0]) - 0.1, abs(x_random[1]) + 0.1, 0.0
+        cases.append((str(rng.choice(list(costs))), rng.permutation(x_random).reshape(n, 1),
+                      rng.normal(0, 0.5, (1, n)), rng.normal(0, 0.5, (1, 1))))
+    for cost_name, x, w, b in cases:
+        def neuron_cost(cost=costs[cost_name], x=x, w=w, b=b):   # one neuron, target y = 0.1
             return cost(sigmoid(w @ x + b), 0.1)
         dC_db = float(numerical_gradient(neuron_cost, b)[0, 0])
         expected = numerical_gradient(neuron_cost, w).reshape(-1)
@@ -610,11 +759,54 @@ CHECKERS = {
 }
 
 
-def check(key: str, *answers) -> Feedback:
+class _TimeUp(BaseException):
+    """Raised in the main thread when a check's time is up. A BaseException, so that the
+    reader's ``except Exception`` does not swallow it (and it is raised again every half
+    second until it gets through)."""
+
+    def __init__(self, seconds):
+        super().__init__(seconds)
+        self.seconds = seconds
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float):
+    """Raise ``_TimeUp`` in the code run inside after ``seconds``, by SIGALRM. Yields None,
+    or a note saying why no limit applies here (no SIGALRM, not the main thread, or an
+    alarm timer already in use)."""
+    if not hasattr(signal, "setitimer"):
+        yield ("no time limit applies on this platform (it has no SIGALRM): an endless "
+               "loop in your code hangs the cell; interrupt the kernel to stop it")
+        return
+    if threading.current_thread() is not threading.main_thread():
+        yield ("no time limit applies outside the main thread: an endless loop in your "
+               "code would hang this check")
+        return
+    if signal.getitimer(signal.ITIMER_REAL)[0] > 0:
+        yield ("no time limit applies: an alarm timer of another program is running, and "
+               "check() leaves it alone")
+        return
+    armed = [True]
+
+    def time_up(signum, frame):
+        if armed[0]:
+            raise _TimeUp(seconds)
+    previous = signal.signal(signal.SIGALRM, time_up)
+    signal.setitimer(signal.ITIMER_REAL, seconds, 0.5)
+    try:
+        yield None
+    finally:
+        armed[0] = False
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def check(key: str, *answers, time_limit: float = TIME_LIMIT) -> Feedback:
     """Judge the reader's answers to exercise ``key``; never raises on a wrong answer.
 
     ``answers`` are the functions or values the exercise cell defines, in the order its
-    stub's ``check(...)`` line passes them.
+    stub's ``check(...)`` line passes them. The reader's code is stopped after
+    ``time_limit`` seconds where the platform allows it (see the module docstring).
     """
     if key not in CHECKERS:
         raise ValueError(f"no exercise called {key!r}; the keys are {sorted(CHECKERS)}. "
@@ -627,18 +819,36 @@ def check(key: str, *answers) -> Feedback:
         raise TypeError(f"check({key!r}, ...) takes {len(names)} answer(s), {names}; got "
                         f"{len(answers)}. Restore the check(...) line of the exercise cell."
                         ) from None
-    token = _ANSWERED.set(set())
+    if not (isinstance(time_limit, (int, float)) and not isinstance(time_limit, bool)
+            and 0 < time_limit < float("inf")):
+        raise ValueError(f"time_limit must be seconds > 0; got {time_limit!r}")
+    tokens = _ANSWERED.set(set()), _CHANGED.set([])
+    note = None
     try:
         # The reader's numbers may overflow or be nan: the feedback says so, numpy need not.
-        with np.errstate(all="ignore"), warnings.catch_warnings():
+        with _time_limit(time_limit) as note, np.errstate(all="ignore"), \
+                warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return checker(*answers)
+            feedback = checker(*answers)
+        if feedback.passed and _CHANGED.get():
+            feedback = _CHANGED.get()[0]
     except _Verdict as verdict:
-        return verdict.feedback
-    except Exception as exc:  # an answer of a shape no checker foresaw: still feedback
-        return Feedback("incorrect", f"this answer could not be judged "
-                        f"({type(exc).__name__}: {exc}).",
-                        [("hint", "compare what your code returns with the shapes the "
-                                  "exercise asks for")])
+        feedback = verdict.feedback
+    except _TimeUp as up:   # time ran out in the checker's own code, between the reader's
+        feedback = Feedback("incorrect", f"the check was stopped after {up.seconds:g} s.",
+                            [("hint", "your code returned each time, but slowly, or the "
+                                      "machine is busy: run the cell again, or pass "
+                                      "check(..., time_limit=60)")])
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:  # an answer of a shape no checker foresaw: still feedback
+        feedback = Feedback("incorrect", f"this answer could not be judged "
+                            f"({type(exc).__name__}: {exc}).",
+                            [("hint", "compare what your code returns with the shapes the "
+                                      "exercise asks for")])
     finally:
-        _ANSWERED.reset(token)
+        _ANSWERED.reset(tokens[0])
+        _CHANGED.reset(tokens[1])
+    if note:
+        feedback.details.append(("note", note))
+    return feedback

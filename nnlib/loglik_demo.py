@@ -32,7 +32,8 @@ from .activations import Sigmoid, Softmax
 from .costs import CrossEntropyCost, LogLikelihoodCost, QuadraticCost
 from .network import Network
 from .softmax_demo import START_Z, Z_MAX, Z_MIN, Z_STEP, SoftmaxBars, as_weighted_inputs
-from .widgets import LiveFigure, axes_or_new, play_step
+from .widgets import (Dropdown, FloatSlider, IntSlider, LiveFigure, Play, axes_or_new,
+                      play_step)
 
 RIGHT, WRONG = "C2", "0.65"  # colours: the right class's bar, the other bars
 
@@ -164,12 +165,12 @@ class LogLikelihoodExplorer:
     def __init__(self, z=START_Z, true_class=2):
         z = as_weighted_inputs(z)
         true_class = _class_index(true_class, len(z))
-        self.sliders = [widgets.FloatSlider(value=float(np.clip(v, Z_MIN, Z_MAX)), min=Z_MIN,
-                                            max=Z_MAX, step=Z_STEP, description=f"z{j + 1}",
-                                            readout_format=".1f")
+        self.sliders = [FloatSlider(value=float(np.clip(v, Z_MIN, Z_MAX)), min=Z_MIN,
+                                    max=Z_MAX, step=Z_STEP, description=f"z{j + 1}",
+                                    readout_format=".1f")
                         for j, v in enumerate(z)]
-        self.true_class = widgets.Dropdown(options=[(f"a{j + 1}", j) for j in range(len(z))],
-                                           value=true_class, description="right class")
+        self.true_class = Dropdown(options=[(f"a{j + 1}", j) for j in range(len(z))],
+                                   value=true_class, description="right class")
         self.readout = widgets.HTML()
         self.readout.add_class("nnlib-loglik-readout")
         self.figure = LiveFigure(1, 2, figsize=(8.5, 3.2), css_class="nnlib-loglik-plot")
@@ -354,10 +355,10 @@ class SlowdownExplorer:
     def __init__(self, runs, epoch=0):
         self.runs = runs
         last = len(runs[0].costs) - 1
-        self.epoch = widgets.IntSlider(value=epoch, min=0, max=last, description="epoch",
-                                       continuous_update=True)
-        self.play = widgets.Play(value=epoch, min=0, max=last, step=play_step(last),
-                                 interval=80, description="Play")
+        self.epoch = IntSlider(value=epoch, min=0, max=last, description="epoch",
+                               continuous_update=True)
+        self.play = Play(value=epoch, min=0, max=last, step=play_step(last),
+                         interval=80, description="Play")
         widgets.jslink((self.play, "value"), (self.epoch, "value"))
         self.readout = widgets.HTML()
         self.readout.add_class("nnlib-slowdown-readout")
@@ -550,8 +551,8 @@ class DigitOutputsExplorer:
 
     def __init__(self, runs, X, labels, index=0):
         self.runs, self.X, self.labels = runs, X, labels
-        self.index = widgets.IntSlider(value=index, min=0, max=len(X) - 1,
-                                       description="example")
+        self.index = IntSlider(value=index, min=0, max=len(X) - 1,
+                               description="example")
         self.readout = widgets.HTML()
         self.readout.add_class("nnlib-digit-readout")
         self.figure = LiveFigure(1, 2, figsize=(7.5, 3.0), css_class="nnlib-digit-plot",

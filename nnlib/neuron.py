@@ -29,7 +29,8 @@ import numpy as np
 
 from .activations import sigmoid, sigmoid_prime
 from .costs import CrossEntropyCost, QuadraticCost
-from .widgets import LiveFigure, axes_or_new, play_step
+from .widgets import (FloatSlider, IntSlider, LiveFigure, Play, ToggleButtons, axes_or_new,
+                      play_step)
 
 #: The two costs the toy neuron can learn with, by the names the widget shows.
 COSTS = {"quadratic": QuadraticCost, "cross-entropy": CrossEntropyCost}
@@ -343,19 +344,19 @@ class NeuronExplorer:
         if cost not in self.CHOICES:
             raise ValueError(f"cost must be one of {self.CHOICES}; got {cost!r}.")
         slider = dict(continuous_update=True, style={"description_width": "4em"})
-        self.w = widgets.FloatSlider(value=w, min=-4, max=4, step=0.1, description="w", **slider)
-        self.b = widgets.FloatSlider(value=b, min=-4, max=4, step=0.1, description="b", **slider)
-        self.eta = widgets.FloatSlider(value=eta, min=0.005, max=1.0, step=0.005,
+        self.w = FloatSlider(value=w, min=-4, max=4, step=0.1, description="w", **slider)
+        self.b = FloatSlider(value=b, min=-4, max=4, step=0.1, description="b", **slider)
+        self.eta = FloatSlider(value=eta, min=0.005, max=1.0, step=0.005,
                                        readout_format=".3f", description="η", **slider)
         # At most 500 epochs, so that retraining both costs stays well under 30 ms
         # (benchmarks/bench_neuron_widget.py).
-        self.epochs = widgets.IntSlider(value=epochs, min=10, max=500, step=10,
-                                        description="epochs", **slider)
-        self.cost = widgets.ToggleButtons(options=self.CHOICES, value=cost, description="cost")
-        self.epoch = widgets.IntSlider(value=epochs if epoch is None else epoch, min=0,
-                                       max=epochs, description="epoch", **slider)
-        self.play = widgets.Play(value=self.epoch.value, min=0, max=epochs, interval=80,
-                                 step=play_step(epochs), description="Play")
+        self.epochs = IntSlider(value=epochs, min=10, max=500, step=10,
+                                description="epochs", **slider)
+        self.cost = ToggleButtons(options=self.CHOICES, value=cost, description="cost")
+        self.epoch = IntSlider(value=epochs if epoch is None else epoch, min=0, max=epochs,
+                               limits=(0, self.epochs.max), description="epoch", **slider)
+        self.play = Play(value=self.epoch.value, min=0, max=epochs, limits=self.epoch.limits,
+                         interval=80, step=play_step(epochs), description="Play")
         widgets.jslink((self.play, "value"), (self.epoch, "value"))
         self.figure = LiveFigure(1, 2, figsize=(7.6, 3.2), css_class="nnlib-neuron-plot")
         self.readout = widgets.HTML()

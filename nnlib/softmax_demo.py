@@ -16,7 +16,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from .activations import sigmoid, softmax, softmax_jacobian
-from .widgets import LiveFigure, axes_or_new
+from .widgets import FloatLogSlider, FloatSlider, LiveFigure, axes_or_new
 
 #: The book's starting weighted inputs; their softmax is (0.315, 0.009, 0.633, 0.043).
 START_Z = (2.5, -1.0, 3.2, 0.5)
@@ -221,13 +221,13 @@ class SoftmaxDemo:
                 "Choose starting values inside that range."
             )
         self.z_sliders = [
-            widgets.FloatSlider(value=value, min=Z_MIN, max=Z_MAX, step=Z_STEP,
-                                description=f"z{j}", readout_format=".1f")
+            FloatSlider(value=value, min=Z_MIN, max=Z_MAX, step=Z_STEP,
+                        description=f"z{j}", readout_format=".1f")
             for j, value in enumerate(self.start, start=1)
         ]
         self.c_slider = (
-            widgets.FloatLogSlider(value=1.0, base=10, min=C_LOG_MIN, max=C_LOG_MAX, step=0.01,
-                                   description="c", readout_format=".3g")
+            FloatLogSlider(value=1.0, base=10, min=C_LOG_MIN, max=C_LOG_MAX, step=0.01,
+                           description="c", readout_format=".3g")
             if with_c else None
         )
         self.reset_button = widgets.Button(description="Reset", icon="undo",

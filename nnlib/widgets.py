@@ -8,15 +8,27 @@ so nothing flickers and nothing stacks up, in JupyterLab, Notebook 7 and VS Code
 Plot functions in nnlib draw onto an ``ax`` they are given; a notebook calls them once
 with ``ax=None`` for the static figure (which GitHub and nbval see), then hands a
 ``LiveFigure``'s axes to the same function, or updates its artists, for the widget.
+
+The controls of nnlib's demos are the ipywidgets ones with a guard: ``FloatSlider``,
+``FloatLogSlider``, ``IntSlider``, ``Play``, ``Dropdown`` and ``ToggleButtons`` here
+refuse, with a ``ControlValueError`` that names the control, what was set and what it
+holds, a value the demo behind them cannot show: nan or inf set from code (``demo.sliders[0].value =
+float("nan")``; ipywidgets would pass nan through to the plot), a range moved outside the
+one the demo was built for (``limits``; eta <= 0, a million epochs), a step that is not a
+positive number, or new options for a menu. A finite value outside the range is clamped
+to it, as ipywidgets does.
 """
 from __future__ import annotations
 
 import io
 
+import math
+
 import ipywidgets as widgets
 import matplotlib as mpl
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from traitlets import TraitError, validate
 
 
 def axes_or_new(ax=None, ncols: int = 1, nrows: int = 1, figsize=None, **subplots_kw):
@@ -86,3 +98,113 @@ class LiveFigure:
             with mpl.rc_context({"figure.autolayout": False,
                                  "figure.constrained_layout.use": False}):
                 self.figure.set_layout_engine(None)
+
+
+# -- controls that hold ---------------------------------------------------------------
+class ControlValueError(TraitError, ValueError):
+    """A control of a demo was set, from code, to something the demo cannot show."""
+
+
+def _refuse(control, trait: str, value, why: str):
+    name = control.description or type(control).__name__
+    raise ControlValueError(f"{name}: {trait} = {value!r} refused: {why}; it stays at "
+                            f"{getattr(control, trait)!r}")
+
+
+def _finite(control, trait: str, value):
+    """``value`` if it is finite (traitlets has already made it a float or an int)."""
+    if not math.isfinite(value):
+        _refuse(control, trait, value, "a slider holds a finite number, not nan or inf")
+    return value
+
+
+class _HeldRange:
+    """Mixin for an ipywidgets slider: value, min, max and step are finite numbers (step
+    positive, or None for any), and min and max stay inside ``limits`` (default: the range
+    the slider was made with), the widest range the code behind the slider accepts."""
+
+    def __init__(self, *, limits=None, **kwargs):
+        self._limits = None   # no limits while the constructor sets the traits
+        super().__init__(**kwargs)
+        self._limits = (self.min, self.max) if limits is None else tuple(limits)
+
+    @property
+    def limits(self) -> tuple:
+        """(lowest min, highest max) this slider may be given."""
+        return self._limits
+
+    def _inside(self, trait, value):
+        if self._limits is not None and not self._limits[0] <= value <= self._limits[1]:
+            _refuse(self, trait, value, f"this slider's range must stay inside "
+                                        f"[{self._limits[0]}, {self._limits[1]}]")
+        return value
+
+    @validate("value")
+    def _validate_value(self, proposal):
+        _finite(self, "value", proposal["value"])
+        return super()._validate_value(proposal)
+
+    @validate("min")
+    def _validate_min(self, proposal):
+        self._inside("min", _finite(self, "min", proposal["value"]))
+        return super()._validate_min(proposal)
+
+    @validate("max")
+    def _validate_max(self, proposal):
+        self._inside("max", _finite(self, "max", proposal["value"]))
+        return super()._validate_max(proposal)
+
+    @validate("step")
+    def _validate_step(self, proposal):
+        step = proposal["value"]
+        if step is not None and not _finite(self, "step", step) > 0:
+            _refuse(self, "step", step, "the step must be positive")
+        return step
+
+
+class FloatSlider(_HeldRange, widgets.FloatSlider):
+    """``ipywidgets.FloatSlider`` that refuses nan, inf and ranges outside ``limits``."""
+
+
+class IntSlider(_HeldRange, widgets.IntSlider):
+    """``ipywidgets.IntSlider`` whose range stays inside ``limits``."""
+
+
+class Play(_HeldRange, widgets.Play):
+    """``ipywidgets.Play`` whose range stays inside ``limits``."""
+
+
+class FloatLogSlider(_HeldRange, widgets.FloatLogSlider):
+    """``ipywidgets.FloatLogSlider`` that refuses nan and inf; min, max and ``limits`` are
+    exponents of ``base``, which stays as it was made."""
+
+    @validate("base")
+    def _validate_base(self, proposal):
+        if self._limits is not None:
+            _refuse(self, "base", proposal["value"], "the base of a demo's slider is fixed")
+        return proposal["value"]
+
+
+class _FixedOptions:
+    """Mixin for an ipywidgets selection: its options stay the ones it was made with
+    (the demo behind it knows no others)."""
+
+    def __init__(self, **kwargs):
+        self._made = False
+        super().__init__(**kwargs)
+        self._made = True
+
+    @validate("options")
+    def _validate_options(self, proposal):
+        if self._made:
+            _refuse(self, "options", proposal["value"],
+                    "the demo behind this control knows only its own options")
+        return super()._validate_options(proposal)
+
+
+class Dropdown(_FixedOptions, widgets.Dropdown):
+    """``ipywidgets.Dropdown`` whose options are fixed once made."""
+
+
+class ToggleButtons(_FixedOptions, widgets.ToggleButtons):
+    """``ipywidgets.ToggleButtons`` whose options are fixed once made."""

@@ -1,9 +1,11 @@
 """Downloading MNIST (nnlib.data.locate) from mirrors served by a local HTTP server.
 
 The server, on 127.0.0.1, serves each file under four prefixes: ``good/`` (the file),
-``corrupt/`` (the file with one byte changed, so its md5 is wrong), ``missing/`` (404)
-and ``slow/`` (answers, sends half the file, then stalls far beyond the timeout). A
-port where nothing listens stands for a mirror that refuses connections. The published
+``corrupt/`` (the file with one byte changed, so its md5 is wrong), ``missing/`` (404),
+``slow/`` (answers, sends half the file, then stalls far beyond the timeout) and
+``trickle/`` (sends a byte every TRICKLE seconds, well inside the timeout, so that only
+the time limit per file ends it). A port where nothing listens stands for a mirror that
+refuses connections. The published
 md5s are swapped for those of the files served here.
 """
 import dataclasses
@@ -19,6 +21,8 @@ from nnlib import data
 
 NAMES = ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
 TIMEOUT = 0.5  # seconds; the slow mirror stalls for up to 30
+TRICKLE = 0.05  # seconds between two bytes of the trickling mirror: a file takes minutes
+TIME_LIMIT = 1.0  # seconds per file in the tests of the time limit
 
 
 class Mirror(http.server.ThreadingHTTPServer):
@@ -29,6 +33,7 @@ class Mirror(http.server.ThreadingHTTPServer):
     def __init__(self, files):
         super().__init__(("127.0.0.1", 0), MirrorHandler)
         self.files, self.requests, self.release = files, [], threading.Event()
+        self.trickled = 0  # bytes the trickling mirror has sent
 
     def url(self, prefix):
         return f"http://127.0.0.1:{self.server_address[1]}/{prefix}/"
@@ -47,6 +52,17 @@ class MirrorHandler(http.server.BaseHTTPRequestHandler):
         self.send_response(200)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
+        if prefix == "trickle":
+            try:
+                for i in range(len(body)):
+                    if self.server.release.wait(TRICKLE):
+                        return
+                    self.wfile.write(body[i:i + 1])
+                    self.wfile.flush()
+                    self.server.trickled += 1
+            except OSError:
+                pass  # the client cut the connection off
+            return
         if prefix == "slow":
             self.wfile.write(body[:len(body) // 2])
             self.wfile.flush()
@@ -126,6 +142,37 @@ def test_when_every_mirror_fails_the_error_gives_each_reason_every_missing_file_
         assert words in message, f"{words!r} missing from {message}"
     # It gave up after the first file, rather than waiting for every mirror again.
     assert not any(NAMES[1] in p for p in mirror.requests)
+
+
+def test_a_trickling_mirror_is_cut_off_at_the_time_limit_and_the_next_one_tried(mirror, cache):
+    name = f"{NAMES[0]}.gz"
+    assert len(mirror.files[name]) * TRICKLE > 20 * TIME_LIMIT   # it would take far longer
+    [path] = data.locate(NAMES[:1], cache_dir=cache, mirrors=[mirror.url("trickle"),
+                                                              mirror.url("good")],
+                         timeout=TIMEOUT, time_limit=TIME_LIMIT)
+    assert [p.split("/")[1] for p in mirror.requests] == ["trickle", "good"]
+    assert path.read_bytes() == mirror.files[name]
+    assert 0 < mirror.trickled < len(mirror.files[name]) / 2   # cut off early, not finished
+    assert cached(cache) == [name]   # nothing partial left behind
+
+
+def test_when_every_mirror_trickles_the_error_names_the_time_limit_and_leaves_nothing(
+        mirror, cache, refused_url):
+    mirrors = [mirror.url("trickle"), refused_url]
+    with pytest.raises(data.MnistUnavailableError) as caught:
+        data.locate(NAMES[1:], cache_dir=cache, mirrors=mirrors, timeout=TIMEOUT,
+                    time_limit=TIME_LIMIT)
+    message = str(caught.value)
+    assert (f"{mirror.url('trickle')}{NAMES[1]}.gz: still downloading after the time limit "
+            "(1 s per file); cut off") in message
+    assert f"{refused_url}{NAMES[1]}.gz: Connection refused" in message
+    assert cached(cache) == []
+
+
+@pytest.mark.parametrize("time_limit", [0, -5, float("nan"), float("inf"), "60", True, None])
+def test_a_time_limit_that_is_not_seconds_is_refused(time_limit, cache):
+    with pytest.raises(ValueError, match=r"time_limit must be seconds > 0 .*default 300"):
+        data.locate(NAMES, cache_dir=cache, time_limit=time_limit)
 
 
 def test_a_verified_cached_file_is_used_without_the_network(mirror, cache, refused_url):

@@ -2,9 +2,16 @@
 
 Every worked solution, executed from the same text the notebook shows, must pass its
 checker; every stub must report "not attempted yet"; and at least two wrong answers per
-checker must be rejected with feedback that names what went wrong.
+checker must be rejected with feedback that names what went wrong. Then, for every
+checker alike, the kinds of wrong answers that used to pass: an answer that memorises
+the fixed inputs, one right only for their shapes or only for positive inputs, one off
+by a sign or a factor, results that are not real numbers (complex, strings, None,
+objects, nan), an answer that changes its input in place, sys.exit() and endless loops.
 """
 import re
+import signal
+import sys
+import threading
 import warnings
 from pathlib import Path
 
@@ -458,7 +465,7 @@ def test_add_exercise_reads_at_as_an_index_into_the_cells_before_the_call():
     (lambda b, a: (b - a) / (100 - b), "sign is flipped"),
     (lambda b, a: abs(a - b) / (100 - b), "sign is flipped"),  # right but for losses
     (lambda b, a: 1 / 14, "error rate = 100 - accuracy"),
-    (lambda b, a: complex((a - b) / (100 - b), 1e-3), "not a number"),
+    (lambda b, a: complex((a - b) / (100 - b), 1e-3), "not real numbers"),
 ])
 def test_errors_eliminated_rejects_the_usual_slips(wrong, says):
     assert says in rejected("errors_eliminated", wrong)
@@ -468,3 +475,244 @@ def test_errors_eliminated_rejects_an_answer_that_memorised_the_fixed_inputs():
     fixed = {(96.59, 96.82): 0.23 / 3.41, (95.49, 94.2): -1.29 / 4.51, (50.0, 75.0): 0.5}
     assert "different share" in rejected("errors_eliminated",
                                          lambda b, a: fixed.get((b, a), 0.0))
+
+
+# -- answers wrong in the ways that used to pass: every checker, generically ------------
+FUNCTION_KEYS = sorted(key for key in EXERCISES if key != "sigmoid_sum")
+#: Exercises whose inputs can be negative (the others take activations, targets in [0, 1]).
+SIGNED_KEYS = ["linear_quadratic", "softmax_backprop", "softmax_c",
+               "softmax_monotonic", "softmax_nonlocal", "xj_term"]
+
+
+def solution(key):
+    return answers_of(key, EXERCISES[key].solution_source())
+
+
+def _inputs_key(args):
+    return tuple((np.shape(a), np.asarray(a, dtype=float).tobytes()) for a in args)
+
+
+def _arrays_of(out):
+    """A result as a list of arrays: both of a (nabla_b, nabla_w) pair, else the one."""
+    return [np.asarray(o) for o in out] if isinstance(out, tuple) else [np.asarray(out)]
+
+
+def _like(out, arrays):
+    return tuple(arrays) if isinstance(out, tuple) else arrays[0]
+
+
+def spoiled(fn, spoil):
+    """``fn`` with ``spoil(args, array)`` applied to each array of its result."""
+    def answer(*args):
+        out = fn(*args)
+        return _like(out, [spoil(args, a) for a in _arrays_of(out)])
+    return answer
+
+
+def garbage(out):
+    """Zeros in the place of a result: the right shape, wrong numbers."""
+    return _like(out, [np.zeros_like(a, dtype=float) for a in _arrays_of(out)])
+
+
+def answers_with(key, wrap):
+    """For each answer of the exercise: the worked solution with that one answer wrapped."""
+    answers = solution(key)
+    for i in range(len(answers)):
+        yield i, [wrap(a) if j == i else a for j, a in enumerate(answers)]
+
+
+def fixed_inputs(key):
+    """Per answer, the inputs (as keys) and results its checker uses on every call: those
+    seen in two calls; and per answer, every input of the first call."""
+    seen = []
+    for _ in range(2):
+        logs = [dict() for _ in EXERCISES[key].answers]
+
+        def recording(fn, log):
+            def answer(*args):
+                out = fn(*args)
+                log[_inputs_key(args)] = out
+                return out
+            return answer
+        feedback = check(key, *[recording(a, log) for a, log in zip(solution(key), logs)])
+        assert feedback.passed, repr(feedback)
+        seen.append(logs)
+    fixed = [{k: v for k, v in first.items() if k in second} for first, second in zip(*seen)]
+    return fixed, seen[0]
+
+
+@pytest.mark.parametrize("key", FUNCTION_KEYS)
+def test_every_check_tries_fresh_inputs_on_every_call(key):
+    fixed, first = fixed_inputs(key)
+    for fixed_here, all_here in zip(fixed, first):
+        assert len(all_here) > len(fixed_here) >= 1, key   # some inputs are new each call
+
+
+@pytest.mark.parametrize("key", FUNCTION_KEYS)
+def test_an_answer_that_memorises_the_fixed_inputs_is_rejected(key):
+    fixed, _ = fixed_inputs(key)
+    answers = []
+    for table, fn in zip(fixed, solution(key)):
+        some_result = next(iter(table.values()))
+
+        def lookup(*args, table=table, some_result=some_result):
+            return table.get(_inputs_key(args), garbage(some_result))
+        answers.append(lookup)
+    for i, _ in enumerate(answers):   # one memorised answer at a time, the others right
+        mixed = [answers[j] if j == i else fn for j, fn in enumerate(solution(key))]
+        rejected(key, *mixed)
+
+
+@pytest.mark.parametrize("key", FUNCTION_KEYS)
+def test_an_answer_right_only_for_the_fixed_shapes_is_rejected(key):
+    fixed, _ = fixed_inputs(key)
+    for i, answers in answers_with(key, lambda fn: fn):
+        shapes = {tuple(shape for shape, _ in k) for k in fixed[i]}
+        if all(shape == () for s in shapes for shape in s):
+            continue   # best_output(y): one number in, every input the same shape
+
+        def one_shape(*args, fn=answers[i], shapes=shapes):
+            out = fn(*args)
+            return out if tuple(np.shape(a) for a in args) in shapes else garbage(out)
+        rejected(key, *[one_shape if j == i else a for j, a in enumerate(answers)])
+
+
+@pytest.mark.parametrize("key", SIGNED_KEYS)
+def test_an_answer_right_only_for_positive_inputs_is_rejected(key):
+    def positive_only(fn):
+        def answer(*args):
+            out = fn(*args)
+            return out if all(np.all(np.asarray(a) >= 0) for a in args) else garbage(out)
+        return answer
+    for _, answers in answers_with(key, positive_only):
+        rejected(key, *answers)
+
+
+@pytest.mark.parametrize("key", FUNCTION_KEYS)
+@pytest.mark.parametrize("slip", [
+    lambda args, a: -a,                 # off by sign
+    lambda args, a: 2 * a,              # a factor missing (1/2, 1/n, ...)
+    lambda args, a: a * 1.01,           # nearly right: 1% off
+], ids=["sign", "factor", "nearly"])
+def test_an_answer_off_by_sign_or_a_factor_is_rejected(key, slip):
+    for _, answers in answers_with(key, lambda fn: spoiled(fn, slip)):
+        rejected(key, *answers)
+
+
+@pytest.mark.parametrize("key", FUNCTION_KEYS)
+@pytest.mark.parametrize("spoil, words", [
+    (lambda args, a: a.astype(complex), "returned complex numbers (dtype complex128"),
+    (lambda args, a: a + 0j if a.ndim else complex(a), "returned complex numbers"),
+    (lambda args, a: np.array(a, dtype=object), "returned an array of Python objects"),
+    (lambda args, a: a.astype(str), "returned an array of <U"),
+    (lambda args, a: str(a) if a.ndim == 0 else a.astype(str), "not real numbers"),
+    (lambda args, a: np.where(np.arange(a.size).reshape(a.shape) == 0, None, a.astype(object)),
+     "returned None at entry 0"),
+    (lambda args, a: np.where(np.arange(a.size).reshape(a.shape) == 0, np.nan, a), "nan"),
+])
+def test_results_that_are_not_real_numbers_are_rejected_saying_what_arrived(key, spoil, words):
+    for _, answers in answers_with(key, lambda fn: spoiled(fn, spoil)):
+        text = rejected(key, *answers)
+        assert words in text, text
+
+
+def test_sigmoid_sum_refuses_a_complex_or_none_input():
+    net = Network([2, 3], seed=1)
+    assert "`x` is complex numbers" in rejected("sigmoid_sum", net, np.ones((2, 1)) + 0j)
+    assert "`x` is None at entry 1" in rejected("sigmoid_sum", net, [[1.0], [None]])
+    assert "`x` is the string" in rejected("sigmoid_sum", net, "1, 2")
+
+
+@pytest.mark.parametrize("key", FUNCTION_KEYS)
+def test_an_answer_that_changes_its_input_in_place_is_rejected(key):
+    def mutating(fn):
+        def answer(*args):
+            out = fn(*args)
+            arrays = [a for a in args if isinstance(a, np.ndarray)]
+            if arrays:
+                arrays[0] += 1.0   # after computing a right result
+            return out
+        return answer
+    for i, answers in answers_with(key, mutating):
+        if EXERCISES[key].answers[i] in ("best_output", "errors_eliminated"):
+            continue   # takes floats, which cannot be changed in place
+        text = rejected(key, *answers)
+        assert "changes its argument" in text and "work on a copy" in text, text
+
+
+def test_the_solutions_change_nothing_in_place_and_a_copy_is_fine():
+    def softmax_jacobian(z):
+        z = z - z.max()      # a new array: the caller's z is untouched
+        a = softmax(z)
+        return np.diag(a) - np.outer(a, a)
+    assert check("softmax_monotonic", softmax_jacobian).passed
+
+    def in_place(z):
+        z -= z.max()         # the caller's z changes
+        a = softmax(z)
+        return np.diag(a) - np.outer(a, a)
+    text = rejected("softmax_monotonic", in_place)
+    assert "changes its argument `z` in place" in text and "`z -= ...`" in text
+
+
+@pytest.mark.parametrize("key", FUNCTION_KEYS)
+def test_sys_exit_in_an_answer_is_a_verdict_not_a_dead_cell(key):
+    def exits(*args):
+        sys.exit(3)
+    for _, answers in answers_with(key, lambda fn: exits):
+        text = rejected(key, *answers)
+        assert "called exit() or sys.exit() (SystemExit: 3)" in text, text
+
+
+def test_other_base_exceptions_are_verdicts_but_keyboard_interrupt_passes():
+    class Strange(BaseException):
+        pass
+
+    def strange(z):
+        raise Strange("odd")
+    assert "raised Strange: odd" in rejected("softmax_monotonic", strange)
+
+    class ExitsWhenRead:   # a result that exits when the checker reads it
+        def __array__(self, dtype=None, copy=None):
+            raise SystemExit(1)
+    text = rejected("softmax_monotonic", lambda z: ExitsWhenRead())
+    assert "could not be judged (SystemExit: 1)" in text
+
+    def interrupted(z):
+        raise KeyboardInterrupt
+    with pytest.raises(KeyboardInterrupt):
+        check("softmax_monotonic", interrupted)
+
+
+def test_an_endless_loop_is_stopped_after_the_time_limit():
+    def endless(z):
+        while True:
+            try:
+                pass
+            except Exception:   # a reader's catch-all does not swallow the stop
+                pass
+    feedback = check("softmax_monotonic", endless, time_limit=0.5)
+    text = repr(feedback)
+    assert feedback.status == "incorrect"
+    assert text.startswith("Not quite. `softmax_jacobian` was stopped after 0.5 s")
+    assert "z = [ 2.5, -1. ,  3.2,  0.5]" in text and "loop that never ends" in text
+    # the alarm is gone afterwards, and the next check is judged as usual
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    assert check("softmax_monotonic", *solution("softmax_monotonic")).passed
+
+
+def test_outside_the_main_thread_the_feedback_says_no_time_limit_applies():
+    results = []
+    thread = threading.Thread(target=lambda: results.append(
+        check("softmax_monotonic", *solution("softmax_monotonic"))))
+    thread.start()
+    thread.join()
+    assert repr(results[0]).startswith("Correct. ")
+    assert "no time limit applies outside the main thread" in repr(results[0])
+    assert "note" not in repr(check("softmax_monotonic", *solution("softmax_monotonic")))
+
+
+@pytest.mark.parametrize("time_limit", [0, -1, float("inf"), "5", None])
+def test_a_time_limit_that_is_not_seconds_is_refused(time_limit):
+    with pytest.raises(ValueError, match="time_limit must be seconds > 0"):
+        check("softmax_monotonic", lambda z: None, time_limit=time_limit)

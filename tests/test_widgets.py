@@ -1,9 +1,14 @@
 """LiveFigure: redrawn in place, no pyplot figures leaked, layout fixed after the first draw."""
+import ipywidgets
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
+from traitlets import TraitError
 
-from nnlib.widgets import LiveFigure, play_step
+from nnlib import loglik_demo
+from nnlib.neuron import NeuronExplorer
+from nnlib.softmax_demo import SoftmaxDemo
+from nnlib.widgets import ControlValueError, LiveFigure, play_step
 
 
 def test_refresh_swaps_the_png_in_place_and_leaks_no_figure():
@@ -43,3 +48,111 @@ def test_after_the_first_refresh_each_refresh_draws_once():
 def test_play_step_lands_exactly_on_the_last_frame(last, frames):
     step = play_step(last)
     assert last % step == 0 and last // step == frames
+
+
+# -- every control of the demos holds against values set from code ---------------------
+def _digit_explorer():
+    from test_loglik_demo import fake_digits   # the made-up digits of the demo's own tests
+    config = loglik_demo.DigitsConfig(sizes=(784, 8, 10), n_train=100, epochs=1, eta=0.5)
+    runs = loglik_demo.train_digits(fake_digits(100, 1), fake_digits(20, 2), config)
+    X, labels = fake_digits(20, 3)
+    return loglik_demo.DigitOutputsExplorer(runs, X, labels)
+
+
+DEMOS = {
+    "softmax": lambda: SoftmaxDemo(with_c=True, with_jacobian=True),
+    "neuron": lambda: NeuronExplorer(epochs=100),
+    "loglik": loglik_demo.LogLikelihoodExplorer,
+    "slowdown": lambda: loglik_demo.SlowdownExplorer(
+        loglik_demo.run_slowdown(loglik_demo.SlowdownConfig(epochs=20))),
+    "digits": _digit_explorer,
+}
+
+
+def controls(demo):
+    """Every control of a demo a reader can reach from code: (name, widget) pairs."""
+    for name, value in vars(demo).items():
+        for i, item in enumerate(value if isinstance(value, list) else [value]):
+            if isinstance(item, (ipywidgets.widgets.widget_int._Int,
+                                 ipywidgets.widgets.widget_float._Float,
+                                 ipywidgets.widgets.widget_selection._Selection)):
+                yield (f"{name}[{i}]" if isinstance(value, list) else name), item
+
+
+def shown(demo):
+    """What the reader sees: the readout text and every figure's PNG."""
+    images = [w.value for w in vars(demo).values() if isinstance(w, ipywidgets.Image)]
+    images += [f.image.value for f in vars(demo).values() if isinstance(f, LiveFigure)]
+    return getattr(demo, "readout").value, images
+
+
+def test_every_demo_control_is_one_of_the_guarded_ones():
+    for name, make in DEMOS.items():
+        found = dict(controls(make()))
+        assert found, name
+        for label, control in found.items():
+            assert type(control).__module__ == "nnlib.widgets", (name, label)
+
+
+@pytest.mark.parametrize("demo_name", sorted(DEMOS))
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf"), np.float32("nan")])
+def test_nan_and_inf_set_from_code_are_refused_and_nothing_changes(demo_name, bad):
+    demo = DEMOS[demo_name]()
+    for label, control in controls(demo):
+        for trait in ("value", "min", "max", "step"):
+            if not control.has_trait(trait) or isinstance(
+                    control, ipywidgets.widgets.widget_selection._Selection):
+                continue
+            before, seen = getattr(control, trait), shown(demo)
+            with pytest.raises(TraitError) as caught:   # ControlValueError is one
+                setattr(control, trait, bad)
+            message = str(caught.value)
+            # int traits refuse nan and inf themselves; every float one says who and what
+            assert (f"{control.description}: {trait} = {float(bad)!r} refused" in message
+                    or "expected an int" in message), message
+            assert getattr(control, trait) == before, (demo_name, label, trait)
+            assert shown(demo) == seen, (demo_name, label, trait)
+
+
+def test_the_softmax_readout_never_shows_nan():
+    demo = SoftmaxDemo()
+    with pytest.raises(ControlValueError, match=r"z1: value = nan refused: a slider holds a "
+                                                r"finite number.*it stays at 2\.5"):
+        demo.sliders[0].value = float("nan")
+    assert "nan" not in demo.readout.value and demo.z[0] == 2.5
+    demo.sliders[0].value = 1e9                 # finite but outside: clamped, as ipywidgets
+    assert demo.z[0] == 5.0 and "nan" not in demo.readout.value
+
+
+@pytest.mark.parametrize("demo_name, label, trait, value, words", [
+    ("neuron", "eta", "min", -1.0, r"range must stay inside \[0.005, 1.0\]"),
+    ("neuron", "epochs", "max", 10**7, r"range must stay inside \[10, 500\]"),
+    ("neuron", "epoch", "max", 10**6, r"range must stay inside \[0, 500\]"),
+    ("neuron", "play", "max", 10**6, r"range must stay inside \[0, 500\]"),
+    ("neuron", "w", "step", 0.0, "the step must be positive"),
+    ("neuron", "w", "step", -0.1, "the step must be positive"),
+    ("softmax", "c_slider", "max", 400.0, r"range must stay inside \[-1.0, 2.0\]"),
+    ("softmax", "c_slider", "base", 1.0, "the base of a demo's slider is fixed"),
+    ("loglik", "sliders[0]", "min", -1e9, r"range must stay inside \[-5.0, 5.0\]"),
+    ("loglik", "true_class", "options", [("a9", 9)], "knows only its own options"),
+    ("neuron", "cost", "options", ("hinge",), "knows only its own options"),
+    ("slowdown", "epoch", "max", 10**6, r"range must stay inside \[0, 20\]"),
+    ("digits", "index", "max", 10**6, r"range must stay inside \[0, 19\]"),
+])
+def test_ranges_steps_and_options_the_demo_cannot_use_are_refused(demo_name, label, trait,
+                                                                    value, words):
+    demo = DEMOS[demo_name]()
+    control = dict(controls(demo))[label]
+    before, seen = getattr(control, trait), shown(demo)
+    with pytest.raises(ControlValueError, match=words):
+        setattr(control, trait, value)
+    assert getattr(control, trait) == before and shown(demo) == seen
+
+
+def test_a_range_may_still_narrow_and_the_neuron_still_retrains_up_to_500_epochs():
+    explorer = NeuronExplorer(epochs=100)
+    explorer.w.max = 2.0
+    explorer.w.value = 3.0                       # clamped to the narrower range
+    assert explorer.w.value == 2.0
+    explorer.epochs.value = 500                  # moves the epoch slider's and Play's max
+    assert explorer.epoch.max == explorer.play.max == 500
