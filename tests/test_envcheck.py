@@ -152,7 +152,7 @@ def test_mnist_test_set_found_training_set_missing(tmp_path):
     write_idx(tmp_path / "t10k-images-idx3-ubyte.gz", 2051, (10_000, 28, 28))
     write_idx(tmp_path / "t10k-labels-idx1-ubyte.gz", 2049, (10_000,))
     test, train = envcheck.check_mnist(tmp_path, cache_dir=tmp_path / "cache")
-    assert test == Finding("MNIST test set", True, "10,000 digits, in data_dir")
+    assert test == Finding("MNIST test set", True, "10,000 digits, found")
     assert not train.ok and train.detail.startswith(f"not in the data folder ({tmp_path})")
     assert "train-images-idx3-ubyte.gz and train-labels-idx1-ubyte.gz" in train.fix
 
@@ -196,7 +196,7 @@ def test_the_saved_report_is_the_same_on_any_machine_with_the_data(real_mnist_di
     monkeypatch.setenv("NNLIB_DATA_DIR", str(real_mnist_dir))
     text = envcheck.report(envcheck.run_checks())
     assert "PROBLEM" not in text and text.endswith("Everything checked is fine.")
-    assert "MNIST training set: 60,000 digits, in the data folder (NNLIB_DATA_DIR)" in text
+    assert "MNIST training set: 60,000 digits, found" in text
     for machine_path in (str(real_mnist_dir), os.path.expanduser("~"), sys.prefix):
         assert machine_path not in text
     assert not re.search(r"\d+\.\d+\.\d+", text), "a version number varies between machines"
