@@ -14,6 +14,8 @@ import numpy as np
 import psutil
 import pytest
 
+from test_experiments import tiny_set  # random inputs labelled by their brightest pixel
+
 from nnlib import experiments
 from nnlib.data import Splits
 
@@ -24,16 +26,9 @@ ROOT = Path(__file__).resolve().parents[1]
 COMMITTED = ROOT / "notebooks" / "results" / "mnist-full.json"
 
 
-def digit_set(n, seed):
-    """n random 784-pixel inputs labelled by the brightest of their first ten pixels."""
-    rng = np.random.default_rng(seed)
-    X = rng.random((n, 784), dtype=np.float32)
-    return X, np.argmax(X[:, :10], axis=1)
-
-
 @pytest.fixture(scope="module")
 def splits():
-    return Splits(digit_set(300, 0), digit_set(100, 1), digit_set(100, 2))
+    return Splits(tiny_set(300, 0), tiny_set(100, 1), tiny_set(100, 2))
 
 
 PLAN = experiments.Plan(name="small", data="small", epochs=3, seeds=(0, 1, 2), sweep_seeds=(0,),
@@ -86,7 +81,7 @@ def test_a_killed_worker_loses_no_finished_run(sequential, tmp_path):
     finished before is in the file, and running again completes the same results."""
     from joblib.externals.loky.process_executor import TerminatedWorkerError
 
-    slow = Splits(digit_set(6000, 0), digit_set(100, 1), digit_set(100, 2))  # ~0.2 s a run
+    slow = Splits(tiny_set(6000, 0), tiny_set(100, 1), tiny_set(100, 2))  # ~0.2 s a run
     plan = dataclasses.replace(PLAN, epochs=6)
     path = tmp_path / "study.json"
     killed = []
