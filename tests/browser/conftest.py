@@ -1,7 +1,7 @@
 """Fixtures for the browser tests: one JupyterLab server and one Chromium per session.
 
-The server serves copies of notebooks/*.ipynb from a temporary folder (the files in the
-repository are never opened, and autosave is off besides). Screenshots go to
+The server serves copies of notebooks/*.ipynb and notebooks/results from a temporary
+folder (the files in the repository are never opened, and autosave is off besides). Screenshots go to
 artifacts/screenshots/ (git-ignored). Where Chromium or Playwright is missing the
 tests skip and say why; with CI=true they fail instead, since CI must run them.
 """

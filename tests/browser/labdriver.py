@@ -190,11 +190,15 @@ class LabServer:
         return json.loads(body) if body else None
 
     def add_notebooks(self, paths) -> list[str]:
-        """Copy notebooks into the server's root (the originals are never opened)."""
+        """Copy notebooks into the server's root (the originals are never opened), with
+        the results folder beside them that 04 reads."""
         names = []
         for path in paths:
             shutil.copy2(path, self.root / Path(path).name)
             names.append(Path(path).name)
+            results = Path(path).parent / "results"
+            if results.is_dir() and not (self.root / "results").exists():
+                shutil.copytree(results, self.root / "results")
         return names
 
 
