@@ -311,10 +311,11 @@ def _from_cache(file: MnistFile, cache: Path, mirrors, timeout, time_limit, prog
         bar = _ProgressBar(file.gz_name) if progress else False
         try:
             with _Deadline(time_limit) as deadline:
-                pooch.retrieve(url, f"md5:{file.md5}", fname=file.gz_name, path=cache,
-                               downloader=pooch.HTTPDownloader(
-                                   progressbar=bar, timeout=timeout, chunk_size=1 << 16,
-                                   hooks={"response": deadline.watch}))
+                _within(time_limit, deadline, lambda: pooch.retrieve(
+                    url, f"md5:{file.md5}", fname=file.gz_name, path=cache,
+                    downloader=pooch.HTTPDownloader(
+                        progressbar=bar, timeout=timeout, chunk_size=1 << 16,
+                        hooks={"response": deadline.watch})))
             return target
         except Exception as e:  # a cut-off connection can fail in several ways
             if deadline.expired:
@@ -329,6 +330,31 @@ def _from_cache(file: MnistFile, cache: Path, mirrors, timeout, time_limit, prog
             if bar:
                 bar.close()
     raise _MirrorsFailed(failures)
+
+
+def _within(seconds: float, deadline, download) -> None:
+    """Run ``download()`` in a thread and wait for it ``seconds`` (and a moment for the
+    cut-off connection to end it): the deadline's socket shutdown ends a download whose
+    body trickles, and this ends the wait for one that trickles its headers, before any
+    socket is known. A download given up on goes on in its thread until its connection
+    fails; pooch writes the cache only once the md5 is verified, so it can do no harm."""
+    outcome = []
+
+    def run():
+        try:
+            download()
+            outcome.append(None)
+        except BaseException as error:  # handed to the caller's thread
+            outcome.append(error)
+
+    worker = threading.Thread(target=run, daemon=True, name="nnlib-mnist-download")
+    worker.start()
+    worker.join(seconds + 2.0)
+    if not outcome:
+        deadline.expired = True
+        raise TimeoutError(f"no complete answer within {seconds:g} s")
+    if outcome[0] is not None:
+        raise outcome[0]
 
 
 class _Deadline:

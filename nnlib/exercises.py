@@ -41,6 +41,7 @@ import html
 import inspect
 import re
 import signal
+import sys
 import threading
 import warnings
 
@@ -709,7 +710,7 @@ def check_errors_eliminated(errors_eliminated):
     no longer makes, from two accuracies in percent (the book's "one in fourteen")."""
     # the book's pair, a loss (after < before), and pairs drawn afresh at every check, so
     # that no table of answers for fixed inputs can pass
-    rng = np.random.default_rng()
+    rng = _fresh_rng()
     pairs = [(96.59, 96.82), (95.49, 94.2), (50.0, 75.0)]
     pairs += [tuple(np.round(np.sort(rng.uniform(60, 99.5, 2))[::k], 2)) for k in (1, -1)]
     for before, after in pairs:
@@ -761,8 +762,10 @@ CHECKERS = {
 
 class _TimeUp(BaseException):
     """Raised in the main thread when a check's time is up. A BaseException, so that the
-    reader's ``except Exception`` does not swallow it (and it is raised again every half
-    second until it gets through)."""
+    reader's ``except Exception`` does not swallow it; it is raised again every half
+    second until it gets through. A loop with a bare ``except:`` (or ``except
+    BaseException``) swallows every one, and no code in the same process can stop it:
+    after a few, the check says so on stderr (interrupt the kernel)."""
 
     def __init__(self, seconds):
         super().__init__(seconds)
@@ -786,10 +789,17 @@ def _time_limit(seconds: float):
         yield ("no time limit applies: an alarm timer of another program is running, and "
                "check() leaves it alone")
         return
-    armed = [True]
+    armed, raised = [True], [0]
 
     def time_up(signum, frame):
         if armed[0]:
+            raised[0] += 1
+            if raised[0] == 4:  # three swallowed: a bare except is catching them
+                print(f"check(): your code is still running after the {seconds:g} s time "
+                      f"limit and catches the signal meant to stop it (a bare `except:` or "
+                      f"`except BaseException:` in a loop?). Interrupt the kernel "
+                      f"(Kernel > Interrupt, or press i twice) and fix the loop.",
+                      file=sys.stderr, flush=True)
             raise _TimeUp(seconds)
     previous = signal.signal(signal.SIGALRM, time_up)
     signal.setitimer(signal.ITIMER_REAL, seconds, 0.5)

@@ -49,6 +49,7 @@ from .activations import sigmoid, sigmoid_prime
 from .costs import COSTS
 from .fileio import write_json_atomic
 from .network import Network, _check_positive_int, _check_real
+from . import widgets as guarded
 from .widgets import LiveFigure, axes_or_new
 
 #: The costs of the study, in the order tables list them, with the names they show.
@@ -1204,11 +1205,13 @@ class CurvesExplorer:
     def __init__(self, results: Results, plan: Plan | None = None):
         self.results, self.plan = results, results._plan(plan)
         self.etas = {"the book's η": None, "best η (validation)": results.best_etas(self.plan)}
-        self.hidden = widgets.Dropdown(options=self.plan.hidden, description="hidden")
-        self.choice = widgets.ToggleButtons(options=list(self.etas))
+        # nnlib's guarded controls: an epoch, size or choice set from code that the runs
+        # do not have is refused, not drawn as another epoch's numbers
+        self.hidden = guarded.Dropdown(options=self.plan.hidden, description="hidden")
+        self.choice = guarded.ToggleButtons(options=list(self.etas))
         epochs = self.plan.epochs
-        self.epoch = widgets.IntSlider(epochs, min=1, max=epochs, description="epoch")
-        self.play = widgets.Play(value=epochs, min=1, max=epochs, interval=500)
+        self.epoch = guarded.IntSlider(value=epochs, min=1, max=epochs, description="epoch")
+        self.play = guarded.Play(value=epochs, min=1, max=epochs, interval=500)
         widgets.jslink((self.play, "value"), (self.epoch, "value"))
         self.live = LiveFigure(figsize=(6.4, 3.6), css_class="nnlib-curves-figure")
         self.readout = widgets.HTML()

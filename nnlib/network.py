@@ -296,8 +296,17 @@ class Network:
         one it is paired with (Eqs. 66, 84; (a - y) sigma'(z) for the quadratic cost);
         otherwise the chain rule through the output layer (e.g. Eq. 68 for linear)."""
         if self.output is getattr(self.cost, "output_layer", Sigmoid):
-            return self.cost.delta(z, a, y)
-        return self.output.backward(z, a, self.cost.grad_a(a, y))
+            delta, method = self.cost.delta(z, a, y), "delta(z, a, y)"
+        else:
+            grad, method = self.cost.grad_a(a, y), "grad_a(a, y)"
+            if np.shape(grad) == np.shape(a):
+                return self.output.backward(z, a, grad)
+            delta = grad
+        if np.shape(delta) != np.shape(z):  # a cost class of the reader's own
+            raise ValueError(f"{getattr(self.cost, '__name__', self.cost)}.{method} returned "
+                             f"shape {np.shape(delta)}; it must return one value per output "
+                             f"neuron and example, the shape of z, {np.shape(z)}")
+        return delta
 
     def _backprop(self, x, y, bufs, scale=1.0):
         """Equations BP1-BP4 for a mini-batch: x (n_in, m), y (n_out, m).
@@ -402,6 +411,11 @@ class Network:
             raise ValueError(f"eta * lmbda / n = {eta:g} * {lmbda:g} / {n} = {1 - decay:g} >= 1: "
                              f"the weight decay 1 - eta lmbda / n would be {decay:g}, flipping "
                              f"the weights' sign every step; use lmbda < n / eta = {n / eta:g}")
+        if getattr(self.cost, "target_range", None) is not None and self.output is Linear:
+            raise ValueError(f"{self.cost.__name__} takes logarithms of the outputs, which a "
+                             f"linear output layer lets leave (0, 1) as it trains; train it "
+                             f"with a sigmoid or softmax output layer, or linear outputs with "
+                             f"the QuadraticCost (Eqs. 68-70)")
         self._check_parameters()
         epoch_step = self._epoch_step()
         eval_cost, eval_acc, train_cost, train_acc = [], [], [], []
@@ -752,9 +766,11 @@ class _DivergenceWatch:
         what = f"{saturated[layer]:.1%} of {where} are saturated"
         if self.labels is None:  # no accuracy to go by: only a hidden layer all saturated
             return what if layer < len(saturated) - 1 and saturated[layer] >= self.LIMIT else None
-        if saturated[layer] >= self.LIMIT_AT_CHANCE:
+        if saturated[layer] >= self.LIMIT_AT_CHANCE and net.sizes[-1] >= 2:
             accuracy = float(np.mean(np.argmax(acts[-1], axis=0) == self.labels))
-            if accuracy <= 1.5 / net.sizes[-1]:
+            # chance: always answering the sample's most frequent class
+            chance = max(np.bincount(self.labels).max() / len(self.labels), 1 / net.sizes[-1])
+            if accuracy <= chance + 0.05:
                 return f"{what} and it classifies {accuracy:.0%} of them right, about chance"
         return None
 

@@ -4,7 +4,8 @@ The server, on 127.0.0.1, serves each file under four prefixes: ``good/`` (the f
 ``corrupt/`` (the file with one byte changed, so its md5 is wrong), ``missing/`` (404),
 ``slow/`` (answers, sends half the file, then stalls far beyond the timeout) and
 ``trickle/`` (sends a byte every TRICKLE seconds, well inside the timeout, so that only
-the time limit per file ends it). A port where nothing listens stands for a mirror that
+the time limit per file ends it) and ``trickle-headers/`` (the same, inside one header
+line, so the answer never begins). A port where nothing listens stands for a mirror that
 refuses connections. The published
 md5s are swapped for those of the files served here.
 """
@@ -46,6 +47,15 @@ class MirrorHandler(http.server.BaseHTTPRequestHandler):
         body = self.server.files.get(name)
         if prefix == "missing" or body is None:
             self.send_error(404)
+            return
+        if prefix == "trickle-headers":  # an answer that never gets past its headers
+            try:
+                self.wfile.write(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+                while not self.server.release.wait(TRICKLE):
+                    self.wfile.write(b"a")
+                    self.wfile.flush()
+            except OSError:
+                pass
             return
         if prefix == "corrupt":
             body = body[:100] + bytes([body[100] ^ 1]) + body[101:]
@@ -154,6 +164,18 @@ def test_a_trickling_mirror_is_cut_off_at_the_time_limit_and_the_next_one_tried(
     assert path.read_bytes() == mirror.files[name]
     assert 0 < mirror.trickled < len(mirror.files[name]) / 2   # cut off early, not finished
     assert cached(cache) == [name]   # nothing partial left behind
+
+
+def test_a_mirror_that_trickles_its_headers_is_cut_off_too(mirror, cache):
+    [path] = data.locate(NAMES[:1], cache_dir=cache, mirrors=[mirror.url("trickle-headers"),
+                                                              mirror.url("good")],
+                         timeout=TIMEOUT, time_limit=TIME_LIMIT)
+    assert [p.split("/")[1] for p in mirror.requests] == ["trickle-headers", "good"]
+    assert path.read_bytes() == mirror.files[f"{NAMES[0]}.gz"]
+    with pytest.raises(data.MnistUnavailableError, match="still downloading after the time "
+                                                         r"limit \(1 s per file\)"):
+        data.locate(NAMES[1:], cache_dir=cache, mirrors=[mirror.url("trickle-headers")],
+                    timeout=TIMEOUT, time_limit=TIME_LIMIT)
 
 
 def test_when_every_mirror_trickles_the_error_names_the_time_limit_and_leaves_nothing(

@@ -716,3 +716,26 @@ def test_outside_the_main_thread_the_feedback_says_no_time_limit_applies():
 def test_a_time_limit_that_is_not_seconds_is_refused(time_limit):
     with pytest.raises(ValueError, match="time_limit must be seconds > 0"):
         check("softmax_monotonic", lambda z: None, time_limit=time_limit)
+
+
+def test_a_loop_that_swallows_the_time_limit_is_named_on_stderr():
+    """A bare except in a loop catches the stop signal every time; nothing in the process
+    can end it, but the reader is told why the cell hangs and what to do."""
+    import subprocess
+    import sys
+
+    code = ("from nnlib.exercises import check\n"
+            "def errors_eliminated(b, a):\n"
+            "    while True:\n"
+            "        try:\n"
+            "            while True:\n"
+            "                pass\n"
+            "        except:\n"
+            "            pass\n"
+            "check('errors_eliminated', errors_eliminated, time_limit=0.3)\n")
+    with pytest.raises(subprocess.TimeoutExpired) as hung:
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                       timeout=8)
+    stderr = hung.value.stderr or b""
+    stderr = stderr.decode() if isinstance(stderr, bytes) else stderr
+    assert "catches the signal meant to stop it" in stderr and "Interrupt the kernel" in stderr

@@ -854,3 +854,38 @@ def test_labels_may_be_a_list_beside_an_array_of_inputs():
     net = Network([3, 2], seed=0)
     X = np.random.default_rng(0).random((3, 3))
     assert net.accuracy((X, [0, 1, 1])) == net.accuracy((X, np.array([0, 1, 1])))
+
+
+@pytest.mark.parametrize("cost", [CrossEntropyCost, LogLikelihoodCost])
+def test_a_logarithmic_cost_is_not_trained_on_linear_outputs(cost):
+    """Its outputs would leave (0, 1) as they train, where ln a is undefined; backprop and
+    the gradient check still take the pair (at outputs inside (0, 1))."""
+    net = Network([3, 2], cost=cost, output="linear", seed=0)
+    X, labels = np.ones((4, 3)), np.array([0, 1, 0, 1])
+    with pytest.raises(ValueError, match=f"{cost.__name__} takes logarithms .* linear output "
+                                         "layer .* QuadraticCost"):
+        net.SGD((X, labels), 1, 2, 0.1, progress=False, verbose=False)
+    Network([3, 2], cost=QuadraticCost, output="linear", seed=0).SGD(
+        (X, np.eye(2)[labels]), 1, 2, 0.1, progress=False, verbose=False)
+
+
+@pytest.mark.parametrize("wrong", [lambda z, a, y: float(np.sum(a - y)),
+                                   lambda z, a, y: (a - y).T])
+def test_a_custom_delta_of_the_wrong_shape_is_named(wrong):
+    class Summed(CrossEntropyCost):
+        delta = staticmethod(wrong)
+
+    net = Network([3, 2], cost=Summed, seed=0)
+    with pytest.raises(ValueError, match=r"Summed.delta\(z, a, y\) returned shape .*; it must "
+                                         r"return .* the shape of z, \(2, 4\)"):
+        net.SGD((np.ones((4, 3)), np.array([0, 1, 0, 1])), 1, 4, 0.1, progress=False,
+                verbose=False)
+
+
+def test_no_collapse_is_claimed_for_one_output_neuron():
+    import warnings
+    net = Network([1, 1], seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")   # no "training collapsed" for a lone output neuron
+        net.SGD((np.ones((8, 1)), np.ones((8, 1))), 3, 2, 1000.0, progress=False,
+                verbose=False)

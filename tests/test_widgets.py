@@ -59,7 +59,14 @@ def _digit_explorer():
     return loglik_demo.DigitOutputsExplorer(runs, X, labels)
 
 
+def _curves_explorer():
+    from test_experiments import TINY_PLAN, fake_study   # a study faked on tiny data
+    from nnlib import experiments
+    return experiments.CurvesExplorer(fake_study(TINY_PLAN, (40, 20, 20)))
+
+
 DEMOS = {
+    "curves": _curves_explorer,
     "softmax": lambda: SoftmaxDemo(with_c=True, with_jacobian=True),
     "neuron": lambda: NeuronExplorer(epochs=100),
     "loglik": loglik_demo.LogLikelihoodExplorer,
@@ -156,3 +163,24 @@ def test_a_range_may_still_narrow_and_the_neuron_still_retrains_up_to_500_epochs
     assert explorer.w.value == 2.0
     explorer.epochs.value = 500                  # moves the epoch slider's and Play's max
     assert explorer.epoch.max == explorer.play.max == 500
+
+
+def test_every_widget_class_of_nnlib_is_among_the_demos_tested_here():
+    """A new widget class must join DEMOS, so that its controls are held to the same
+    rules: every class in nnlib with a notebook display (``_repr_mimebundle_``) and
+    controls of its own is one of the demos' classes."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    import nnlib
+
+    tested = {type(make()).__name__ for make in DEMOS.values()}
+    shown = set()
+    for info in pkgutil.iter_modules(nnlib.__path__):
+        module = importlib.import_module(f"nnlib.{info.name}")
+        for name, cls in inspect.getmembers(module, inspect.isclass):
+            if cls.__module__ == module.__name__ and "_repr_mimebundle_" in vars(cls) \
+                    and "widgets." in inspect.getsource(cls):
+                shown.add(name)
+    assert shown and shown <= tested, f"not tested: {sorted(shown - tested)}"
