@@ -134,20 +134,20 @@ def test_a_run_is_the_networks_own_training(splits):
     config = Config(sizes=(784, 5, 10), cost="QuadraticCost", eta=3.0, epochs=3,
                     mini_batch_size=10, data="small")
     run = experiments.train(config, 7, splits)
-    net = Network([784, 5, 10], cost=QuadraticCost, dtype=np.float32, seed=7)
-    net.large_weight_initializer()
-    cost, acc, _, _ = net.SGD(splits.training, 3, 10, 3.0, evaluation_data=splits.test,
-                              monitor_evaluation_cost=True, monitor_evaluation_accuracy=True,
-                              progress=False, verbose=False)
-    assert run.test_accuracy == tuple(acc)
-    assert run.test_cost == tuple(cost)
-    twin = Network([784, 5, 10], cost=QuadraticCost, dtype=np.float32, seed=7)
-    twin.large_weight_initializer()
-    cost, acc, _, _ = twin.SGD(splits.training, 3, 10, 3.0, evaluation_data=splits.validation,
-                               monitor_evaluation_cost=True, monitor_evaluation_accuracy=True,
-                               progress=False, verbose=False)
-    assert run.validation_accuracy == tuple(acc)
-    assert run.validation_cost == tuple(cost)
+
+    def monitored(evaluation_data):
+        """The book's session by hand, monitoring ``evaluation_data``: (net, costs, accs)."""
+        net = Network([784, 5, 10], cost=QuadraticCost, dtype=np.float32, seed=7)
+        net.large_weight_initializer()
+        cost, acc, _, _ = net.SGD(splits.training, 3, 10, 3.0, evaluation_data=evaluation_data,
+                                  monitor_evaluation_cost=True, monitor_evaluation_accuracy=True,
+                                  progress=False, verbose=False)
+        return net, tuple(cost), tuple(acc)
+
+    net, cost, acc = monitored(splits.test)
+    assert (run.test_cost, run.test_accuracy) == (cost, acc)
+    _, cost, acc = monitored(splits.validation)
+    assert (run.validation_cost, run.validation_accuracy) == (cost, acc)
     answers = np.argmax(net.feedforward(splits.test[0].T), axis=0)
     confusion = np.array(run.test_confusion)
     for true, answer in ((0, 0), (3, 5), (9, 9)):
