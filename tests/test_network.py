@@ -310,6 +310,7 @@ def test_single_neuron_quadratic_demo_of_the_book():
     assert net.feedforward(np.array([[1.0]]))[0, 0] == pytest.approx(0.094, abs=1e-3)
 
 
+@pytest.mark.filterwarnings("ignore:training collapsed")  # random toy labels: chance is all
 def test_the_books_session_runs_as_written(capsys):
     training_data = toy_data(300, n_in=784, n_out=10)
     test_data = [(x, int(np.argmax(y))) for x, y in toy_data(50, n_in=784, n_out=10, seed=9)]
