@@ -165,6 +165,12 @@ def _check_sizes(sizes):
     return sizes
 
 
+def _check_cost_class(cost):
+    if not isinstance(cost, type) or not callable(getattr(cost, "fn", None)):
+        raise TypeError(f"cost must be a class with fn(a, y) and delta(z, a, y), such as "
+                        f"nnlib.costs.CrossEntropyCost; got {cost!r}")
+
+
 def _check_cost(cost, output):
     """Check that ``cost`` has the methods training with ``output`` calls, each taking the
     book's arguments: ``fn(a, y)``, and ``delta(z, a, y)`` when ``output`` is the layer the
@@ -222,11 +228,37 @@ class Network:
 
     def __init__(self, sizes, cost=CrossEntropyCost, output=None, *, dtype=np.float64, seed=None):
         sizes = _check_sizes(sizes)
-        if not isinstance(cost, type) or not callable(getattr(cost, "fn", None)):
-            raise TypeError(f"cost must be a class with fn(a, y) and delta(z, a, y), such as "
-                            f"nnlib.costs.CrossEntropyCost; got {cost!r}")
-        if output is None:
-            output = getattr(cost, "output_layer", Sigmoid)
+        _check_cost_class(cost)
+        dtype = np.dtype(dtype)
+        if dtype not in (np.float32, np.float64):
+            raise ValueError(f"dtype must be float32 or float64; got {dtype}")
+        self.sizes = sizes
+        self._cost = cost
+        self.output = getattr(cost, "output_layer", Sigmoid) if output is None else output
+        self.dtype = dtype
+        self.rng = np.random.default_rng(seed)
+        self.default_weight_initializer()
+
+    @property
+    def cost(self):
+        """The cost class (fn, delta, ...). Assigning one checks it, with the output layer,
+        as the constructor does."""
+        return self._cost
+
+    @cost.setter
+    def cost(self, cost):
+        _check_cost_class(cost)
+        _check_cost(cost, self.output)
+        self._cost = cost
+
+    @property
+    def output(self):
+        """The output layer (Sigmoid, Softmax or Linear; a name such as "linear" may be
+        assigned). Assigning one checks that the cost has what it needs with it."""
+        return self._output
+
+    @output.setter
+    def output(self, output):
         if isinstance(output, str):
             if output not in OUTPUT_LAYERS:
                 raise ValueError(f"output must be one of {sorted(OUTPUT_LAYERS)}; got {output!r}")
@@ -234,16 +266,8 @@ class Network:
         if output not in OUTPUT_LAYERS.values():
             raise TypeError(f"output must be nnlib.activations.Sigmoid, Softmax or Linear; "
                             f"got {output!r}")
-        _check_cost(cost, output)
-        dtype = np.dtype(dtype)
-        if dtype not in (np.float32, np.float64):
-            raise ValueError(f"dtype must be float32 or float64; got {dtype}")
-        self.sizes = sizes
-        self.cost = cost
-        self.output = output
-        self.dtype = dtype
-        self.rng = np.random.default_rng(seed)
-        self.default_weight_initializer()
+        _check_cost(self.cost, output)
+        self._output = output
 
     @property
     def num_layers(self):

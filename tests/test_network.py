@@ -890,3 +890,20 @@ def test_no_collapse_is_claimed_for_one_output_neuron():
         warnings.simplefilter("error")   # no "training collapsed" for a lone output neuron
         net.SGD((np.ones((8, 1)), np.ones((8, 1))), 3, 2, 1000.0, progress=False,
                 verbose=False)
+
+
+def test_a_cost_or_output_layer_assigned_later_is_checked_as_at_construction():
+    class NoDelta:
+        fn = staticmethod(CrossEntropyCost.fn)
+
+    net = Network([3, 2], seed=0)
+    with pytest.raises(TypeError, match=r"has no method delta\(z, a, y\)"):
+        net.cost = NoDelta
+    with pytest.raises(ValueError, match=r"output must be one of \['linear', 'sigmoid', "
+                                         r"'softmax'\]; got 'tanh'"):
+        net.output = "tanh"
+    with pytest.raises(TypeError, match="cost must be a class"):
+        net.cost = CrossEntropyCost()
+    assert net.cost is CrossEntropyCost and net.output is Sigmoid  # unchanged
+    net.output = "softmax"
+    assert net.output is Softmax

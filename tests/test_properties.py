@@ -137,8 +137,8 @@ def test_sgd_trains_to_finite_weights_or_refuses_naming_the_argument(
         sizes, data, eta, lmbda, mini_batch_size, epochs):
     net = Network(sizes, seed=0)
     X, labels = data.draw(data_for(sizes[0], sizes[-1]))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # "training diverged/collapsed"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", RuntimeWarning)
         try:
             net.SGD((X, labels), epochs, mini_batch_size, eta, lmbda=lmbda, progress=False,
                     verbose=False)
@@ -148,6 +148,9 @@ def test_sgd_trains_to_finite_weights_or_refuses_naming_the_argument(
             return
     assert eta > 0 and lmbda >= 0 and mini_batch_size >= 1 and len(X) > 0
     assert 1 - eta * lmbda / len(X) > 0
+    # finite weights, or a run that says it diverged: never NaN in silence
+    finite = all(np.all(np.isfinite(p)) for p in net.weights + net.biases)
+    assert finite or any("training diverged" in str(w.message) for w in caught)
     assert all(p.shape == s for p, s in zip(net.weights + net.biases,
                                             net._shapes()["weights"] + net._shapes()["biases"]))
 
