@@ -10,16 +10,22 @@ data, compares the costs each at its own best learning rate.
 The pieces, in the order a study uses them:
 
 * ``Config``: one cell of a table (network, cost, hyper-parameters, seeds, data), a
-  dataclass with a comment on every field. ``Plan``: the whole study, quick or full.
+  dataclass with a comment on every field. ``Plan``: the whole study (``FULL_PLAN``, whose
+  results are committed in notebooks/results/mnist-full.json, or the ``QUICK_PLAN``
+  preview).
 * ``train(config, seed, splits)``: one run with ``nnlib.network.Network``, giving a ``Run``
-  (test accuracy and cost after every epoch, final validation accuracy).
-* ``run_study(plan, path)``: every run the plan needs, under one progress bar, saved to a
-  JSON file after each run (atomically) so a long run is never lost; runs already in the
-  file are not repeated, so a study resumes and re-plots without retraining.
-* ``table_text``, ``sweep_text``, ``plot_learning_curves``, ``plot_spread``,
-  ``plot_sweep``, ``plot_test_curves`` and its widget ``CurvesExplorer``: what the
-  notebook shows. Static plots draw on an ``ax`` (a new inline figure when None) and
-  return the Figure; the widget redraws a ``nnlib.widgets.LiveFigure``, never pyplot.
+  (test and validation accuracy and cost after every epoch, the final test confusion
+  table, and the environment that computed it); ``train_network`` also gives the network.
+* ``run_study(plan, path, workers=, client=)``: every run the plan needs, in this process,
+  in worker processes (joblib) or on a Dask cluster, each saved to a JSON file as it
+  finishes (atomically) so a long study is never lost; runs already in the file are not
+  repeated, so a study resumes and re-plots without retraining.
+* ``table_text``, ``summarize``, ``paired_difference``, ``comparison_text``,
+  ``sweep_text``, ``stuck_text``, ``saturation_text`` and the plots (``plot_spread``,
+  ``plot_sweep``, ``plot_test_curves``, ``plot_output_neuron``, ``plot_learning_curves``)
+  with the widget ``CurvesExplorer``: what the notebook shows. Static plots draw on an
+  ``ax`` (a new inline figure when None) and return the Figure; the widget redraws a
+  ``nnlib.widgets.LiveFigure``, never pyplot.
 
 Nothing here trains, costs or differentiates on its own: that is all ``Network``.
 Accuracies in ``Run`` are counts of correct examples, as the book's ``SGD`` returns
