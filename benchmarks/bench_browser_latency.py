@@ -32,7 +32,7 @@ TARGET_MS = 150.0
 REFERENCE_CELLS = [
     "import nnlib.notebook; rng = nnlib.notebook.setup()\n"
     "import ipywidgets as widgets\n"
-    "from nnlib.widgets import LiveFigure, figure_png",
+    "from nnlib.notebook.widgets import LiveFigure, figure_png",
     "live = LiveFigure(figsize=(4.8, 3.2), css_class='bench-reference')\n"
     "bars = live.ax.bar(range(4), [0.315, 0.009, 0.633, 0.043])\n"
     "first = figure_png(live.figure)\n"

@@ -1,4 +1,4 @@
-"""Milliseconds per control move of the single-neuron widget (nnlib.neuron.NeuronExplorer).
+"""Milliseconds per control move of the single-neuron widget (nnlib.notebook.cross_entropy.NeuronExplorer).
 
     .venv/bin/python benchmarks/bench_neuron_widget.py [--moves 40]
 
@@ -21,7 +21,7 @@ import time
 import numpy as np
 
 import nnlib.notebook
-from nnlib import neuron
+from nnlib.notebook import cross_entropy
 
 
 def timed(fn) -> float:
@@ -47,11 +47,11 @@ def main() -> None:
 
     print(f"neuron widget, {moves} moves (2 cores shared: compare ratios, not absolutes)")
     for n in (300, 500):
-        compute = [timed(lambda: [neuron.train(w, 2.0, eta=0.15, epochs=n, cost=c)
-                                  for c in neuron.COSTS]) for w in ws]
+        compute = [timed(lambda: [cross_entropy.train(w, 2.0, eta=0.15, epochs=n, cost=c)
+                                  for c in cross_entropy.COSTS]) for w in ws]
         print(f"  compute, both costs, {n} epochs  {summary(compute)}")
 
-    ex = neuron.NeuronExplorer(w=2.0, b=2.0)
+    ex = cross_entropy.NeuronExplorer(w=2.0, b=2.0)
     retrain = [timed(lambda: setattr(ex.w, "value", float(w))) for w in ws]
     frame = [timed(lambda: setattr(ex.epoch, "value", int(e))) for e in epochs]
 
@@ -59,7 +59,7 @@ def main() -> None:
         left, right = ex.figure.axes
         left.clear()
         right.clear()
-        neuron.plot_demo(ex.trajectories, axes=(left, right), epoch=int(e))
+        cross_entropy.plot_demo(ex.trajectories, axes=(left, right), epoch=int(e))
         ex.figure.refresh()
 
     naive = [timed(lambda: naive_frame(e)) for e in epochs]

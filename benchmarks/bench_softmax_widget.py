@@ -1,4 +1,4 @@
-"""Milliseconds per slider move of the softmax demo (nnlib.softmax_demo.SoftmaxDemo).
+"""Milliseconds per slider move of the softmax demo (nnlib.notebook.softmax.SoftmaxDemo).
 
     .venv/bin/python benchmarks/bench_softmax_widget.py [--moves 100]
 
@@ -19,8 +19,8 @@ import time
 import numpy as np
 
 import nnlib.notebook
-from nnlib.softmax_demo import SoftmaxDemo, plot_softmax_bars, plot_softmax_jacobian
-from nnlib.widgets import LiveFigure
+from nnlib.notebook.softmax import SoftmaxDemo, plot_softmax_bars, plot_softmax_jacobian
+from nnlib.notebook.widgets import LiveFigure
 
 
 def slider_path(moves: int) -> np.ndarray:

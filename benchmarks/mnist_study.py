@@ -18,7 +18,7 @@
     .venv/bin/python benchmarks/mnist_study.py --quick --out /tmp/mnist-quick.json
         the quick plan (the 10,000 test digits only; NNLIB_DATA_DIR may point at them)
 
-The training itself is ``nnlib.experiments.run_study``, the code the notebook runs.
+The training itself is ``nnlib.notebook.mnist_study.run_study``, the code the notebook runs.
 """
 import argparse
 import dataclasses
@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nnlib import experiments
+from nnlib.notebook import mnist_study
 from nnlib.data import Splits
 
 
@@ -45,19 +45,19 @@ def seconds_per_epoch(plan):
     plan's (training, validation, test), monitoring the test part as a study's run does:
     {(hidden, cost): seconds}."""
     splits = Splits(*(synthetic(n, seed)
-                      for seed, n in enumerate(experiments.DATA_SIZES[plan.data])))
+                      for seed, n in enumerate(mnist_study.DATA_SIZES[plan.data])))
     # The first training in a process compiles nnlib's epoch, or loads it from numba's
     # cache: a one-off, so it happens here, untimed.
     tiny = Splits(*(synthetic(20, seed) for seed in range(3)))
-    experiments.train(experiments.Config(sizes=(784, 30, 10), epochs=1, dtype=plan.dtype,
+    mnist_study.train(mnist_study.Config(sizes=(784, 30, 10), epochs=1, dtype=plan.dtype,
                                          data=plan.data), 0, tiny)
     timed = {}
     for hidden in plan.hidden:
-        for cost in experiments.COST_LABELS:
-            config = experiments.Config(sizes=(784, hidden, 10), cost=cost, epochs=1,
+        for cost in mnist_study.COST_LABELS:
+            config = mnist_study.Config(sizes=(784, hidden, 10), cost=cost, epochs=1,
                                         dtype=plan.dtype, data=plan.data)
-            timed[hidden, cost] = experiments.train(config, 0, splits).seconds
-            print(f"  [784, {hidden}, 10] {experiments.COST_LABELS[cost]:<24} "
+            timed[hidden, cost] = mnist_study.train(config, 0, splits).seconds
+            print(f"  [784, {hidden}, 10] {mnist_study.COST_LABELS[cost]:<24} "
                   f"{timed[hidden, cost]:.2f} s per epoch", flush=True)
     return timed
 
@@ -67,8 +67,8 @@ def estimate(plan, workers=1):
     where every best eta is the book's and no sweep widens (fewest runs) to the case
     where none is and every sweep widens as far as the plan allows; divided by
     ``workers`` (runs are independent; the machine needs that many free cores)."""
-    print(experiments.describe(plan))
-    print(f"Timing one epoch of {experiments.DATA_SIZES[plan.data][0]:,} examples per "
+    print(mnist_study.describe(plan))
+    print(f"Timing one epoch of {mnist_study.DATA_SIZES[plan.data][0]:,} examples per "
           f"network ({plan.dtype}, one BLAS thread):")
     timed = seconds_per_epoch(plan)
     first = plan.first_runs()
@@ -78,8 +78,8 @@ def estimate(plan, workers=1):
         return sum(n * plan.epochs * timed[cell] for cell, n in counts.items())
     low = total(Counter((k.hidden, k.cost) for k in first))
     high = low + total(Counter((k.hidden, k.cost) for k in
-                               experiments.one_seed_configs(plan.table())))
-    high += total({(plan.hidden[0], cost): widening for cost in experiments.COST_LABELS})
+                               mnist_study.one_seed_configs(plan.table())))
+    high += total({(plan.hidden[0], cost): widening for cost in mnist_study.COST_LABELS})
     low, high = low / workers, high / workers
     span = (f"{low:.0f}-{high:.0f} seconds" if high < 120 else
             f"{low / 60:.0f}-{high / 60:.0f} minutes")
@@ -99,9 +99,9 @@ def compare_workers(plan, n_runs, rounds=3):
     with tempfile.TemporaryDirectory() as folder:
         for r in range(rounds):
             for workers in (1, 2) if r % 2 == 0 else (2, 1):
-                results = experiments.Results(sample)
+                results = mnist_study.Results(sample)
                 start = time.perf_counter()
-                for run in experiments.train_all(keys, workers=workers):
+                for run in mnist_study.train_all(keys, workers=workers):
                     results.add(run)
                     results.save(Path(folder) / f"{r}-{workers}.json")
                 walls[workers].append(time.perf_counter() - start)
@@ -126,7 +126,7 @@ def main():
     parser.add_argument("--compare-workers", type=int, metavar="N",
                         help="time the plan's first N runs with 1 and with 2 workers")
     args = parser.parse_args()
-    plan = experiments.QUICK_PLAN if args.quick else experiments.FULL_PLAN
+    plan = mnist_study.QUICK_PLAN if args.quick else mnist_study.FULL_PLAN
     if args.estimate:
         estimate(plan, args.workers)
         return 0
@@ -141,20 +141,20 @@ def main():
         client = Client(args.scheduler)
     where = (f"on the Dask cluster at {args.scheduler}" if client else
              f"in {args.workers} worker process{'es' * (args.workers > 1)}")
-    print(experiments.describe(plan), where, flush=True)
-    before = len(experiments.load_results(args.out)) if Path(args.out).exists() else 0
+    print(mnist_study.describe(plan), where, flush=True)
+    before = len(mnist_study.load_results(args.out)) if Path(args.out).exists() else 0
     start = time.perf_counter()
-    results = experiments.run_study(plan, args.out, workers=args.workers, client=client)
+    results = mnist_study.run_study(plan, args.out, workers=args.workers, client=client)
     wall = time.perf_counter() - start
     print(f"\n{len(results)} runs in {args.out}; {len(results) - before} trained now "
           f"{where} in {wall:.0f} s of wall time")
     print(f"All runs' own times add up to {sum(run.seconds for run in results):.0f} s.")
     print("\nThe book's table, every seed:")
-    print(experiments.table_text(results, plan.table()))
+    print(mnist_study.table_text(results, plan.table()))
     print("\nThe sweep (validation accuracy %, best *):")
-    print(experiments.sweep_text(results))
+    print(mnist_study.sweep_text(results))
     print("\nEach cost at its best eta:")
-    print(experiments.table_text(results, plan.table(results.best_etas())))
+    print(mnist_study.table_text(results, plan.table(results.best_etas())))
     return 0
 
 

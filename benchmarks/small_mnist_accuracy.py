@@ -8,14 +8,14 @@ regularisation) on the 8,000 training digits of the small mode, once per seed wi
 weight initializer, and prints the accuracy after the last epoch on its 1,000 validation
 and 1,000 test digits, with the mean over seeds. A prototype reached about 95% (default
 initializer) and 93% (large) on held-out digits; single runs differ by a point or so.
-A run takes about 2 s on two cores. The runs go through ``nnlib.experiments.train``,
+A run takes about 2 s on two cores. The runs go through ``nnlib.notebook.mnist_study.train``,
 the code behind notebook 04.
 """
 import argparse
 
 import numpy as np
 
-from nnlib import experiments
+from nnlib.notebook import mnist_study
 
 #: What the prototype reached on held-out digits, by initializer (percent).
 PROTOTYPE = {"default": 95, "large": 93}
@@ -26,17 +26,17 @@ def main():
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--dtype", choices=["float32", "float64"], default="float64")
     args = parser.parse_args()
-    splits = experiments.load_splits("small")
+    splits = mnist_study.load_splits("small")
     print(f"small real-digits mode: {' / '.join(str(len(p[1])) for p in splits)} "
           f"training / validation / test digits")
     print(f"{'initializer':<12} {'seed':>4} {'validation %':>13} {'test %':>7}")
     for initializer in ("default", "large"):
-        config = experiments.Config(sizes=(784, 30, 10), cost="CrossEntropyCost", eta=0.5,
+        config = mnist_study.Config(sizes=(784, 30, 10), cost="CrossEntropyCost", eta=0.5,
                                     epochs=30, mini_batch_size=10, seeds=tuple(args.seeds),
                                     initializer=initializer, dtype=args.dtype, data="small")
         results = []
         for seed in config.seeds:
-            run = experiments.train(config, seed, splits)
+            run = mnist_study.train(config, seed, splits)
             results.append((100 * run.validation_accuracy / run.n_validation,
                             100 * run.test_accuracy[-1] / run.n_test))
             print(f"{initializer:<12} {seed:>4} {results[-1][0]:>13.1f} {results[-1][1]:>7.1f}",

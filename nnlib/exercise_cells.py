@@ -12,7 +12,7 @@ and is then re-executed, so its saved output is the checker's "Not attempted yet
 
 Each exercise keeps ONE copy of its solution (``Exercise.solution``): it is shown in a
 collapsed ``<details>`` block, and ``tests/test_exercises.py`` executes the same text and
-runs it through the checker in ``nnlib.exercises``.
+runs it through the checker in ``nnlib.notebook.exercises``.
 """
 from __future__ import annotations
 
@@ -116,7 +116,7 @@ $-[y \ln a + (1-y)\ln(1-a)]$ (Eq. (57) with $n = 1$), entry by entry for arrays 
 of the same shape. Then put the swapped form $-[a \ln y + (1-a)\ln(1-y)]$ in its place and
 see what the checker reports at $y = 0$ and $y = 1$.
 """,
-        imports="import numpy as np\nfrom nnlib.exercises import check",
+        imports="import numpy as np\nfrom nnlib.notebook.exercises import check",
         stub='''
 def cross_entropy(a, y):
     """Eq. (57) for one neuron, entry by entry: a and y of one shape -> that shape."""
@@ -159,7 +159,7 @@ its value there is the binary entropy of Eq. (64). Write
   for an array `y`, including $y = 0$ and $y = 1$.
 """,
         imports=("import numpy as np\nfrom nnlib.costs import CrossEntropyCost\n"
-                 "from nnlib.exercises import check"),
+                 "from nnlib.notebook.exercises import check"),
         stub='''
 def best_output(y):
     """The output a in (0, 1) with the smallest cross-entropy for target y (a float)."""
@@ -216,7 +216,7 @@ Write `cross_entropy_gradients(a_prev, a, y)`: the gradients of the cross-entrop
 respect to the output layer's biases and weights, **averaged** over the $n$ examples given
 as columns. The checker compares them with finite differences, saturated outputs included.
 """,
-        imports="import numpy as np\nfrom nnlib.exercises import check",
+        imports="import numpy as np\nfrom nnlib.notebook.exercises import check",
         stub=_OUTPUT_GRADIENTS_STUB.format(name="cross_entropy_gradients"),
         solution=_OUTPUT_GRADIENTS.format(name="cross_entropy_gradients", delta_eq="Eq. (66)",
                                           b_eq="the bias analogue", w_eq="Eq. (67)"),
@@ -243,7 +243,7 @@ $C = \frac{1}{2n}\sum_x \|y - a^L\|^2$. Write `linear_gradients(a_prev, a, y)`: 
 of this cost with respect to the output layer's biases and weights, averaged over the $n$
 examples given as columns (Eqs. (68)-(70)). Targets can be any real numbers here.
 """,
-        imports="import numpy as np\nfrom nnlib.exercises import check",
+        imports="import numpy as np\nfrom nnlib.notebook.exercises import check",
         stub=_OUTPUT_GRADIENTS_STUB.format(name="linear_gradients"),
         solution=_OUTPUT_GRADIENTS.format(name="linear_gradients", delta_eq="Eq. (68)",
                                           b_eq="Eq. (70)", w_eq="Eq. (69)"),
@@ -270,7 +270,7 @@ for **any** cost of one sigmoid neuron, given its derivative `dC_db` $= \partial
 The checker tries four different costs, with finite differences, and inputs including
 $x_j = 0$.
 """,
-        imports="import numpy as np\nfrom nnlib.exercises import check",
+        imports="import numpy as np\nfrom nnlib.notebook.exercises import check",
         stub='''
 def weight_gradient(dC_db, x):
     """dC/dw, shape (n,), of one sigmoid neuron with input x (n,), from dC/db (a float)."""
@@ -305,7 +305,7 @@ cross-entropy) has a sigmoid output layer (`net.output`). Set `net` and `x`; the
 feeds `x` forward and adds the outputs.
 """,
         imports=("import numpy as np\nfrom nnlib.network import Network\n"
-                 "from nnlib.exercises import check"),
+                 "from nnlib.notebook.exercises import check"),
         stub='''
 net = None   # a Network with a sigmoid output layer
 x = None     # one input for it: a column of shape (n_in, 1)
@@ -334,7 +334,7 @@ four inputs, one of them huge, where a naive $e^z$ overflows. Then prove the sig
 it shows: positive on the diagonal ($j = k$), negative off it ($j \ne k$).
 """,
         imports=("import numpy as np\nfrom nnlib.activations import softmax\n"
-                 "from nnlib.exercises import check"),
+                 "from nnlib.notebook.exercises import check"),
         stub='''
 def softmax_jacobian(z):
     """da_j/dz_k of the softmax (Eq. 78) at z, shape (n,): an (n, n) array."""
@@ -373,7 +373,7 @@ raised by $h$ and every other weighted input stays put. Try $j \ne k$ and explai
 you see.
 """,
         imports=("import numpy as np\nfrom nnlib.activations import softmax\n"
-                 "from nnlib.exercises import check"),
+                 "from nnlib.notebook.exercises import check"),
         stub='''
 def softmax_change(z, j, k, h):
     """a_j(z + h e_k) - a_j(z) for the softmax (Eq. 78); z has shape (n,). A float."""
@@ -408,7 +408,7 @@ that every such $z$ has the form $z_j = \ln a_j + C$, with one constant $C$ for 
 checker accepts any $C$, and tries outputs as small as $10^{-263}$.
 """,
         imports=("import numpy as np\nfrom nnlib.activations import softmax\n"
-                 "from nnlib.exercises import check"),
+                 "from nnlib.notebook.exercises import check"),
         stub='''
 def invert_softmax(a):
     """Weighted inputs z, shape (n,), whose softmax (Eq. 78) is a, shape (n,)."""
@@ -442,7 +442,7 @@ and `softmax_limit(z)`, the value the outputs approach as $c \to \infty$. The ch
 tries $c z$ up to 2000, where a naive $e^{cz}$ overflows, and a tie for the largest $z$.
 Then show that the outputs form a probability distribution for every $c > 0$.
 """,
-        imports="import numpy as np\nfrom nnlib.exercises import check",
+        imports="import numpy as np\nfrom nnlib.notebook.exercises import check",
         stub='''
 def softmax_c(z, c):
     """Eq. (83) at z, shape (n,), for a constant c > 0: shape (n,)."""
@@ -497,7 +497,7 @@ written as a one-hot vector, the book states $\partial C/\partial b^L_j = a^L_j 
 **averaged** over the examples (for one column, exactly Eqs. (81)-(82)). The checker
 compares them with finite differences of the cost.
 """,
-        imports="import numpy as np\nfrom nnlib.exercises import check",
+        imports="import numpy as np\nfrom nnlib.notebook.exercises import check",
         stub=_OUTPUT_GRADIENTS_STUB.format(name="loglik_gradients"),
         solution=_OUTPUT_GRADIENTS.format(name="loglik_gradients", delta_eq="Eq. (84)",
                                           b_eq="Eq. (81)", w_eq="Eq. (82)"),
@@ -525,7 +525,7 @@ $(n_{out}, m)$, one column per example, with one-hot targets `y`. The checker co
 with finite differences, then runs backpropagation in a [3, 4, 3] network with your
 $\delta^L$ and checks every gradient. Then show Eq. (84): $\delta^L_j = a^L_j - y_j$.
 """,
-        imports="import numpy as np\nfrom nnlib.exercises import check",
+        imports="import numpy as np\nfrom nnlib.notebook.exercises import check",
         stub='''
 def softmax_delta(z, a, y):
     """delta^L = dC/dz^L for softmax outputs a and the log-likelihood; all (n_out, m)."""
@@ -560,7 +560,7 @@ hidden neurons, the removal of "about one in fourteen" of the errors. Write
 errors made at `before` that are gone at `after`, as a fraction (negative if `after` makes
 more errors). Then apply it to our means from the table above.
 """,
-        imports="from nnlib.exercises import check",
+        imports="from nnlib.notebook.exercises import check",
         stub='''
 def errors_eliminated(before, after):
     ...

@@ -1,4 +1,4 @@
-"""nnlib.envcheck: each check on a healthy setup and on the problems it must catch."""
+"""nnlib.notebook.envcheck: each check on a healthy setup and on the problems it must catch."""
 from __future__ import annotations
 
 import gzip
@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nnlib import envcheck
-from nnlib.envcheck import Finding
+from nnlib.notebook import envcheck
+from nnlib.notebook.envcheck import Finding
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -1,4 +1,4 @@
-"""The exercise checkers (nnlib.exercises) and their notebook cells (nnlib.exercise_cells).
+"""The exercise checkers (nnlib.notebook.exercises) and their notebook cells (nnlib.exercise_cells).
 
 Every worked solution, executed from the same text the notebook shows, must pass its
 checker; every stub must report "not attempted yet"; and at least two wrong answers per
@@ -22,7 +22,7 @@ import pytest
 from nnlib.activations import sigmoid, softmax
 from nnlib.costs import LogLikelihoodCost
 from nnlib.exercise_cells import EXERCISES, NOTEBOOKS, add_exercise, exercise, keys
-from nnlib.exercises import CHECKERS, Feedback, check
+from nnlib.notebook.exercises import CHECKERS, Feedback, check
 from nnlib.network import Network
 
 NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
@@ -724,7 +724,7 @@ def test_a_loop_that_swallows_the_time_limit_is_named_on_stderr():
     import subprocess
     import sys
 
-    code = ("from nnlib.exercises import check\n"
+    code = ("from nnlib.notebook.exercises import check\n"
             "def errors_eliminated(b, a):\n"
             "    while True:\n"
             "        try:\n"

@@ -1,4 +1,4 @@
-"""The softmax slider demo (nnlib.softmax_demo): the callback, the figures, the hooks.
+"""The softmax slider demo (nnlib.notebook.softmax): the callback, the figures, the hooks.
 
 The independent references are the book's values (softmax of (2.5, -1, 3.2, 0.5) is
 (0.315, 0.009, 0.633, 0.043)) and Eq. (78) written out directly with numpy below.
@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-from nnlib.softmax_demo import (
+from nnlib.notebook.softmax import (
     START_Z,
     SoftmaxDemo,
     plot_sigmoid_vs_softmax,

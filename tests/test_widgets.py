@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 from traitlets import TraitError
 
-from nnlib import loglik_demo
-from nnlib.neuron import NeuronExplorer
-from nnlib.softmax_demo import SoftmaxDemo
-from nnlib.widgets import ControlValueError, LiveFigure, play_step
+from nnlib.notebook import log_likelihood
+from nnlib.notebook.cross_entropy import NeuronExplorer
+from nnlib.notebook.softmax import SoftmaxDemo
+from nnlib.notebook.widgets import ControlValueError, LiveFigure, play_step
 
 
 def test_refresh_swaps_the_png_in_place_and_leaks_no_figure():
@@ -52,26 +52,26 @@ def test_play_step_lands_exactly_on_the_last_frame(last, frames):
 
 # -- every control of the demos holds against values set from code ---------------------
 def _digit_explorer():
-    from test_loglik_demo import fake_digits   # the made-up digits of the demo's own tests
-    config = loglik_demo.DigitsConfig(sizes=(784, 8, 10), n_train=100, epochs=1, eta=0.5)
-    runs = loglik_demo.train_digits(fake_digits(100, 1), fake_digits(20, 2), config)
+    from test_log_likelihood_demo import fake_digits   # the made-up digits of the demo's own tests
+    config = log_likelihood.DigitsConfig(sizes=(784, 8, 10), n_train=100, epochs=1, eta=0.5)
+    runs = log_likelihood.train_digits(fake_digits(100, 1), fake_digits(20, 2), config)
     X, labels = fake_digits(20, 3)
-    return loglik_demo.DigitOutputsExplorer(runs, X, labels)
+    return log_likelihood.DigitOutputsExplorer(runs, X, labels)
 
 
 def _curves_explorer():
-    from test_experiments import TINY_PLAN, fake_study   # a study faked on tiny data
-    from nnlib import experiments
-    return experiments.CurvesExplorer(fake_study(TINY_PLAN, (40, 20, 20)))
+    from test_mnist_study import TINY_PLAN, fake_study   # a study faked on tiny data
+    from nnlib.notebook import mnist_study
+    return mnist_study.CurvesExplorer(fake_study(TINY_PLAN, (40, 20, 20)))
 
 
 DEMOS = {
     "curves": _curves_explorer,
     "softmax": lambda: SoftmaxDemo(with_c=True, with_jacobian=True),
     "neuron": lambda: NeuronExplorer(epochs=100),
-    "loglik": loglik_demo.LogLikelihoodExplorer,
-    "slowdown": lambda: loglik_demo.SlowdownExplorer(
-        loglik_demo.run_slowdown(loglik_demo.SlowdownConfig(epochs=20))),
+    "loglik": log_likelihood.LogLikelihoodExplorer,
+    "slowdown": lambda: log_likelihood.SlowdownExplorer(
+        log_likelihood.run_slowdown(log_likelihood.SlowdownConfig(epochs=20))),
     "digits": _digit_explorer,
 }
 
@@ -98,7 +98,7 @@ def test_every_demo_control_is_one_of_the_guarded_ones():
         found = dict(controls(make()))
         assert found, name
         for label, control in found.items():
-            assert type(control).__module__ == "nnlib.widgets", (name, label)
+            assert type(control).__module__ == "nnlib.notebook.widgets", (name, label)
 
 
 @pytest.mark.parametrize("demo_name", sorted(DEMOS))
@@ -173,12 +173,12 @@ def test_every_widget_class_of_nnlib_is_among_the_demos_tested_here():
     import inspect
     import pkgutil
 
-    import nnlib
+    import nnlib.notebook
 
     tested = {type(make()).__name__ for make in DEMOS.values()}
     shown = set()
-    for info in pkgutil.iter_modules(nnlib.__path__):
-        module = importlib.import_module(f"nnlib.{info.name}")
+    for info in pkgutil.iter_modules(nnlib.notebook.__path__):
+        module = importlib.import_module(f"nnlib.notebook.{info.name}")
         for name, cls in inspect.getmembers(module, inspect.isclass):
             if cls.__module__ == module.__name__ and "_repr_mimebundle_" in vars(cls) \
                     and "widgets." in inspect.getsource(cls):

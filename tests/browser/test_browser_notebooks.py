@@ -11,7 +11,7 @@ import nbformat
 import pytest
 from labdriver import NOTEBOOKS
 
-from nnlib import envcheck
+from nnlib.notebook import envcheck
 
 pytestmark = pytest.mark.browser
 START_HERE = "00-start-here.ipynb"

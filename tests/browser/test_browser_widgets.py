@@ -7,7 +7,7 @@ Moving a slider back redraws exactly the first picture: each figure is a functio
 the sliders, not a pile of earlier drawings.
 
 The DOM hooks (slider descriptions, CSS classes) are the ones the notebooks provide
-for these tests; see nnlib.softmax_demo.SoftmaxDemo and nnlib.neuron.NeuronExplorer.
+for these tests; see nnlib.notebook.softmax.SoftmaxDemo and nnlib.notebook.cross_entropy.NeuronExplorer.
 """
 from __future__ import annotations
 

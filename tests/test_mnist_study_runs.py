@@ -14,9 +14,9 @@ import numpy as np
 import psutil
 import pytest
 
-from test_experiments import tiny_set  # random inputs labelled by their brightest pixel
+from test_mnist_study import tiny_set  # random inputs labelled by their brightest pixel
 
-from nnlib import experiments
+from nnlib.notebook import mnist_study
 from nnlib.data import Splits
 
 # Small random data with N(0, 1) weights: some runs saturate at chance, and SGD says so.
@@ -31,7 +31,7 @@ def splits():
     return Splits(tiny_set(300, 0), tiny_set(100, 1), tiny_set(100, 2))
 
 
-PLAN = experiments.Plan(name="small", data="small", epochs=3, seeds=(0, 1, 2), sweep_seeds=(0,),
+PLAN = mnist_study.Plan(name="small", data="small", epochs=3, seeds=(0, 1, 2), sweep_seeds=(0,),
                         sweep_factors=(0.5, 1.0, 2.0), session_epochs=1, hidden=(5, 8), widen=1)
 
 
@@ -44,7 +44,7 @@ def comparable(results):
 
 @pytest.fixture(scope="module")
 def sequential(splits):
-    return experiments.run_study(PLAN, splits=splits, progress=False)
+    return mnist_study.run_study(PLAN, splits=splits, progress=False)
 
 
 def loky_workers_cpu_seconds():
@@ -56,10 +56,10 @@ def loky_workers_cpu_seconds():
 def test_worker_processes_give_the_sequential_results(splits, sequential, tmp_path):
     path = tmp_path / "study.json"
     before = loky_workers_cpu_seconds()
-    parallel = experiments.run_study(PLAN, path, splits=splits, progress=False, workers=2)
+    parallel = mnist_study.run_study(PLAN, path, splits=splits, progress=False, workers=2)
     assert loky_workers_cpu_seconds() > before  # the runs were trained in the workers
     assert comparable(parallel) == comparable(sequential)
-    assert comparable(experiments.load_results(path)) == comparable(sequential)
+    assert comparable(mnist_study.load_results(path)) == comparable(sequential)
 
 
 def test_a_dask_cluster_gives_the_sequential_results(splits, sequential):
@@ -68,7 +68,7 @@ def test_a_dask_cluster_gives_the_sequential_results(splits, sequential):
     with LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1", processes=True,
                       dashboard_address=None) as cluster, Client(cluster) as client:
         with get_task_stream(client) as tasks:
-            on_cluster = experiments.run_study(PLAN, splits=splits, progress=False,
+            on_cluster = mnist_study.run_study(PLAN, splits=splits, progress=False,
                                                client=client)
     assert comparable(on_cluster) == comparable(sequential)
     trained = [t for t in tasks.data if t["key"].startswith("_train_job")]
@@ -100,13 +100,13 @@ def test_a_killed_worker_loses_no_finished_run(sequential, tmp_path):
     killer = threading.Thread(target=kill_a_worker_after_two_runs)
     killer.start()
     with pytest.raises(TerminatedWorkerError):
-        experiments.run_study(plan, path, splits=slow, progress=False, workers=2)
+        mnist_study.run_study(plan, path, splits=slow, progress=False, workers=2)
     killer.join()
     assert killed
-    kept = experiments.load_results(path)
+    kept = mnist_study.load_results(path)
     assert 2 <= len(kept)
-    resumed = experiments.run_study(plan, path, splits=slow, progress=False, workers=2)
-    whole = experiments.run_study(plan, splits=slow, progress=False)
+    resumed = mnist_study.run_study(plan, path, splits=slow, progress=False, workers=2)
+    whole = mnist_study.run_study(plan, splits=slow, progress=False)
     assert comparable(resumed) == comparable(whole)
     assert all(comparable(resumed)[run.config] == comparable(kept)[run.config] for run in kept)
 
@@ -127,7 +127,7 @@ def test_the_environment_names_only_nnlibs_own_checkout(tmp_path):
     site = tmp_path / "venv" / "site"
     shutil.copytree(ROOT / "nnlib", site / "nnlib",
                     ignore=shutil.ignore_patterns("__pycache__"))
-    code = "import json, nnlib.experiments as e; print(json.dumps(e.environment()))"
+    code = "import json, nnlib.notebook.mnist_study as e; print(json.dumps(e.environment()))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=tmp_path, env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"},
                          check=True)
@@ -136,35 +136,35 @@ def test_the_environment_names_only_nnlibs_own_checkout(tmp_path):
         text=True, cwd=tmp_path, env={"PYTHONPATH": str(site)}).stdout  # the copy it ran
     env = json.loads(out.stdout)
     assert env["nnlib_commit"] is None and env["nnlib_modified"] is None
-    assert env["nnlib_source_sha256"] == experiments.environment()["nnlib_source_sha256"]
-    here = experiments.environment()
+    assert env["nnlib_source_sha256"] == mnist_study.environment()["nnlib_source_sha256"]
+    here = mnist_study.environment()
     assert here["nnlib_commit"] and len(here["nnlib_commit"]) == 40  # this checkout's own
 
 
 def test_workers_must_be_a_positive_count(splits):
     with pytest.raises(ValueError, match="workers must be an integer >= 1; got 0"):
-        experiments.run_study(PLAN, splits=splits, progress=False, workers=0)
+        mnist_study.run_study(PLAN, splits=splits, progress=False, workers=0)
 
 
 # ------------------------------------------------------------ the committed full study
 
 @pytest.fixture(scope="module")
 def committed():
-    return experiments.load_results(COMMITTED)
+    return mnist_study.load_results(COMMITTED)
 
 
 def test_the_committed_study_is_the_notebooks_full_plan_complete(committed):
-    plan = experiments.FULL_PLAN
+    plan = mnist_study.FULL_PLAN
     assert committed.plan == plan, "the JSON's plan differs from FULL_PLAN: rerun the study"
-    needed = set(experiments.one_seed_configs(
+    needed = set(mnist_study.one_seed_configs(
         plan.table() + plan.table(committed.best_etas()) +
-        [c for cost in experiments.COST_LABELS for c in committed.next_sweep(cost)]))
+        [c for cost in mnist_study.COST_LABELS for c in committed.next_sweep(cost)]))
     held = {run.config for run in committed}
     assert needed <= held, f"{len(needed - held)} runs of the plan are missing"
     assert held <= needed | set(plan.first_runs()), "runs the plan does not ask for"
     for run in committed:
         assert run.config.data == "full" and run.config.dtype == plan.dtype
-        assert (run.n_training, run.n_validation, run.n_test) == experiments.DATA_SIZES["full"]
+        assert (run.n_training, run.n_validation, run.n_test) == mnist_study.DATA_SIZES["full"]
         env = run.environment
         assert env["nnlib_commit"] and env["nnlib_modified"] is False, env
         assert {"python", "numpy", "numba", "blas", "machine"} <= env.keys()
@@ -173,7 +173,7 @@ def test_the_committed_study_is_the_notebooks_full_plan_complete(committed):
 def _reproducible(env):
     """Whether this process computes as the one that made a run did (then the numbers
     must match exactly)."""
-    here = experiments.environment()
+    here = mnist_study.environment()
     return all(env.get(key) == here[key] for key in ("numpy", "numba", "scipy", "blas",
                                                       "machine"))
 
@@ -188,14 +188,14 @@ TOLERANCE_POINTS = 1.0
 
 @pytest.fixture(scope="module")
 def real_splits(real_mnist_dir):
-    return experiments.load_splits("full", data_dir=real_mnist_dir)
+    return mnist_study.load_splits("full", data_dir=real_mnist_dir)
 
 
 @pytest.mark.parametrize("cost", ["CrossEntropyCost", "QuadraticCost"])
 def test_reproduce_committed_run_from_its_config(committed, real_splits, cost):
-    config = experiments.FULL_PLAN.config(30, cost, experiments.BOOK_ETA[cost], (0,))
+    config = mnist_study.FULL_PLAN.config(30, cost, mnist_study.BOOK_ETA[cost], (0,))
     stored = committed.runs(config)[0]
-    again = experiments.train(stored.config, 0, real_splits)
+    again = mnist_study.train(stored.config, 0, real_splits)
     if _reproducible(stored.environment):
         assert again.test_accuracy == stored.test_accuracy
         assert again.validation_accuracy == stored.validation_accuracy
@@ -214,9 +214,9 @@ def test_reproduce_committed_run_from_its_config(committed, real_splits, cost):
 def test_what_notebook_04_says_about_the_committed_study(committed):
     """Every number or comparison the prose of 04-mnist.ipynb states about the study."""
     plan = committed.plan
-    cell = {(c.hidden, c.cost): experiments.summarize(committed, c) for c in plan.table()}
-    q30, ce30, ll30 = (cell[30, c] for c in experiments.COST_LABELS)
-    q100, ce100, ll100 = (cell[100, c] for c in experiments.COST_LABELS)
+    cell = {(c.hidden, c.cost): mnist_study.summarize(committed, c) for c in plan.table()}
+    q30, ce30, ll30 = (cell[30, c] for c in mnist_study.COST_LABELS)
+    q100, ce100, ll100 = (cell[100, c] for c in mnist_study.COST_LABELS)
     # section 2: the book among our seeds, and the stuck runs
     assert (ce30.below_book, ce30.best_below_book) == (10, 8)
     assert (ce100.below_book, ce100.best_below_book) == (8, 6)
@@ -234,7 +234,7 @@ def test_what_notebook_04_says_about_the_committed_study(committed):
     assert 83 < min(one) and max(one) < 89 and two and max(two) < 80
     assert not [run for run in stuck if len(run.lost_digits) > 2]
     # section 4: the best etas, none at an edge
-    book = experiments.BOOK_ETA
+    book = mnist_study.BOOK_ETA
     assert committed.best_etas() == {"QuadraticCost": 2 * book["QuadraticCost"],
                                      "CrossEntropyCost": book["CrossEntropyCost"],
                                      "LogLikelihoodCost": 1.0}
@@ -244,7 +244,7 @@ def test_what_notebook_04_says_about_the_committed_study(committed):
     best = committed.best_etas()
     def diff(hidden, etas):
         cells = {c.cost: c for c in plan.table(etas) if c.hidden == hidden}
-        return experiments.paired_difference(committed, cells["CrossEntropyCost"],
+        return mnist_study.paired_difference(committed, cells["CrossEntropyCost"],
                                              cells["QuadraticCost"])
     book30 = diff(30, None)
     assert book30.low < 0 < book30.high and book30.stuck.sum() == 1

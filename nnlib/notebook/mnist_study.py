@@ -25,7 +25,7 @@ The pieces, in the order a study uses them:
   ``plot_sweep``, ``plot_test_curves``, ``plot_output_neuron``, ``plot_learning_curves``)
   with the widget ``CurvesExplorer``: what the notebook shows. Static plots draw on an
   ``ax`` (a new inline figure when None) and return the Figure; the widget redraws a
-  ``nnlib.widgets.LiveFigure``, never pyplot.
+  ``nnlib.notebook.widgets.LiveFigure``, never pyplot.
 
 Nothing here trains, costs or differentiates on its own: that is all ``Network``.
 Accuracies in ``Run`` are counts of correct examples, as the book's ``SGD`` returns
@@ -50,11 +50,11 @@ from matplotlib.ticker import MaxNLocator
 from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
-from . import data
-from .activations import sigmoid, sigmoid_prime
-from .costs import COSTS
-from .fileio import write_json_atomic
-from .network import Network, _check_positive_int, _check_real
+from .. import data
+from ..activations import sigmoid, sigmoid_prime
+from ..costs import COSTS
+from ..fileio import write_json_atomic
+from ..network import Network, _check_positive_int, _check_real
 from . import widgets as guarded
 from .widgets import LiveFigure, axes_or_new
 
@@ -426,8 +426,9 @@ def environment() -> dict:
     import scipy
     from threadpoolctl import threadpool_info
 
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parent.parent  # nnlib/
     root = package.parent
+
     def git(*args):
         try:
             done = subprocess.run(["git", "-C", str(root), *args], capture_output=True,
@@ -442,8 +443,8 @@ def environment() -> dict:
            git("ls-files", "--error-unmatch", "nnlib/__init__.py") is not None)
     commit = git("rev-parse", "HEAD") if own else None
     source = hashlib.sha256()
-    for path in sorted(package.glob("*.py")):
-        source.update(path.name.encode() + b"\0" + path.read_bytes())
+    for path in sorted(package.rglob("*.py")):
+        source.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
     return {"nnlib_commit": commit, "nnlib_source_sha256": source.hexdigest()[:16],
             "nnlib_modified": None if commit is None else bool(git("status", "--porcelain",
                                                                     "--", "nnlib")),

@@ -47,10 +47,10 @@ import warnings
 
 import numpy as np
 
-from .activations import Sigmoid, Softmax, sigmoid, sigmoid_prime, softmax
-from .costs import CrossEntropyCost, LogLikelihoodCost, QuadraticCost
-from .gradcheck import TOLERANCE, check_gradients, numerical_gradient
-from .network import Network
+from ..activations import Sigmoid, Softmax, sigmoid, sigmoid_prime, softmax
+from ..costs import CrossEntropyCost, LogLikelihoodCost, QuadraticCost
+from ..gradcheck import TOLERANCE, check_gradients, numerical_gradient
+from ..network import Network
 
 #: One tolerance for every comparison: |got - expected| <= ATOL + RTOL |expected|.
 #: Central differences in float64 (eps = 1e-6) are accurate to ~1e-9, far inside it.

@@ -1,4 +1,4 @@
-"""Tests of nnlib.experiments, the runner of notebook 04's MNIST study, on tiny data.
+"""Tests of nnlib.notebook.mnist_study, the runner of notebook 04's MNIST study, on tiny data.
 
 Tiny data: 784-value random inputs whose label is the brightest of the first ten pixels,
 so a network can learn something in a few epochs (and seeds and learning rates matter).
@@ -13,10 +13,10 @@ import pytest
 from matplotlib.figure import Figure
 
 import nnlib.data
-from nnlib import experiments
+from nnlib.notebook import mnist_study
 from nnlib.costs import QuadraticCost
 from nnlib.data import Splits
-from nnlib.experiments import Config, Plan, Results, Run
+from nnlib.notebook.mnist_study import Config, Plan, Results, Run
 from nnlib.network import Network
 
 # Tiny random data with N(0, 1) weights and large etas: many of these runs saturate and
@@ -44,7 +44,7 @@ def keys(plan, results=None):
     before the best etas are known; with them, all (the sweep as widened, the tables)."""
     configs = plan.sweep() + plan.table()
     if results is not None:
-        configs += [c for cost in experiments.COST_LABELS
+        configs += [c for cost in mnist_study.COST_LABELS
                     for c in results.next_sweep(cost, plan)]
         configs += plan.table(results.best_etas(plan))
     return {c.for_seed(s) for c in configs for s in c.seeds}
@@ -78,13 +78,13 @@ def fake_study(plan, sizes):
     results = Results(plan)
 
     def add(configs):
-        for key in experiments.one_seed_configs(configs):
+        for key in mnist_study.one_seed_configs(configs):
             if key not in results:
                 results.add(fake_run(key, key.seeds[0], 7, sizes=sizes))
 
     add(plan.sweep() + plan.table())
     for _ in range(plan.widen):
-        add([c for cost in experiments.COST_LABELS for c in results.next_sweep(cost)])
+        add([c for cost in mnist_study.COST_LABELS for c in results.next_sweep(cost)])
     add(plan.table(results.best_etas()))
     return results
 
@@ -93,10 +93,10 @@ def fake_study(plan, sizes):
 
 def test_run_study_trains_every_cell_of_the_plan_once(splits, monkeypatch):
     trained = []
-    real_train = experiments.train
-    monkeypatch.setattr(experiments, "train",
+    real_train = mnist_study.train
+    monkeypatch.setattr(mnist_study, "train",
                         lambda c, s, d: trained.append(c.for_seed(s)) or real_train(c, s, d))
-    results = experiments.run_study(TINY_PLAN, splits=splits, progress=False)
+    results = mnist_study.run_study(TINY_PLAN, splits=splits, progress=False)
     wanted = keys(TINY_PLAN, results)
     assert {run.config for run in results} == wanted
     assert sorted(map(str, trained)) == sorted(map(str, wanted))  # nothing twice
@@ -124,8 +124,8 @@ def test_the_bar_counts_exactly_its_total(splits, monkeypatch):
         def __exit__(self, *exc):
             counted.append((self.n, self.total))
 
-    monkeypatch.setattr(experiments, "tqdm", Bar)
-    results = experiments.run_study(TINY_PLAN, splits=splits)
+    monkeypatch.setattr(mnist_study, "tqdm", Bar)
+    results = mnist_study.run_study(TINY_PLAN, splits=splits)
     assert counted == [(len(results), len(results))]
     assert len(results) <= TINY_PLAN.runs()
 
@@ -133,7 +133,7 @@ def test_the_bar_counts_exactly_its_total(splits, monkeypatch):
 def test_a_run_is_the_networks_own_training(splits):
     config = Config(sizes=(784, 5, 10), cost="QuadraticCost", eta=3.0, epochs=3,
                     mini_batch_size=10, data="small")
-    run = experiments.train(config, 7, splits)
+    run = mnist_study.train(config, 7, splits)
 
     def monitored(evaluation_data):
         """The book's session by hand, monitoring ``evaluation_data``: (net, costs, accs)."""
@@ -152,15 +152,15 @@ def test_a_run_is_the_networks_own_training(splits):
     confusion = np.array(run.test_confusion)
     for true, answer in ((0, 0), (3, 5), (9, 9)):
         assert confusion[true, answer] == np.sum((splits.test[1] == true) & (answers == answer))
-    assert run.environment == experiments.environment()
+    assert run.environment == mnist_study.environment()
     assert (run.n_training, run.n_validation, run.n_test) == (40, 20, 20)
     assert run.config == config.for_seed(7)
 
 
 def test_seeds_make_runs_repeat_and_differ(splits):
     config = Config(sizes=(784, 5, 10), epochs=2, data="small")
-    first, again = (experiments.train(config, 3, splits) for _ in range(2))
-    other = experiments.train(config, 4, splits)
+    first, again = (mnist_study.train(config, 3, splits) for _ in range(2))
+    other = mnist_study.train(config, 4, splits)
     assert (first.test_cost, first.validation_accuracy) == (again.test_cost,
                                                              again.validation_accuracy)
     assert first.test_cost != other.test_cost
@@ -172,13 +172,13 @@ def test_seeds_make_runs_repeat_and_differ(splits):
 def test_every_config_field_reaches_the_network(splits, change):
     base = Config(sizes=(784, 5, 10), epochs=2, data="small")
     changed = dataclasses.replace(base, **change)
-    assert (experiments.train(base, 0, splits).test_cost
-            != experiments.train(changed, 0, splits).test_cost)
+    assert (mnist_study.train(base, 0, splits).test_cost
+            != mnist_study.train(changed, 0, splits).test_cost)
 
 
 def test_the_full_plan_runs_the_same_code_on_tiny_data(splits):
-    plan = dataclasses.replace(experiments.FULL_PLAN, epochs=1)  # 30 epochs: the same, slower
-    results = experiments.run_study(plan, splits=splits, progress=False)
+    plan = dataclasses.replace(mnist_study.FULL_PLAN, epochs=1)  # 30 epochs: the same, slower
+    results = mnist_study.run_study(plan, splits=splits, progress=False)
     assert {run.config for run in results} == keys(plan, results)
     assert len(results) >= 66  # 45 sweep runs, 6 more at 30 hidden, 15 at 100
     assert all(run.config.data == "full" for run in results)
@@ -186,27 +186,27 @@ def test_the_full_plan_runs_the_same_code_on_tiny_data(splits):
 
 def test_each_data_mode_loads_its_own_split(splits, monkeypatch):
     calls = []
-    for mode, name in experiments.DATA_MODES.items():
+    for mode, name in mnist_study.DATA_MODES.items():
         monkeypatch.setattr(nnlib.data, name, lambda dtype, _mode=mode, **where:
                             calls.append((_mode, dtype, where)) or splits)
     plan = dataclasses.replace(TINY_PLAN, data="full")
-    results = experiments.run_study(plan, progress=False)  # no splits: the plan's data
+    results = mnist_study.run_study(plan, progress=False)  # no splits: the plan's data
     assert calls == [("full", np.float32, {})]  # loaded once, for the first run trained
     assert len(results) == len(keys(plan, results))
-    experiments.load_splits("small", data_dir="somewhere")
+    mnist_study.load_splits("small", data_dir="somewhere")
     assert calls[-1] == ("small", np.float32, {"data_dir": "somewhere"})
     with pytest.raises(ValueError, match="data mode must be one of"):
-        experiments.load_splits("tiny")
+        mnist_study.load_splits("tiny")
 
 
 def test_the_books_number_stands_only_beside_runs_trained_as_the_books():
     book = Config(sizes=(784, 100, 10), cost="QuadraticCost", eta=3.0)
-    assert experiments.book_accuracy(book) == 96.59
+    assert mnist_study.book_accuracy(book) == 96.59
     for change in ({"data": "small"}, {"epochs": 3}, {"eta": 6.0}, {"mini_batch_size": 5},
                    {"initializer": "default"}, {"lmbda": 0.1}, {"sizes": (784, 50, 10)},
                    {"cost": "LogLikelihoodCost", "eta": 0.5}):
-        assert experiments.book_accuracy(dataclasses.replace(book, **change)) is None, change
-    assert experiments.FULL_PLAN.data == "full" and experiments.QUICK_PLAN.data == "small"
+        assert mnist_study.book_accuracy(dataclasses.replace(book, **change)) is None, change
+    assert mnist_study.FULL_PLAN.data == "full" and mnist_study.QUICK_PLAN.data == "small"
 
 
 # ------------------------------------------------------------- choosing the best eta
@@ -214,7 +214,7 @@ def test_the_books_number_stands_only_beside_runs_trained_as_the_books():
 def sweep_results(validation_by_eta):
     """Results for TINY_PLAN's sweep with each cost's validation count per eta factor."""
     results = Results(TINY_PLAN)
-    for cost in experiments.COST_LABELS:
+    for cost in mnist_study.COST_LABELS:
         for config, correct in zip(TINY_PLAN.sweep(cost), validation_by_eta[cost]):
             # the test accuracy says the opposite, so a choice by test data would differ
             results.add(fake_run(config, 0, correct, test=20 - correct))
@@ -224,15 +224,15 @@ def sweep_results(validation_by_eta):
 def test_best_eta_is_the_best_on_validation_data_not_test_data():
     results = sweep_results({"QuadraticCost": [5, 9], "CrossEntropyCost": [12, 8],
                              "LogLikelihoodCost": [3, 4]})
-    book = experiments.BOOK_ETA
+    book = mnist_study.BOOK_ETA
     assert results.best_etas() == {"QuadraticCost": book["QuadraticCost"],
                                    "CrossEntropyCost": book["CrossEntropyCost"] * 0.5,
                                    "LogLikelihoodCost": book["LogLikelihoodCost"]}
 
 
 def test_a_tie_goes_to_the_smaller_eta():
-    results = sweep_results({cost: [7, 7] for cost in experiments.COST_LABELS})
-    assert results.best_etas() == {c: e * 0.5 for c, e in experiments.BOOK_ETA.items()}
+    results = sweep_results({cost: [7, 7] for cost in mnist_study.COST_LABELS})
+    assert results.best_etas() == {c: e * 0.5 for c, e in mnist_study.BOOK_ETA.items()}
     # factors given largest first are sorted, so the tie still goes to the smaller eta
     reversed_plan = dataclasses.replace(TINY_PLAN, sweep_factors=(1.0, 0.5))
     assert reversed_plan.sweep_factors == (0.5, 1.0)
@@ -240,7 +240,7 @@ def test_a_tie_goes_to_the_smaller_eta():
 
 
 def test_missing_runs_are_named():
-    results = sweep_results({cost: [7, 7] for cost in experiments.COST_LABELS})
+    results = sweep_results({cost: [7, 7] for cost in mnist_study.COST_LABELS})
     with pytest.raises(ValueError, match=r"no run of seed 1 for Config\(sizes=\(784, 3, 10\)"):
         results.test_percent(TINY_PLAN.table()[0])
     with pytest.raises(ValueError, match="no plan"):
@@ -252,11 +252,11 @@ def test_missing_runs_are_named():
 def test_table_text_shows_mean_sd_range_and_the_books_number():
     config = Config(sizes=(784, 30, 10), cost="CrossEntropyCost", epochs=30, seeds=(0, 1))
     results = Results(runs=[fake_run(config, 0, 10, test=19), fake_run(config, 1, 10, test=17)])
-    text = experiments.table_text(results, [config])
+    text = mnist_study.table_text(results, [config])
     row = text.splitlines()[1].split()
     assert row == ["30", "cross-entropy", "0.5", "2", "90.00", "±", "7.07", "90.00", "90.00",
                    "±", "7.07", "0/2", "95.49", "2,", "2", "of", "2"]
-    one = experiments.table_text(results, [config], seed=1).splitlines()[1].split()
+    one = mnist_study.table_text(results, [config], seed=1).splitlines()[1].split()
     assert one == ["30", "cross-entropy", "0.5", "1", "85.00", "85.00", "85.00", "0/1", "95.49",
                    "1,", "1", "of", "1"]
 
@@ -264,7 +264,7 @@ def test_table_text_shows_mean_sd_range_and_the_books_number():
 def test_sweep_text_marks_the_best():
     results = sweep_results({"QuadraticCost": [5, 9], "CrossEntropyCost": [12, 8],
                              "LogLikelihoodCost": [3, 4]})
-    text = experiments.sweep_text(results)
+    text = mnist_study.sweep_text(results)
     lines = [line for line in text.splitlines() if not line.startswith(" ")]
     assert lines[0].startswith("quadratic") and "3: 45.00*" in lines[0]
     assert "0.25: 60.00*" in lines[1] and "0.5: 40.00 " in lines[1]
@@ -276,8 +276,8 @@ def test_sweep_text_marks_the_best():
 
 def test_save_and_load_give_the_same_results(splits, tmp_path):
     path = tmp_path / "results" / "study.json"  # the folder is made
-    results = experiments.run_study(TINY_PLAN, path, splits=splits, progress=False)
-    loaded = experiments.load_results(path)
+    results = mnist_study.run_study(TINY_PLAN, path, splits=splits, progress=False)
+    loaded = mnist_study.load_results(path)
     assert loaded.plan == TINY_PLAN
     assert sorted(loaded, key=str) == sorted(results, key=str)
     assert [p.name for p in path.parent.iterdir()] == ["study.json"]  # no temporary files
@@ -285,64 +285,64 @@ def test_save_and_load_give_the_same_results(splits, tmp_path):
 
 def test_a_study_resumes_from_its_file(splits, tmp_path, monkeypatch):
     path = tmp_path / "study.json"
-    experiments.run_study(TINY_PLAN, path, splits=splits, progress=False)
+    mnist_study.run_study(TINY_PLAN, path, splits=splits, progress=False)
     record = json.loads(path.read_text())
     dropped = record["runs"].pop(3)
     path.write_text(json.dumps(record))
     trained = []
-    real_train = experiments.train
-    monkeypatch.setattr(experiments, "train",
+    real_train = mnist_study.train
+    monkeypatch.setattr(mnist_study, "train",
                         lambda c, s, d: trained.append(c) or real_train(c, s, d))
-    experiments.run_study(TINY_PLAN, path, splits=splits, progress=False)
+    mnist_study.run_study(TINY_PLAN, path, splits=splits, progress=False)
     assert trained == [Config(**dropped["config"])]
     # complete now: re-plotting trains nothing
-    monkeypatch.setattr(experiments, "train", None)
-    results = experiments.run_study(TINY_PLAN, path, splits=splits, progress=False)
+    monkeypatch.setattr(mnist_study, "train", None)
+    results = mnist_study.run_study(TINY_PLAN, path, splits=splits, progress=False)
     assert len(results) == len(record["runs"]) + 1
 
 
 def test_replotting_needs_no_training_data_or_write_access(tmp_path, monkeypatch):
     path = tmp_path / "study.json"
-    fake_study(TINY_PLAN, experiments.DATA_SIZES["small"]).save(path)
+    fake_study(TINY_PLAN, mnist_study.DATA_SIZES["small"]).save(path)
     before = path.read_text()
 
     def refused(*args, **kwargs):
         raise PermissionError("a read-only checkout")
 
     for name in ("train", "load_splits", "write_json_atomic"):
-        monkeypatch.setattr(experiments, name, refused)
+        monkeypatch.setattr(mnist_study, name, refused)
     monkeypatch.setattr(Path, "mkdir", refused)
-    results = experiments.run_study(TINY_PLAN, path, progress=False)
+    results = mnist_study.run_study(TINY_PLAN, path, progress=False)
     assert len(results) == len(keys(TINY_PLAN, results))
     assert path.read_text() == before
     # another plan needing the same runs is written down, still without training
     monkeypatch.undo()
     for name in ("train", "load_splits"):
-        monkeypatch.setattr(experiments, name, refused)
+        monkeypatch.setattr(mnist_study, name, refused)
     renamed = dataclasses.replace(TINY_PLAN, name="renamed")
-    experiments.run_study(renamed, path, progress=False)
-    assert experiments.load_results(path).plan == renamed
+    mnist_study.run_study(renamed, path, progress=False)
+    assert mnist_study.load_results(path).plan == renamed
 
 
 def test_stored_runs_on_other_data_are_not_reused(splits, tmp_path, monkeypatch):
     path = tmp_path / "study.json"
-    experiments.run_study(TINY_PLAN, path, splits=splits, progress=False)  # 40 / 20 / 20
+    mnist_study.run_study(TINY_PLAN, path, splits=splits, progress=False)  # 40 / 20 / 20
     before = path.read_text()
-    monkeypatch.setattr(experiments, "train", None)
+    monkeypatch.setattr(mnist_study, "train", None)
     with pytest.raises(ValueError, match=r"holds runs on 40 / 20 / 20 \(training / "
                        r"validation / test\) examples, but this study's data \(data='small'\) "
                        r"has 8,000 / 1,000 / 1,000 .* pass splits="):
-        experiments.run_study(TINY_PLAN, path, progress=False)  # MNIST's small mode
+        mnist_study.run_study(TINY_PLAN, path, progress=False)  # MNIST's small mode
     other = Splits(tiny_set(30, 3), splits.validation, splits.test)
     with pytest.raises(ValueError, match="has 30 / 20 / 20"):
-        experiments.run_study(TINY_PLAN, path, splits=other, progress=False)
+        mnist_study.run_study(TINY_PLAN, path, splits=other, progress=False)
     assert path.read_text() == before
     # runs of another data mode are never reused, so they are no obstacle
     full = dataclasses.replace(TINY_PLAN, data="full")
-    monkeypatch.setattr(experiments, "train", lambda c, s, d: fake_run(
-        c, s, 7, sizes=experiments.DATA_SIZES["full"]))
-    monkeypatch.setattr(experiments, "load_splits", lambda mode: None)
-    results = experiments.run_study(full, path, progress=False)
+    monkeypatch.setattr(mnist_study, "train", lambda c, s, d: fake_run(
+        c, s, 7, sizes=mnist_study.DATA_SIZES["full"]))
+    monkeypatch.setattr(mnist_study, "load_splits", lambda mode: None)
+    results = mnist_study.run_study(full, path, progress=False)
     assert len(results) == len(json.loads(before)["runs"]) + len(keys(full, results))
 
 
@@ -353,14 +353,14 @@ def test_the_data_sizes_are_what_each_mode_loads(monkeypatch):
         return np.zeros((n, 28, 28), np.uint8), np.zeros(n, np.uint8)
 
     monkeypatch.setattr(nnlib.data, "load_set", blank_set)
-    for mode in experiments.DATA_MODES:
-        loaded = experiments.load_splits(mode)
-        assert tuple(len(x) for x, _ in loaded) == experiments.DATA_SIZES[mode]
+    for mode in mnist_study.DATA_MODES:
+        loaded = mnist_study.load_splits(mode)
+        assert tuple(len(x) for x, _ in loaded) == mnist_study.DATA_SIZES[mode]
 
 
 def test_an_interrupted_save_keeps_the_old_file(splits, tmp_path, monkeypatch):
     path = tmp_path / "study.json"
-    results = experiments.run_study(TINY_PLAN, path, splits=splits, progress=False)
+    results = mnist_study.run_study(TINY_PLAN, path, splits=splits, progress=False)
     before = path.read_text()
 
     def crash(*args, **kwargs):
@@ -377,7 +377,7 @@ def test_an_interrupted_save_keeps_the_old_file(splits, tmp_path, monkeypatch):
 def saved_record(splits, tmp_path_factory):
     """The JSON record of a tiny study, saved by run_study."""
     path = tmp_path_factory.mktemp("saved") / "study.json"
-    experiments.run_study(TINY_PLAN, path, splits=splits, progress=False)
+    mnist_study.run_study(TINY_PLAN, path, splits=splits, progress=False)
     return json.loads(path.read_text())
 
 
@@ -408,7 +408,7 @@ def test_a_malformed_file_is_refused_with_a_clear_message(saved_record, tmp_path
     damaged = damage(saved_record)
     path.write_text(damaged if isinstance(damaged, str) else json.dumps(damaged))
     with pytest.raises(ValueError, match=message) as info:
-        experiments.load_results(path)
+        mnist_study.load_results(path)
     assert str(path) in str(info.value)
 
 
@@ -480,42 +480,42 @@ def test_results_hold_only_runs():
 # ---------------------------------------------------------------------------- plots
 
 def test_plots_draw_what_they_say(splits):
-    results = experiments.run_study(TINY_PLAN, splits=splits, progress=False)
+    results = mnist_study.run_study(TINY_PLAN, splits=splits, progress=False)
     fig = Figure()
     ax = fig.subplots()
     table = TINY_PLAN.table()
-    assert experiments.plot_spread(results, table, ax=ax) is fig
+    assert mnist_study.plot_spread(results, table, ax=ax) is fig
     labels = [t.get_text() for t in ax.get_xticklabels()]
     assert [label.split("\n")[0] for label in labels] == [f"{c.hidden} hidden" for c in table]
-    assert [label.split("\n")[1] for label in labels] == [experiments.COST_LABELS[c.cost]
+    assert [label.split("\n")[1] for label in labels] == [mnist_study.COST_LABELS[c.cost]
                                                           for c in table]
     means = [bar.lines[0].get_ydata()[0] for bar in ax.containers]  # one errorbar per cell
     assert np.allclose(means, [results.test_percent(c).mean() for c in table])
     fig = Figure()
     ax = fig.subplots()
-    experiments.plot_sweep(results, ax=ax)
+    mnist_study.plot_sweep(results, ax=ax)
     assert [t.get_text() for t in ax.get_legend().get_texts()] == list(
-        experiments.COST_LABELS.values())
-    for bar, cost in zip(ax.containers, experiments.COST_LABELS, strict=True):
+        mnist_study.COST_LABELS.values())
+    for bar, cost in zip(ax.containers, mnist_study.COST_LABELS, strict=True):
         sweep = results.sweep(cost)
         assert np.allclose(bar.lines[0].get_xdata(), [c.eta for c in sweep])
         assert np.allclose(bar.lines[0].get_ydata(),
                            [results.validation_percent(c).mean() for c in sweep])
     fig = Figure()
     history = ([1.0, 0.5], [10, 15], [], [])
-    experiments.plot_learning_curves(history, 40, 20, axes=fig.subplots(1, 2))
+    mnist_study.plot_learning_curves(history, 40, 20, axes=fig.subplots(1, 2))
     acc_ax = fig.axes[0]
     assert np.allclose(acc_ax.lines[0].get_ydata(), [50.0, 75.0])  # counts -> percent
     with pytest.raises(ValueError, match="4 lists SGD returns"):
-        experiments.plot_learning_curves(history[:2], 40, 20)
+        mnist_study.plot_learning_curves(history[:2], 40, 20)
 
 
 def test_the_curves_explorer_redraws_in_place_and_leaks_no_figure(splits):
     import matplotlib.pyplot as plt
 
-    results = experiments.run_study(TINY_PLAN, splits=splits, progress=False)
+    results = mnist_study.run_study(TINY_PLAN, splits=splits, progress=False)
     before = plt.get_fignums()
-    explorer = experiments.CurvesExplorer(results)
+    explorer = mnist_study.CurvesExplorer(results)
     first = explorer.live.image.value
     assert "after epoch 2" in explorer.readout.value  # the last epoch, to start
     explorer.epoch.value = 1
@@ -526,11 +526,11 @@ def test_the_curves_explorer_redraws_in_place_and_leaks_no_figure(splits):
     explorer.choice.value = "best η (validation)"
     best = results.best_etas()
     labels = [t.get_text() for t in explorer.live.ax.get_legend().get_texts()]
-    assert labels == [f"{experiments.COST_LABELS[c]}, η = {best[c]:g}" for c in best]
+    assert labels == [f"{mnist_study.COST_LABELS[c]}, η = {best[c]:g}" for c in best]
     assert plt.get_fignums() == before
     assert "Curves explorer" in explorer._repr_mimebundle_()["text/plain"]
     with pytest.raises(ValueError, match=r"hidden must be one of the plan's sizes \(3, 4\)"):
-        experiments.plot_test_curves(results, hidden=30)
+        mnist_study.plot_test_curves(results, hidden=30)
 
 
 @pytest.mark.parametrize("epoch", [0, -1, 3, 1.0, True, "2"])
@@ -538,14 +538,14 @@ def test_plot_test_curves_refuses_an_epoch_outside_the_runs(epoch):
     results = fake_study(TINY_PLAN, (40, 20, 20))
     with pytest.raises(ValueError, match=r"epoch must be an integer from 1 to 2 \(the epochs "
                        r"of each run\), e\.g\. epoch=2 for the last; got " + repr(epoch)):
-        experiments.plot_test_curves(results, epoch=epoch, ax=Figure().subplots())
+        mnist_study.plot_test_curves(results, epoch=epoch, ax=Figure().subplots())
 
 
 def test_plot_test_curves_marks_the_epoch_asked_for():
     results = fake_study(TINY_PLAN, (40, 20, 20))
     for epoch in (1, 2, None):
         ax = Figure().subplots()
-        experiments.plot_test_curves(results, epoch=epoch, ax=ax)
+        mnist_study.plot_test_curves(results, epoch=epoch, ax=ax)
         assert ax.lines[-1].get_xdata()[0] == (2 if epoch is None else epoch)  # the axvline
 
 
@@ -560,8 +560,8 @@ def load_mnist_study():
 
 
 @pytest.mark.parametrize("plan, estimate", [
-    (experiments.QUICK_PLAN, "1-2 minutes (24-48 runs of 3 epochs)"),  # 1 s an epoch
-    (experiments.FULL_PLAN, "60-105 minutes (120-210 runs of 30 epochs)"),
+    (mnist_study.QUICK_PLAN, "1-2 minutes (24-48 runs of 3 epochs)"),  # 1 s an epoch
+    (mnist_study.FULL_PLAN, "60-105 minutes (120-210 runs of 30 epochs)"),
 ], ids=["quick", "full"])
 def test_the_estimate_times_the_plans_own_data_and_names_it(plan, estimate, monkeypatch,
                                                             capsys):
@@ -571,15 +571,15 @@ def test_the_estimate_times_the_plans_own_data_and_names_it(plan, estimate, monk
         timed.append(tuple(len(x) for x, _ in splits))
         return fake_run(config, seed, 0, test=0, sizes=timed[-1], seconds=1.0)
 
-    monkeypatch.setattr(experiments, "train", one_second_epoch)
+    monkeypatch.setattr(mnist_study, "train", one_second_epoch)
     load_mnist_study().estimate(plan)
     out = capsys.readouterr().out
     assert timed[0] == (20, 20, 20)  # the untimed warm-up of the compiled epoch
-    assert set(timed[1:]) == {experiments.DATA_SIZES[plan.data]}
+    assert set(timed[1:]) == {mnist_study.DATA_SIZES[plan.data]}
     assert f"Estimated {plan.name} study with 1 worker: {estimate}" in out
     assert estimate.endswith(f"{len(plan.first_runs())}-{plan.runs()} runs of {plan.epochs} "
                              "epochs)")
-    assert f"one epoch of {experiments.DATA_SIZES[plan.data][0]:,} examples" in out
+    assert f"one epoch of {mnist_study.DATA_SIZES[plan.data][0]:,} examples" in out
 
 
 # ------------------------------------------------------- widening, duplicates, stuck runs
@@ -590,32 +590,32 @@ def test_a_best_eta_at_the_edge_widens_the_sweep_then_is_flagged(monkeypatch):
     def smaller_is_better(config, seed, splits):
         return fake_run(config, seed, min(20, int(2 / config.eta)), sizes=(40, 20, 20))
 
-    monkeypatch.setattr(experiments, "train", smaller_is_better)
+    monkeypatch.setattr(mnist_study, "train", smaller_is_better)
     splits = Splits(tiny_set(40, 0), tiny_set(20, 1), tiny_set(20, 2))
-    results = experiments.run_study(TINY_PLAN, splits=splits, progress=False)
-    book = experiments.BOOK_ETA["CrossEntropyCost"]
+    results = mnist_study.run_study(TINY_PLAN, splits=splits, progress=False)
+    book = mnist_study.BOOK_ETA["CrossEntropyCost"]
     assert [c.eta for c in results.sweep("CrossEntropyCost")] == [
         book * f for f in (0.125, 0.25, 0.5, 1.0)]  # two points below the plan's (0.5, 1)
     assert results.best_etas()["CrossEntropyCost"] == book * 0.125
     assert results.at_edge() == ["QuadraticCost", "CrossEntropyCost", "LogLikelihoodCost"]
-    assert "best at the edge of the grid" in experiments.sweep_text(results)
+    assert "best at the edge of the grid" in mnist_study.sweep_text(results)
     # an interior best stops the widening and is not flagged
-    monkeypatch.setattr(experiments, "train", lambda c, s, d: fake_run(
-        c, s, 20 - abs(int(round(np.log2(c.eta / experiments.BOOK_ETA[c.cost] / 0.25)))),
+    monkeypatch.setattr(mnist_study, "train", lambda c, s, d: fake_run(
+        c, s, 20 - abs(int(round(np.log2(c.eta / mnist_study.BOOK_ETA[c.cost] / 0.25)))),
         sizes=(40, 20, 20)))
-    results = experiments.run_study(TINY_PLAN, splits=splits, progress=False)
-    assert [c.eta / experiments.BOOK_ETA[c.cost] for c in results.sweep("QuadraticCost")] == [
+    results = mnist_study.run_study(TINY_PLAN, splits=splits, progress=False)
+    assert [c.eta / mnist_study.BOOK_ETA[c.cost] for c in results.sweep("QuadraticCost")] == [
         0.125, 0.25, 0.5, 1.0]
-    assert results.best_etas()["QuadraticCost"] == experiments.BOOK_ETA["QuadraticCost"] * 0.25
+    assert results.best_etas()["QuadraticCost"] == mnist_study.BOOK_ETA["QuadraticCost"] * 0.25
     assert results.at_edge() == []
     # and upwards: accuracy rising with eta grows the grid past its top, x2 a step
-    monkeypatch.setattr(experiments, "train", lambda c, s, d: fake_run(
-        c, s, min(20, int(4 * c.eta / experiments.BOOK_ETA[c.cost])), sizes=(40, 20, 20)))
-    results = experiments.run_study(TINY_PLAN, splits=splits, progress=False)
-    assert [c.eta / experiments.BOOK_ETA[c.cost] for c in results.sweep("LogLikelihoodCost")] == [
+    monkeypatch.setattr(mnist_study, "train", lambda c, s, d: fake_run(
+        c, s, min(20, int(4 * c.eta / mnist_study.BOOK_ETA[c.cost])), sizes=(40, 20, 20)))
+    results = mnist_study.run_study(TINY_PLAN, splits=splits, progress=False)
+    assert [c.eta / mnist_study.BOOK_ETA[c.cost] for c in results.sweep("LogLikelihoodCost")] == [
         0.5, 1.0, 2.0, 4.0]
-    assert results.best_etas()["LogLikelihoodCost"] == experiments.BOOK_ETA["LogLikelihoodCost"] * 4
-    assert results.at_edge() == list(experiments.COST_LABELS)
+    assert results.best_etas()["LogLikelihoodCost"] == mnist_study.BOOK_ETA["LogLikelihoodCost"] * 4
+    assert results.at_edge() == list(mnist_study.COST_LABELS)
 
 
 def test_two_runs_of_one_config_are_reported_not_resolved(saved_record, tmp_path):
@@ -630,14 +630,14 @@ def test_two_runs_of_one_config_are_reported_not_resolved(saved_record, tmp_path
     last = len(record["runs"]) - 1
     with pytest.raises(ValueError, match=rf"runs\[2\] and runs\[{last}\] are both runs of "
                                          r"Config\(.*delete one"):
-        experiments.load_results(path)
+        mnist_study.load_results(path)
 
 
 def test_an_older_results_file_is_named_as_such(saved_record, tmp_path):
     path = tmp_path / "old.json"
     path.write_text(json.dumps({**saved_record, "format": "nnlib.experiments results, version 1"}))
     with pytest.raises(ValueError, match="written by an older nnlib"):
-        experiments.load_results(path)
+        mnist_study.load_results(path)
 
 
 def test_a_run_that_lost_a_digit_is_stuck():
@@ -669,15 +669,15 @@ def test_the_table_counts_stuck_runs_and_places_the_book_among_our_seeds():
     accuracies, lost = (97, 96, 84, 95), ((), (), (3,), ())
     results = Results(runs=[fake_run(config, s, 5, test=a, sizes=(40, 20, 100), lost=l)
                             for s, a, l in zip(config.seeds, accuracies, lost)])
-    cell = experiments.summarize(results, config)
+    cell = mnist_study.summarize(results, config)
     assert (cell.n, cell.stuck, cell.book, cell.below_book) == (4, 1, 95.42, 2)
-    row = experiments.table_text(results, [config]).splitlines()[1].split()
+    row = mnist_study.table_text(results, [config]).splitlines()[1].split()
     assert row[4:8] == ["93.00", "±", "6.06", "95.50"]  # mean ± sd, then the median
     assert row[11:] == ["1/4", "95.42", "2,", "2", "of", "4"]
     preview = dataclasses.replace(config, data="small")
     results = Results(runs=[fake_run(preview, s, 5, test=90, sizes=(40, 20, 100))
                             for s in preview.seeds])
-    lines = experiments.table_text(results, [preview]).splitlines()
+    lines = mnist_study.table_text(results, [preview]).splitlines()
     assert lines[0].startswith("PREVIEW") and "not comparable with the book" in lines[0]
     assert lines[2].split()[11:] == ["0/4"]  # no book column
 
@@ -689,7 +689,7 @@ def test_the_paired_difference_and_its_interval():
                             for s, t in zip(a.seeds, (96, 95, 97, 96))] +
                            [fake_run(b, s, 5, test=t, sizes=(40, 20, 100))
                             for s, t in zip(b.seeds, (95, 95, 85, 96, 99))])
-    diff = experiments.paired_difference(results, a, b)
+    diff = mnist_study.paired_difference(results, a, b)
     assert np.allclose(diff.differences, [1, 0, 12, 0])  # seed 4 has no partner
     assert (diff.n, diff.wins) == (4, 2) and diff.mean == pytest.approx(3.25)
     half = 3.182446305284263 * np.std([1, 0, 12, 0], ddof=1) / 2  # t(0.975, 3)
@@ -699,12 +699,12 @@ def test_the_paired_difference_and_its_interval():
     assert diff.sign_test_p == pytest.approx(0.5)
     assert diff.stuck.tolist() == [False] * 4 and diff.unstuck().n == 4
     with pytest.raises(ValueError, match="needs two or more seeds in both configs"):
-        experiments.paired_difference(results, a.for_seed(0), b)
+        mnist_study.paired_difference(results, a.for_seed(0), b)
 
 
 def test_comparison_text_pairs_each_cost_with_the_quadratic_at_both_etas():
     results = fake_study(TINY_PLAN, (40, 20, 20))
-    text = experiments.comparison_text(results)
+    text = mnist_study.comparison_text(results)
     lines = text.splitlines()
     assert len(lines) == 2 * len(TINY_PLAN.hidden) * 2
     assert lines[0].startswith("[784, 3, 10], the book's eta: cross-entropy (eta 0.5) minus "
@@ -719,10 +719,10 @@ def test_the_paired_difference_without_stuck_runs():
     results = Results(runs=[fake_run(a, s, 5, test=96, sizes=(40, 20, 100)) for s in a.seeds] +
                            [fake_run(b, s, 5, test=t, sizes=(40, 20, 100), lost=lost.get(s, ()))
                             for s, t in zip(b.seeds, (95, 94, 86, 85))])
-    diff = experiments.paired_difference(results, a, b)
+    diff = mnist_study.paired_difference(results, a, b)
     assert diff.stuck.tolist() == [False, False, True, True]
     assert diff.wins == 4 and diff.sign_test_p == pytest.approx(0.125)  # 4 of 4: 2 / 16
     rest = diff.unstuck()
     assert rest.seeds == (0, 1) and rest.differences.tolist() == [1, 2] and rest.mean == 1.5
-    text = experiments.comparison_text(fake_study(TINY_PLAN, (40, 20, 20)))
+    text = mnist_study.comparison_text(fake_study(TINY_PLAN, (40, 20, 20)))
     assert "sign test p = " in text

@@ -3,7 +3,7 @@
 Static figures come from plot functions that take ``ax=None`` (a new pyplot figure) or
 an axes to draw on, and return the Figure. They and the interactive ``SoftmaxDemo`` draw
 with the same two pieces, ``SoftmaxBars`` and ``JacobianHeatmap``; the demo builds them
-once on the axes of a ``nnlib.widgets.LiveFigure``, then moves their artists in
+once on the axes of a ``nnlib.notebook.widgets.LiveFigure``, then moves their artists in
 place (bar heights, label texts, heat-map colours) each time a slider moves, and redraws
 the one PNG: nothing is cleared, so nothing flickers and no figure leaks.
 
@@ -15,7 +15,7 @@ from __future__ import annotations
 import ipywidgets as widgets
 import numpy as np
 
-from .activations import sigmoid, softmax, softmax_jacobian
+from ..activations import sigmoid, softmax, softmax_jacobian
 from .widgets import FloatLogSlider, FloatSlider, LiveFigure, axes_or_new
 
 #: The book's starting weighted inputs; their softmax is (0.315, 0.009, 0.633, 0.043).

@@ -1,4 +1,4 @@
-"""Tests of nnlib.loglik_demo, the figures and widgets of notebook 03 (Eqs. 80-84).
+"""Tests of nnlib.notebook.log_likelihood, the figures and widgets of notebook 03 (Eqs. 80-84).
 
 Independent references: math.log for Eq. (80), the book's softmax values for
 z = (2.5, -1, 3.2, 0.5), a plain per-step gradient-descent loop written from Eqs. (81)-(82)
@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from nnlib import loglik_demo as demo
+from nnlib.notebook import log_likelihood as demo
 from nnlib.activations import Softmax, sigmoid, softmax
 from nnlib.costs import LogLikelihoodCost, QuadraticCost
 from nnlib.gradcheck import check_gradients

@@ -18,7 +18,7 @@ experiments and pictures:
 
 Plot functions draw onto the axes they are given (a new inline pyplot figure when
 ``ax=None``) and return the Figure; the explorers redraw the same artists in a
-``nnlib.widgets.LiveFigure``, which pyplot never sees, so no figure leaks.
+``nnlib.notebook.widgets.LiveFigure``, which pyplot never sees, so no figure leaks.
 """
 from __future__ import annotations
 
@@ -28,10 +28,10 @@ from dataclasses import dataclass, field
 import ipywidgets as widgets
 import numpy as np
 
-from .activations import Sigmoid, Softmax
-from .costs import CrossEntropyCost, LogLikelihoodCost, QuadraticCost
-from .network import Network
-from .softmax_demo import START_Z, Z_MAX, Z_MIN, Z_STEP, SoftmaxBars, as_weighted_inputs
+from ..activations import Sigmoid, Softmax
+from ..costs import CrossEntropyCost, LogLikelihoodCost, QuadraticCost
+from ..network import Network
+from .softmax import START_Z, Z_MAX, Z_MIN, Z_STEP, SoftmaxBars, as_weighted_inputs
 from .widgets import (Dropdown, FloatSlider, IntSlider, LiveFigure, Play, axes_or_new,
                       play_step)
 
@@ -113,7 +113,7 @@ def neuron_name(j):
 
 class SoftmaxCostView:
     """Two panels for one example: the softmax outputs a = softmax(z) (Eq. 78) as the
-    softmax demo's bars (``nnlib.softmax_demo.SoftmaxBars``), the right class in green,
+    softmax demo's bars (``nnlib.notebook.softmax.SoftmaxBars``), the right class in green,
     and the point (a_y, -ln a_y) on the curve of Eq. (80).
 
     ``axes`` is a pair of matplotlib axes; ``show(z, true_class)`` updates the artists in

@@ -27,8 +27,8 @@ import ipywidgets as widgets
 import matplotlib.image as mpimg
 import numpy as np
 
-from .activations import sigmoid, sigmoid_prime
-from .costs import CrossEntropyCost, QuadraticCost
+from ..activations import sigmoid, sigmoid_prime
+from ..costs import CrossEntropyCost, QuadraticCost
 from .widgets import (FloatSlider, IntSlider, LiveFigure, Play, ToggleButtons, axes_or_new,
                       play_step)
 
