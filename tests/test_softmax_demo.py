@@ -18,6 +18,7 @@ from nnlib.notebook.softmax import (
     plot_softmax_jacobian,
     plot_softmax_vs_c,
     readout_text,
+    significant,
 )
 
 TOL = 1e-12
@@ -129,7 +130,7 @@ def test_jacobian_follows_the_sliders():
     np.testing.assert_allclose(jac, np.diag(a) - np.outer(a, a), atol=TOL)
     assert np.all(np.diag(jac) > 0)
     assert np.all(jac[~np.eye(4, dtype=bool)] < 0)
-    assert demo.jacobian.labels[0][0].get_text() == f"{a[0] * (1 - a[0]):+.3f}"
+    assert demo.jacobian.labels[0][0].get_text() == f"{a[0] * (1 - a[0]):+.2g}"
 
 
 def test_jacobian_with_c_has_the_chain_rule_factor():
@@ -207,6 +208,22 @@ def test_softmax_vs_c_limits():
 def test_jacobian_static_figure():
     ax = plot_softmax_jacobian((0.0, 0.0)).axes[0]
     np.testing.assert_allclose(ax.images[0].get_array(), [[0.25, -0.25], [-0.25, 0.25]])
+
+
+def test_jacobian_labels_show_two_significant_figures_and_no_false_zero():
+    """Notebook 02 says no entry of the Jacobian is zero: at the book's z no label may
+    read as 0 ("-0.000" did), and each label is its entry to two significant figures."""
+    ax = plot_softmax_jacobian(START_Z).axes[0]
+    jac = np.asarray(ax.images[0].get_array())
+    texts = [t.get_text() for t in ax.texts]
+    assert len(texts) == jac.size
+    np.testing.assert_allclose([float(t) for t in texts], jac.ravel(), rtol=0.05, atol=0)
+    assert all(float(t) != 0 for t in texts)
+    a = eq78(START_Z)
+    assert f"{-a[1] * a[3]:.3f}" == "-0.000"              # da_2/dz_4 at three decimals,
+    assert ax.texts[1 * 4 + 3].get_text() == "-0.0004"    # and as the heat map prints it
+    assert significant(0.0) == significant(-0.0) == "0"   # an exact zero, and only that
+    assert significant(-3.14e-7) == "-3.1e-07" and significant(0.2315) == "+0.23"
 
 
 # --- bad input ----------------------------------------------------------------------

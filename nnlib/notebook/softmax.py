@@ -53,6 +53,13 @@ def format_vector(v, decimals: int = 3) -> str:
     return "(" + ", ".join(f"{x:.{decimals}f}" for x in values) + ")"
 
 
+def significant(x: float, figures: int = 2) -> str:
+    """``x`` to ``figures`` significant figures with its sign, '+0.23', '-0.0004' or
+    '-3.1e-07'; '0' only for an exact 0. A fixed number of decimals would print a small
+    nonzero entry as '-0.000', which reads as zero where nothing is."""
+    return "0" if x == 0 else f"{x:+.{figures}g}"
+
+
 def readout_text(a) -> str:
     """The widget's readout line: 'a = (0.315, 0.009, 0.633, 0.043)   sum = 1.000' (Eq. 79)."""
     return f"a = {format_vector(a)}   sum = {float(np.sum(a)):.3f}"
@@ -101,7 +108,8 @@ def plot_softmax_bars(z=START_Z, c: float = 1.0, ax=None):
 
 
 class JacobianHeatmap:
-    """The Jacobian da_j/dz_k of the softmax as a heat map, with each entry printed.
+    """The Jacobian da_j/dz_k of the softmax as a heat map, with each entry printed to two
+    significant figures (``significant``: no entry is shown as a misleading 0).
 
     Rows j are the activations, columns k the weighted inputs; red is positive (the
     diagonal), blue negative (everything else). ``show(z)`` recolours it in place.
@@ -132,7 +140,7 @@ class JacobianHeatmap:
         self.image.set_clim(-c * JACOBIAN_LIMIT, c * JACOBIAN_LIMIT)
         for row, values in zip(self.labels, jac):
             for label, value in zip(row, values):
-                label.set_text(f"{value:+.3f}")
+                label.set_text(significant(value))
         self.ax.set_title(r"Jacobian $\partial a_j / \partial z_k$", fontsize="medium")
         return jac
 
