@@ -282,12 +282,23 @@ def test_pick_digits(digit_runs):
     X[:5] = 0.15  # five blank images: the networks cannot be sure of them
     run = digit_runs[0]
     a = run.net.feedforward(X.T)
-    surest, unsure, third = demo.pick_digits(run, X, labels)
+    picks = demo.pick_digits(run, X, labels)
+    surest, unsure, third = picks.values()
     right = a.argmax(axis=0) == labels
     assert right[surest] and a[:, surest].max() == a.max(axis=0)[right].max()
     assert a[:, unsure].max() == a.max(axis=0).min()
-    if not right.all():
-        assert not right[third] and a[:, third].max() == a.max(axis=0)[~right].max()
+    assert not right.all()   # the blank images are not all guessed right
+    assert list(picks) == ["surest", "least sure", "most confident mistake"]
+    assert not right[third] and a[:, third].max() == a.max(axis=0)[~right].max()
+
+
+def test_pick_digits_without_a_mistake_names_its_third_pick_for_what_it_is(digit_runs):
+    X, _ = fake_digits(30, 6)
+    run = digit_runs[0]
+    a = run.net.feedforward(X.T)
+    picks = demo.pick_digits(run, X, a.argmax(axis=0))   # labels = its own guesses
+    assert list(picks) == ["surest", "least sure", "second least sure"]
+    assert a[:, picks["second least sure"]].max() == np.sort(a.max(axis=0))[1]
 
 
 def test_pick_digits_when_every_answer_is_wrong(digit_runs):
@@ -295,7 +306,9 @@ def test_pick_digits_when_every_answer_is_wrong(digit_runs):
     run = digit_runs[0]
     a = run.net.feedforward(X.T)
     wrong_labels = (a.argmax(axis=0) + 1) % 10   # labels chosen so that no guess is right
-    surest, _, mistake = demo.pick_digits(run, X, wrong_labels)
+    picks = demo.pick_digits(run, X, wrong_labels)
+    assert list(picks) == ["surest, though wrong", "least sure", "most confident mistake"]
+    surest, _, mistake = picks.values()
     assert a[:, surest].max() == a.max(axis=0).max()   # the digit it is surest of, not index 0
     assert a[:, mistake].max() == a.max(axis=0).max()
 
@@ -310,7 +323,11 @@ def test_output_distributions_show_each_networks_outputs(digit_runs):
     legend = [t.get_text() for t in bar_ax.get_legend().get_texts()]
     assert legend[0] == "softmax outputs: sum 1.000"
     assert legend[1] == f"sigmoid outputs: sum {heights[1].sum():.3f}"
-    assert fig.axes[1].get_title() == "true digit: 7"
+    guesses = [run.net.feedforward(X[7].reshape(-1, 1)).argmax() for run in digit_runs]
+    assert fig.axes[1].get_title() == (f"true digit {labels[7]}\npredicted: softmax "
+                                       f"{guesses[0]}, sigmoid {guesses[1]}")
+    titled = demo.plot_output_distributions(digit_runs, X, labels, {"least sure": 7})
+    assert titled.axes[0].get_title().startswith("least sure\ntrue digit 7\npredicted: ")
     with pytest.raises(ValueError, match="784 pixels"):
         demo.DigitOutputsView(*plt.figure().subplots(1, 2), digit_runs).show(X[0][:100], 0)
 

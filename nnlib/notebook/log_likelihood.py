@@ -484,18 +484,24 @@ def outputs_of(runs, X):
 
 
 def pick_digits(run, X, labels):
-    """Indices of three telling examples for ``run``'s network: the digit it is surest
-    of and right about, the one it is least sure of, and its most confident mistake
-    (or its second-least-sure digit if it makes none). If it gets none right, the first
-    is simply the digit it is surest of."""
+    """Three telling examples for ``run``'s network, as ``{title: index}`` in this order:
+    the digit it is surest of and right about ("surest"), the one it is least sure of
+    ("least sure"), and its most confident mistake ("most confident mistake"). When it
+    makes no mistake the third is its "second least sure" digit; when it gets none right
+    the first is the digit it is surest of ("surest, though wrong")."""
     a = run.net.feedforward(np.asarray(X).T)        # (10, n)
     guess, top = a.argmax(axis=0), a.max(axis=0)
     right = guess == np.asarray(labels)
     order = np.argsort(top, kind="stable")
-    surest = int(np.argmax(np.where(right, top, -np.inf))) if right.any() else int(order[-1])
-    unsure = int(order[0])
-    mistake = int(np.argmax(np.where(right, -np.inf, top))) if not right.all() else int(order[1])
-    return [surest, unsure, mistake]
+    if right.any():
+        surest = ("surest", int(np.argmax(np.where(right, top, -np.inf))))
+    else:
+        surest = ("surest, though wrong", int(order[-1]))
+    if right.all():
+        third = ("second least sure", int(order[1]))
+    else:
+        third = ("most confident mistake", int(np.argmax(np.where(right, -np.inf, top))))
+    return dict([surest, ("least sure", int(order[0])), third])
 
 
 class DigitOutputsView:
@@ -517,9 +523,10 @@ class DigitOutputsView:
         bar_ax.set_ylabel("output $a^L_j$")
         bar_ax.grid(axis="x", visible=False)
 
-    def show(self, x, label):
-        """Draw the digit x (784,) whose true class is ``label``; return the outputs,
-        one (10,) array per run."""
+    def show(self, x, label, title=None):
+        """Draw the digit x (784,) whose true class is ``label``, titled with ``title``
+        (e.g. "least sure"; none when None), its true digit and each network's predicted
+        digit (the largest output). Return the outputs, one (10,) array per run."""
         x = np.asarray(x, dtype=float).reshape(-1)
         if x.size != 784:
             raise ValueError(f"x must be one MNIST image of 784 pixels; got {x.size} values")
@@ -530,18 +537,24 @@ class DigitOutputsView:
                 bar.set_height(h)
             bars.set_label(f"{run.net.output.name} outputs: sum {a.sum():.3f}")
         self.bar_ax.legend(loc="upper left", fontsize="small")
-        self.image_ax.set_title(f"true digit: {int(label)}", fontsize="medium")
+        predicted = ", ".join(f"{run.net.output.name} {int(a.argmax())}"
+                              for run, a in zip(self.runs, outputs))
+        lines = [title] if title else []
+        lines += [f"true digit {int(label)}", f"predicted: {predicted}"]
+        self.image_ax.set_title("\n".join(lines), fontsize="small")
         return outputs
 
 
-def plot_output_distributions(runs, X, labels, indices, axes=None):
-    """For each example in ``indices``: its image (top row) and the outputs of every
-    run's network (bottom row). ``axes`` is a (2, len(indices)) array. Returns the Figure."""
-    indices = list(indices)
-    axes = axes_or_new(axes, len(indices), nrows=2, figsize=(3.6 * len(indices), 4.4),
+def plot_output_distributions(runs, X, labels, picks, axes=None):
+    """For each example picked: its image (top row), titled with its true digit and each
+    network's prediction, and the outputs of every run's network (bottom row). ``picks``
+    is ``{title: index}`` (as ``pick_digits`` returns) or a list of indices (no titles).
+    ``axes`` is a (2, len(picks)) array. Returns the Figure."""
+    titled = list(picks.items()) if isinstance(picks, dict) else [(None, i) for i in picks]
+    axes = axes_or_new(axes, len(titled), nrows=2, figsize=(3.6 * len(titled), 4.8),
                        height_ratios=(1, 1.6))
-    for k, i in enumerate(indices):
-        DigitOutputsView(axes[0][k], axes[1][k], runs).show(X[i], labels[i])
+    for k, (title, i) in enumerate(titled):
+        DigitOutputsView(axes[0][k], axes[1][k], runs).show(X[i], labels[i], title)
     return axes[0][0].figure
 
 
