@@ -31,7 +31,7 @@ class Exercise:
 
     key: str
     notebook: str
-    kind: str          # "Exercise" or "Problem", as the book labels it
+    kind: str          # "Exercise" or "Problem" as the book labels it, or "Warm-up"
     title: str
     prompt: str
     imports: str
@@ -105,6 +105,48 @@ _SHAPES = ("Shapes: `a_prev` is (n_prev, n), `a` and `y` are (n_out, n), one col
            "(n_out, n) @ (n, n_prev) = (n_out, n_prev); dividing by n averages.")
 
 EXERCISES = {ex.key: ex for ex in [
+    # -- 00-start-here ------------------------------------------------------------
+    Exercise(
+        key="one_hot", notebook="00-start-here", kind="Warm-up",
+        title="one-hot columns, and how the checkers answer",
+        prompt=r"""
+Every exercise in these notebooks works like this one: fill in the function in the code
+cell and run the cell; its last line, `check(...)`, tries your code on inputs of its own
+and says whether it is right, or what is off. Try it here on something the later
+notebooks use all the time.
+
+The desired output of a network for an input of class $d$ (a digit, say) is a column with
+a 1 in row $d$ and 0 everywhere else, rows counted from 0: the book's one-hot $y$. Write
+`one_hot(labels, n_classes)`: for an array of $n$ class labels (integers from 0 to
+`n_classes - 1`), the $(n_{classes}, n)$ array whose column $i$ is the one-hot vector of
+`labels[i]`, one example per column as nnlib and the book lay them out. Run the cell as
+it is first, to see what an unfinished answer gets; later, try a wrong answer on purpose
+(the transpose, say) and read what the checker says.
+""",
+        imports="import numpy as np\nfrom nnlib.notebook.exercises import check",
+        stub='''
+def one_hot(labels, n_classes):
+    """(n_classes, n) array: column i is 1 in row labels[i] and 0 elsewhere."""
+    raise NotImplementedError("your code here")
+''',
+        solution='''
+def one_hot(labels, n_classes):
+    """(n_classes, n) array: column i is 1 in row labels[i] and 0 elsewhere."""
+    labels = np.asarray(labels)                 # (n,) integers
+    y = np.zeros((n_classes, labels.size))      # (n_classes, n): all zeros
+    y[labels, np.arange(labels.size)] = 1.0     # one 1 per column, in row labels[i]
+    return y
+''',
+        steps=r"""
+Start from zeros of shape $(n_{classes}, n)$ and set one entry per column: row
+`labels[i]`, column `i`. Numpy's indexing with two arrays does every column at once,
+`y[labels, np.arange(n)] = 1`. Another way: the rows of `np.eye(n_classes)` are the
+one-hot vectors, so `np.eye(n_classes)[labels]` holds them as rows, shape
+$(n, n_{classes})$, and its transpose `.T` as columns. Take the number of rows from
+`n_classes`, not from `labels.max() + 1`: a batch of examples need not contain the
+largest class.
+""",
+        answers=("one_hot",)),
     # -- 01-cross-entropy ---------------------------------------------------------
     Exercise(
         key="ce_roles", notebook="01-cross-entropy", kind="Exercise",
@@ -296,52 +338,26 @@ need a cost that sees $w_j$ other than through the neuron's output.
 """),
     # -- 02-softmax ---------------------------------------------------------------
     Exercise(
-        key="sigmoid_sum", notebook="02-softmax", kind="Exercise",
-        title="sigmoid outputs need not sum to 1",
-        prompt=r"""
-Build an example: a network whose output layer is sigmoid, and an input for which its
-output activations do **not** add up to 1. `Network(sizes)` with its default cost (the
-cross-entropy) has a sigmoid output layer (`net.output`). Set `net` and `x`; the checker
-feeds `x` forward and adds the outputs.
-""",
-        imports=("import numpy as np\nfrom nnlib.network import Network\n"
-                 "from nnlib.notebook.exercises import check"),
-        stub='''
-net = None   # a Network with a sigmoid output layer
-x = None     # one input for it: a column of shape (n_in, 1)
-''',
-        solution='''
-net = Network([2, 3], seed=1)      # 2 inputs, 3 sigmoid outputs
-x = np.array([[1.0], [-0.5]])      # one input column, shape (2, 1)
-''',
-        steps=r"""
-Almost any network does it. Each sigmoid output is computed from its own weighted input
-and lies in $(0, 1)$, with nothing tying the outputs together, so three outputs can sum to
-anything between 0 and 3. The rare exceptions are worth knowing: since
-$\sigma(t) + \sigma(-t) = 1$, two outputs with opposite weighted inputs do sum to 1,
-which is why a single example is enough to show the sum is not *guaranteed*. Softmax's
-shared denominator is what makes the sum exactly 1 (Eq. (79)).
-""",
-        answers=("net", "x")),
-    Exercise(
         key="softmax_monotonic", notebook="02-softmax", kind="Exercise",
         title="monotonicity of softmax",
         prompt=r"""
-Write `softmax_jacobian(z)`: the $(n, n)$ array whose entry `[j, k]` is
-$\partial a_j/\partial z_k$ for the softmax of Eq. (78), without using
-`nnlib.activations.softmax_jacobian`. The checker compares it with finite differences at
-four inputs, one of them huge, where a naive $e^z$ overflows. Then prove the sign pattern
-it shows: positive on the diagonal ($j = k$), negative off it ($j \ne k$).
+Write `softmax_jacobian_of_z(z)`: the $(n, n)$ array whose entry `[j, k]` is
+$\partial a_j/\partial z_k$ for the softmax of Eq. (78), as a function of the weighted
+inputs $z$. (nnlib's `softmax_jacobian(a)`, which this notebook uses after the exercise,
+takes the outputs $a$ instead; work it out without it.) The checker compares yours with
+finite differences at inputs of its own, some of them huge, where a naive $e^z$
+overflows. Then prove the sign pattern it shows: positive on the diagonal ($j = k$),
+negative off it ($j \ne k$).
 """,
         imports=("import numpy as np\nfrom nnlib.activations import softmax\n"
                  "from nnlib.notebook.exercises import check"),
         stub='''
-def softmax_jacobian(z):
+def softmax_jacobian_of_z(z):
     """da_j/dz_k of the softmax (Eq. 78) at z, shape (n,): an (n, n) array."""
     raise NotImplementedError("your code here")
 ''',
         solution='''
-def softmax_jacobian(z):
+def softmax_jacobian_of_z(z):
     """da_j/dz_k of the softmax (Eq. 78) at z, shape (n,): an (n, n) array."""
     a = softmax(z)                       # (n,); nnlib's softmax is stable for huge z
     return np.diag(a) - np.outer(a, a)   # entry [j, k] = a_j (delta_jk - a_k)
@@ -358,7 +374,7 @@ Together $\partial a_j/\partial z_k = a_j(\delta_{jk} - a_k)$: in numpy `np.diag
 `np.outer(a, a)`, both $(n, n)$. Raising $z_j$ therefore raises $a_j$ and lowers every
 other output, and each column sums to $a_k - a_k \sum_j a_j = 0$: the outputs' total stays 1.
 """,
-        answers=("softmax_jacobian",),
+        answers=("softmax_jacobian_of_z",),
         argument=r"""
 **Your argument.** Show that $\partial a_j/\partial z_k$ is positive for $j = k$ and
 negative for $j \ne k$, and say what that means for the sliders.
@@ -398,6 +414,34 @@ all the outputs. There is no function $f$ with $a_j = f(z_j)$ for a softmax laye
 **Your explanation.** Why does a softmax output $a_j$ depend on all the weighted inputs,
 not just on $z_j$?
 """),
+    Exercise(
+        key="sigmoid_sum", notebook="02-softmax", kind="Exercise",
+        title="sigmoid outputs need not sum to 1",
+        prompt=r"""
+Build an example: a network whose output layer is sigmoid, and an input for which its
+output activations do **not** add up to 1. `Network(sizes)` with its default cost (the
+cross-entropy) has a sigmoid output layer (`net.output`). Set `net` and `x`; the checker
+feeds `x` forward and adds the outputs.
+""",
+        imports=("import numpy as np\nfrom nnlib.network import Network\n"
+                 "from nnlib.notebook.exercises import check"),
+        stub='''
+net = None   # a Network with a sigmoid output layer
+x = None     # one input for it: a column of shape (n_in, 1)
+''',
+        solution='''
+net = Network([2, 3], seed=1)      # 2 inputs, 3 sigmoid outputs
+x = np.array([[1.0], [-0.5]])      # one input column, shape (2, 1)
+''',
+        steps=r"""
+Almost any network does it. Each sigmoid output is computed from its own weighted input
+and lies in $(0, 1)$, with nothing tying the outputs together, so three outputs can sum to
+anything between 0 and 3. The rare exceptions are worth knowing: since
+$\sigma(t) + \sigma(-t) = 1$, two outputs with opposite weighted inputs do sum to 1,
+which is why a single example is enough to show the sum is not *guaranteed*. Softmax's
+shared denominator is what makes the sum exactly 1 (Eq. (79)).
+""",
+        answers=("net", "x")),
     Exercise(
         key="softmax_invert", notebook="02-softmax", kind="Problem",
         title="inverting the softmax layer",
@@ -490,12 +534,14 @@ and find the outputs' limit as $c \to \infty$.
         key="loglik_gradients", notebook="03-log-likelihood", kind="Problem",
         title="derive Eqs. (81) and (82)",
         prompt=r"""
-For a softmax output layer and the log-likelihood $C = -\ln a^L_y$ (Eq. (80)), with $y$
-written as a one-hot vector, the book states $\partial C/\partial b^L_j = a^L_j - y_j$
-(Eq. (81)) and $\partial C/\partial w^L_{jk} = a^{L-1}_k (a^L_j - y_j)$ (Eq. (82)). Write
+For a softmax output layer (Eq. (78)) and the log-likelihood $C = -\ln a^L_y$
+(Eq. (80)), with $y$ written as a one-hot vector, find the gradients
+$\partial C/\partial b^L_j$ and $\partial C/\partial w^L_{jk}$ of the output layer's
+biases and weights: the book's Eqs. (81) and (82). Write
 `loglik_gradients(a_prev, a, y)`: these gradients for $n$ examples given as columns,
 **averaged** over the examples (for one column, exactly Eqs. (81)-(82)). The checker
-compares them with finite differences of the cost.
+compares them with finite differences of the cost. A start: write $C$ as a function of
+the weighted inputs $z^L$ with Eq. (78), and differentiate that.
 """,
         imports="import numpy as np\nfrom nnlib.notebook.exercises import check",
         stub=_OUTPUT_GRADIENTS_STUB.format(name="loglik_gradients"),
@@ -513,6 +559,56 @@ and the same code.
         answers=("loglik_gradients",),
         argument=r"""
 **Your derivation.** Derive Eqs. (81) and (82) from Eqs. (78) and (80).
+"""),
+    Exercise(
+        key="two_class_softmax", notebook="03-log-likelihood", kind="Exercise",
+        title="two classes: the softmax is a sigmoid, and Eq. (80) is Eq. (57)",
+        prompt=r"""
+Take a softmax layer with only two output neurons, whose weighted inputs are $z_1$ and
+$z_2$. Write `two_class_as_sigmoid(z, y)` for $n$ examples given as columns (`z` and the
+one-hot `y` of shape $(2, n)$), returning a pair `(t, target)`, each of shape $(n,)$:
+
+* `t`: the weighted input of a single sigmoid neuron whose output $\sigma(t)$ equals the
+  softmax's first output $a_1$;
+* `target`: the target for that neuron with which its cross-entropy (Eq. (57) for one
+  input) equals the log-likelihood $-\ln a_y$ (Eq. (80)).
+
+The checker also tries very large weighted inputs, where $e^z$ overflows. Then show that
+for two classes Eq. (80) is Eq. (57).
+""",
+        imports="import numpy as np\nfrom nnlib.notebook.exercises import check",
+        stub='''
+def two_class_as_sigmoid(z, y):
+    """One sigmoid neuron for a 2-class softmax layer: z, y (2, n) -> (t, target), each (n,)."""
+    raise NotImplementedError("your code here")
+''',
+        solution='''
+def two_class_as_sigmoid(z, y):
+    """One sigmoid neuron for a 2-class softmax layer: z, y (2, n) -> (t, target), each (n,)."""
+    t = z[0] - z[1]     # (n,): a_1 = e^{z_1} / (e^{z_1} + e^{z_2}) = sigma(z_1 - z_2)
+    target = y[0]       # (n,): 1 where the first class is right, 0 where the second is
+    return t, target
+''',
+        steps=r"""
+Divide the numerator and the denominator of Eq. (78) by $e^{z_1}$:
+$a_1 = \frac{e^{z_1}}{e^{z_1} + e^{z_2}} = \frac{1}{1 + e^{-(z_1 - z_2)}} = \sigma(z_1 - z_2)$,
+and $a_2 = 1 - a_1$. So $t = z_1 - z_2$: only the difference of the two weighted inputs
+matters, as the shared constant of notebook 02 (section 5) said. The subtraction is exact
+however large $z$ is; a route through $e^z$, or through the probabilities, overflows or
+underflows.
+
+With the neuron's output $a = \sigma(t) = a_1$ and the target $y_1$ (1 when the first
+class is right): if the first class is right, Eq. (57) for one input is
+$-\ln a = -\ln a_1$; if the second is right, it is $-\ln(1 - a) = -\ln a_2$. Both are
+$-\ln a_y$, Eq. (80). A two-class softmax layer with the log-likelihood is one sigmoid
+neuron with the cross-entropy, whose weighted input is $z_1 - z_2$. (The neuron
+$t = z_2 - z_1$ with target $y_2$ is the same thing seen from the second class; the
+exercise asks for the first.)
+""",
+        answers=("two_class_as_sigmoid",),
+        argument=r"""
+**Your argument.** Show that $a_1 = \sigma(z_1 - z_2)$ for a two-class softmax layer, and
+that Eq. (80) then becomes Eq. (57) for one input.
 """),
     Exercise(
         key="softmax_backprop", notebook="03-log-likelihood", kind="Problem",
@@ -581,14 +677,14 @@ errors on [784, 100, 10], most of them the errors of stuck runs.
         answers=("errors_eliminated",)),
 ]}
 
-#: The exercises of each notebook, in the order the book places them.
+#: The exercises of each notebook, in the order the notebook shows them.
 NOTEBOOKS = {}
 for _ex in EXERCISES.values():
     NOTEBOOKS.setdefault(_ex.notebook, []).append(_ex.key)
 
 
 def keys(notebook: str | None = None) -> list:
-    """The exercise keys of ``notebook`` (e.g. "02-softmax") in book order, or all keys."""
+    """The exercise keys of ``notebook`` (e.g. "02-softmax") in notebook order, or all keys."""
     if notebook is None:
         return list(EXERCISES)
     name = notebook.removesuffix(".ipynb").rsplit("/", 1)[-1]

@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 from nnlib.activations import sigmoid, softmax
-from nnlib.costs import LogLikelihoodCost
+from nnlib.costs import CrossEntropyCost, LogLikelihoodCost
 from nnlib.exercise_cells import EXERCISES, NOTEBOOKS, add_exercise, exercise, keys
 from nnlib.notebook.exercises import CHECKERS, Feedback, check
 from nnlib.network import Network
@@ -28,11 +28,12 @@ from nnlib.network import Network
 NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 
 AGREED_KEYS = {
+    "00-start-here": ["one_hot"],
     "01-cross-entropy": ["ce_roles", "ce_minimum", "ce_many_layers", "linear_quadratic",
                          "xj_term"],
-    "02-softmax": ["sigmoid_sum", "softmax_monotonic", "softmax_nonlocal", "softmax_invert",
+    "02-softmax": ["softmax_monotonic", "softmax_nonlocal", "sigmoid_sum", "softmax_invert",
                    "softmax_c"],
-    "03-log-likelihood": ["loglik_gradients", "softmax_backprop"],
+    "03-log-likelihood": ["loglik_gradients", "two_class_softmax", "softmax_backprop"],
     "04-mnist": ["errors_eliminated"],
 }
 
@@ -100,8 +101,8 @@ def test_the_stub_as_given_is_not_attempted_yet(key):
 
 @pytest.mark.parametrize("body", ["...", "pass", "return None"])
 def test_an_empty_body_counts_as_not_attempted(body):
-    ns = run_cell(f"def softmax_jacobian(z):\n    {body}\n")
-    feedback = check("softmax_monotonic", ns["softmax_jacobian"])
+    ns = run_cell(f"def softmax_jacobian_of_z(z):\n    {body}\n")
+    feedback = check("softmax_monotonic", ns["softmax_jacobian_of_z"])
     assert feedback.status == "not attempted"
     assert "returned None" in repr(feedback)
 
@@ -193,6 +194,56 @@ def test_checkers_leak_no_warnings_when_the_readers_numbers_overflow():
 
 
 # -- wrong answers, exercise by exercise (each must be rejected, with a useful message) --
+def test_one_hot_rejects_rows_a_count_from_the_labels_and_an_off_by_one():
+    text = rejected("one_hot", lambda labels, n: np.eye(n)[labels])
+    assert "returned shape (3, 4); expected (4, 3)" in text and "transpose (.T)" in text
+    text = rejected("one_hot", lambda labels, n: np.eye(np.max(labels) + 1)[:, labels])
+    assert "labels = [1, 1], n_classes = 5" in text and "returned 2 rows; expected 5" in text
+    assert "not from the largest label" in text
+    text = rejected("one_hot", lambda labels, n: np.eye(n)[:, np.asarray(labels) - 1])
+    assert "one row off" in text and "rows count from 0" in text
+
+    def first_only(labels, n):   # a 1 in the first column's row, for every column
+        return np.eye(n)[:, [labels[0]] * len(labels)]
+    text = rejected("one_hot", first_only)
+    assert "labels = [0, 3, 1]" in text and "row labels[i]" in text
+
+
+def test_two_class_softmax_rejects_the_other_output_z1_alone_and_the_other_target():
+    text = rejected("two_class_softmax", lambda z, y: (z[1] - z[0], y[0]))
+    assert "sigma(t) is then a_2" in text and "expected: [ 1.5, -2. , -2.5]" in text
+    text = rejected("two_class_softmax", lambda z, y: (z[0], y[0]))
+    assert "depends on z_2 as well" in text
+    text = rejected("two_class_softmax", lambda z, y: (z[0] - z[1], y[1]))
+    assert "the second class's target" in text and "expected: [1., 0., 0.]" in text
+    text = rejected("two_class_softmax", lambda z, y: (z[0] - z[1], y.argmax(axis=0)))
+    assert "the second class's target (or the class index)" in text
+
+
+def test_two_class_softmax_rejects_a_route_through_the_probabilities_that_overflows():
+    def via_probabilities(z, y):
+        a = np.exp(z) / np.exp(z).sum(axis=0)   # e^800 = inf: nan
+        return np.log(a[0] / a[1]), y[0]
+    text = rejected("two_class_softmax", via_probabilities)
+    assert "z =\n[[800., -30.]," in text.replace("            ", "")
+    assert "compute it from z directly" in text
+    assert "should return a pair (t, target)" in rejected(
+        "two_class_softmax", lambda z, y: z[0] - z[1])
+
+
+def test_two_class_softmax_solution_makes_eq_57_equal_eq_80():
+    """What the exercise claims: with the worked solution's t and target, the cross-entropy
+    of one sigmoid neuron is the log-likelihood of the two-class softmax, example by example."""
+    (two_class_as_sigmoid,) = solution("two_class_softmax")
+    rng = np.random.default_rng(7)
+    z = rng.normal(0, 4, (2, 50))
+    y = np.eye(2)[:, rng.integers(0, 2, 50)]
+    t, target = two_class_as_sigmoid(z, y)
+    np.testing.assert_allclose(sigmoid(t), softmax(z)[0], rtol=1e-12)
+    np.testing.assert_allclose(CrossEntropyCost.fn(sigmoid(t)[None], target[None], axis=0),
+                               LogLikelihoodCost.fn(softmax(z), y, axis=0), rtol=1e-9)
+
+
 def test_ce_roles_rejects_the_swapped_form_and_explains_ln_0():
     text = rejected("ce_roles", lambda a, y: -(a * np.log(y) + (1 - a) * np.log(1 - y)))
     assert "At y = 0 your cost is infinite or nan" in text
@@ -481,7 +532,7 @@ def test_errors_eliminated_rejects_an_answer_that_memorised_the_fixed_inputs():
 FUNCTION_KEYS = sorted(key for key in EXERCISES if key != "sigmoid_sum")
 #: Exercises whose inputs can be negative (the others take activations, targets in [0, 1]).
 SIGNED_KEYS = ["linear_quadratic", "softmax_backprop", "softmax_c",
-               "softmax_monotonic", "softmax_nonlocal", "xj_term"]
+               "softmax_monotonic", "softmax_nonlocal", "two_class_softmax", "xj_term"]
 
 
 def solution(key):
@@ -630,7 +681,7 @@ def test_an_answer_that_changes_its_input_in_place_is_rejected(key):
             out = fn(*args)
             arrays = [a for a in args if isinstance(a, np.ndarray)]
             if arrays:
-                arrays[0] += 1.0   # after computing a right result
+                arrays[0] += 1     # after computing a right result (int labels too)
             return out
         return answer
     for i, answers in answers_with(key, mutating):
@@ -641,11 +692,11 @@ def test_an_answer_that_changes_its_input_in_place_is_rejected(key):
 
 
 def test_the_solutions_change_nothing_in_place_and_a_copy_is_fine():
-    def softmax_jacobian(z):
+    def softmax_jacobian_of_z(z):
         z = z - z.max()      # a new array: the caller's z is untouched
         a = softmax(z)
         return np.diag(a) - np.outer(a, a)
-    assert check("softmax_monotonic", softmax_jacobian).passed
+    assert check("softmax_monotonic", softmax_jacobian_of_z).passed
 
     def in_place(z):
         z -= z.max()         # the caller's z changes
@@ -694,7 +745,7 @@ def test_an_endless_loop_is_stopped_after_the_time_limit():
     feedback = check("softmax_monotonic", endless, time_limit=0.5)
     text = repr(feedback)
     assert feedback.status == "incorrect"
-    assert text.startswith("Not quite. `softmax_jacobian` was stopped after 0.5 s")
+    assert text.startswith("Not quite. `softmax_jacobian_of_z` was stopped after 0.5 s")
     assert "z = [ 2.5, -1. ,  3.2,  0.5]" in text and "loop that never ends" in text
     # the alarm is gone afterwards, and the next check is judged as usual
     assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)

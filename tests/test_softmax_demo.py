@@ -130,7 +130,7 @@ def test_jacobian_follows_the_sliders():
     np.testing.assert_allclose(jac, np.diag(a) - np.outer(a, a), atol=TOL)
     assert np.all(np.diag(jac) > 0)
     assert np.all(jac[~np.eye(4, dtype=bool)] < 0)
-    assert demo.jacobian.labels[0][0].get_text() == f"{a[0] * (1 - a[0]):+.2g}"
+    assert demo.jacobian.labels[0][0].get_text() == f"{a[0] * (1 - a[0]):+#.2g}"
 
 
 def test_jacobian_with_c_has_the_chain_rule_factor():
@@ -221,9 +221,10 @@ def test_jacobian_labels_show_two_significant_figures_and_no_false_zero():
     assert all(float(t) != 0 for t in texts)
     a = eq78(START_Z)
     assert f"{-a[1] * a[3]:.3f}" == "-0.000"              # da_2/dz_4 at three decimals,
-    assert ax.texts[1 * 4 + 3].get_text() == "-0.0004"    # and as the heat map prints it
+    assert ax.texts[1 * 4 + 3].get_text() == "-0.00040"   # and as the heat map prints it
     assert significant(0.0) == significant(-0.0) == "0"   # an exact zero, and only that
     assert significant(-3.14e-7) == "-3.1e-07" and significant(0.2315) == "+0.23"
+    assert significant(-0.1992) == "-0.20"                  # the trailing 0 is significant
 
 
 # --- bad input ----------------------------------------------------------------------

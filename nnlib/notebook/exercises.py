@@ -2,7 +2,7 @@
 
 Each exercise cell defines a function (or a value) and ends with::
 
-    check("softmax_monotonic", softmax_jacobian)
+    check("softmax_monotonic", softmax_jacobian_of_z)
 
 ``check`` calls the reader's code on inputs of its own, edge cases included, then on
 fresh random inputs of other shapes and signs (from a generator seeded by the operating
@@ -349,6 +349,44 @@ def _jacobian(f, z):
     return np.stack([numerical_gradient(lambda j=j: f(z)[j], z) for j in range(n_out)])
 
 
+# -- notebook 00: start here -----------------------------------------------------------
+def check_one_hot(one_hot):
+    """``one_hot(labels, n_classes)``: the (n_classes, n) array of one-hot columns."""
+    rng = _fresh_rng()
+    cases = [(np.array([0, 3, 1]), 4), (np.array([2]), 3), (np.array([9, 0, 4, 4]), 10),
+             (np.array([1, 1]), 5)]   # the largest class need not occur among the labels
+    for _ in range(2):   # 5-9 labels (more than above) of 6-12 classes
+        n_classes = int(rng.integers(6, 13))
+        cases.append((rng.integers(0, n_classes, int(rng.integers(5, 10))), n_classes))
+    for labels, n_classes in cases:
+        inputs = f"labels = {_fmt(labels)}, n_classes = {n_classes}"
+        expected = np.eye(n_classes)[:, labels]          # (n_classes, n)
+        got = _numbers(_call(one_hot, "one_hot", inputs, labels, n_classes), "one_hot",
+                       inputs, f"a numpy array of shape {expected.shape}")
+        if got.shape == expected.T.shape != expected.shape:
+            raise _wrong(f"`one_hot` returned shape {got.shape}; expected {expected.shape}.",
+                         inputs=inputs, hint="one example per column, one class per row: "
+                                             "your one-hot vectors are rows; transpose (.T)")
+        if got.shape[1:] == expected.shape[1:] and got.shape[0] == labels.max() + 1 \
+                != n_classes:
+            raise _wrong(f"`one_hot` returned {got.shape[0]} rows; expected {n_classes}.",
+                         inputs=inputs, hint="take the number of rows from n_classes, not "
+                                             "from the largest label: a batch need not "
+                                             "contain every class")
+        for shift in (1, -1):
+            if got.shape == expected.shape and np.array_equal(
+                    got, np.eye(n_classes)[:, (labels + shift) % n_classes]):
+                raise _wrong("`one_hot` puts each 1 one row off.", inputs=inputs,
+                             expected=expected, got=got,
+                             hint="rows count from 0: label d goes in row d (y[d], not "
+                                  "y[d - 1] or y[d + 1])")
+        _compare(got, expected, "one_hot", inputs,
+                 hint="column i must be 0 everywhere except row labels[i], which is 1")
+    return Feedback("correct", "Each column is the one-hot target of one example: the "
+                    "book's y for a digit is such a (10, 1) column, and Eqs. (63) and (80) "
+                    "take y in this form.")
+
+
 # -- notebook 02: softmax --------------------------------------------------------------
 def check_sigmoid_sum(net, x):
     """A network with a sigmoid output layer, and an input whose outputs don't sum to 1."""
@@ -381,15 +419,15 @@ def check_sigmoid_sum(net, x):
                     f"(0, {a.size}) and are not a probability distribution.")
 
 
-def check_softmax_monotonic(softmax_jacobian):
-    """``softmax_jacobian(z)``: the (n, n) array da_j/dz_k of the softmax (Eq. 78)."""
+def check_softmax_monotonic(softmax_jacobian_of_z):
+    """``softmax_jacobian_of_z(z)``: the (n, n) array da_j/dz_k of the softmax (Eq. 78)."""
     rng = _fresh_rng()
     cases = [BOOK_Z, np.array([0.0, 0.0]), np.array([1.0, -2.0, 0.5]),
              np.array([1000.0, 999.0, 998.0]), _random_z(rng), _random_z(rng) + 300]
     for z in cases:
         inputs = f"z = {_fmt(z)}"
-        got = _call(softmax_jacobian, "softmax_jacobian", inputs, z)
-        _compare(got, _jacobian(softmax, z), "softmax_jacobian", inputs,
+        got = _call(softmax_jacobian_of_z, "softmax_jacobian_of_z", inputs, z)
+        _compare(got, _jacobian(softmax, z), "softmax_jacobian_of_z", inputs,
                  hint="row j holds da_j/dz_k for every k: differentiate a_j = e^{z_j} / "
                       "sum_k e^{z_k} with the quotient rule, separately for k = j and k != j")
     return Feedback("correct", "The diagonal is positive and every off-diagonal entry "
@@ -579,6 +617,61 @@ def check_softmax_backprop(softmax_delta):
                     "Eq. (84) is all a softmax layer changes, and BP2-BP4 follow as before.")
 
 
+def check_two_class_softmax(two_class_as_sigmoid):
+    """``two_class_as_sigmoid(z, y)``: for a two-class softmax layer (z and one-hot y of
+    shape (2, n)), the weighted input t (n,) of one sigmoid neuron with sigma(t) = a_1,
+    and the target (n,) with which its cross-entropy (Eq. 57) is the log-likelihood (80)."""
+    name = "two_class_as_sigmoid"
+    rng = _fresh_rng()
+    cases = [(np.array([[2.0, -1.0, 0.5], [0.5, 1.0, 3.0]]), [0, 1, 1]),
+             (np.array([[3.0], [-4.0]]), [0]),
+             (np.array([[800.0, -30.0], [0.0, 20.0]]), [1, 0])]   # e^800 overflows
+    for _ in range(2):   # 4-7 examples (more than above), both classes present
+        n = int(rng.integers(4, 8))
+        classes = rng.permutation([0, 1, *rng.integers(0, 2, n - 2)])
+        cases.append((rng.normal(0, 3, (2, n)), classes))
+    for z, classes in cases:
+        y = np.eye(2)[:, classes]                     # (2, n) one-hot columns
+        n = z.shape[1]
+        inputs = f"z =\n{_fmt(z)}\ny =\n{_fmt(y)}"
+        got = _call(two_class_as_sigmoid, name, inputs, z, y)
+        if not (isinstance(got, (tuple, list)) and len(got) == 2):
+            raise _wrong(f"`{name}` should return a pair (t, target).", inputs=inputs,
+                         hint=f"end with `return t, target`, each of shape ({n},)")
+        t = _as_array(got[0], f"{name} (t)", (n,), inputs)
+        if not np.allclose(t, z[0] - z[1], RTOL, ATOL):
+            if np.allclose(t, z[1] - z[0], RTOL, ATOL):
+                hint = ("sigma(t) is then a_2, the second output: the sign is flipped. "
+                        "Divide the numerator and denominator of a_1 by e^{z_1}")
+            elif np.allclose(t, z[0], RTOL, ATOL):
+                hint = ("a_1 = e^{z_1} / (e^{z_1} + e^{z_2}) depends on z_2 as well; divide "
+                        "its numerator and denominator by e^{z_1} and compare with "
+                        "sigma(t) = 1 / (1 + e^{-t})")
+            else:
+                hint = _diagnose(t, z[0] - z[1], nonfinite=(
+                    "some t are nan or inf: an exponential overflowed or a probability "
+                    "underflowed to 0. t is a simple combination of z_1 and z_2; compute "
+                    "it from z directly")) or (
+                    "sigma(t) must equal a_1 = e^{z_1} / (e^{z_1} + e^{z_2}): divide its "
+                    "numerator and denominator by e^{z_1}")
+            raise _wrong(f"`{name}` gives a t whose sigma(t) is not a_1.", inputs=inputs,
+                         expected=z[0] - z[1], got=t, hint=hint)
+        target = _as_array(got[1], f"{name} (target)", (n,), inputs)
+        if not np.allclose(target, y[0], RTOL, ATOL):
+            hint = ("that is the second class's target (or the class index): the neuron's "
+                    "output sigma(t) is a_1, so its target is 1 where the first class is "
+                    "right" if np.allclose(target, y[1], RTOL, ATOL) else
+                    "with a = sigma(t) = a_1, -[y ln a + (1 - y) ln(1 - a)] must be -ln a_1 "
+                    "where the first class is right and -ln a_2 = -ln(1 - a) where the "
+                    "second is")
+            raise _wrong(f"`{name}` gives a target with which Eq. (57) is not Eq. (80).",
+                         inputs=inputs, expected=y[0], got=target, hint=hint)
+    return Feedback("correct", "sigma(z_1 - z_2) is a_1, and the cross-entropy (Eq. 57) "
+                    "of that neuron with target y_1 is the log-likelihood (Eq. 80): with two "
+                    "classes, softmax + log-likelihood is one sigmoid neuron + cross-entropy "
+                    "whose weighted input is the difference z_1 - z_2.")
+
+
 # -- notebook 01: cross-entropy --------------------------------------------------------
 def _cross_entropy_each(a, y):
     """Eq. (57) for each (a, y) pair separately: nnlib's CrossEntropyCost.fn per entry,
@@ -744,6 +837,7 @@ def check_errors_eliminated(errors_eliminated):
 
 #: Every exercise's checker, by key.
 CHECKERS = {
+    "one_hot": check_one_hot,
     "sigmoid_sum": check_sigmoid_sum,
     "softmax_monotonic": check_softmax_monotonic,
     "softmax_nonlocal": check_softmax_nonlocal,
@@ -751,6 +845,7 @@ CHECKERS = {
     "softmax_c": check_softmax_c,
     "loglik_gradients": check_loglik_gradients,
     "softmax_backprop": check_softmax_backprop,
+    "two_class_softmax": check_two_class_softmax,
     "ce_roles": check_ce_roles,
     "ce_minimum": check_ce_minimum,
     "ce_many_layers": check_ce_many_layers,

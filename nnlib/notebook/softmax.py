@@ -54,10 +54,10 @@ def format_vector(v, decimals: int = 3) -> str:
 
 
 def significant(x: float, figures: int = 2) -> str:
-    """``x`` to ``figures`` significant figures with its sign, '+0.23', '-0.0004' or
-    '-3.1e-07'; '0' only for an exact 0. A fixed number of decimals would print a small
-    nonzero entry as '-0.000', which reads as zero where nothing is."""
-    return "0" if x == 0 else f"{x:+.{figures}g}"
+    """``x`` to ``figures`` significant figures with its sign, '+0.23', '-0.20',
+    '-0.00040' or '-3.1e-07'; '0' only for an exact 0. A fixed number of decimals would
+    print a small nonzero entry as '-0.000', which reads as zero where nothing is."""
+    return "0" if x == 0 else f"{x:+#.{figures}g}"
 
 
 def readout_text(a) -> str:
