@@ -3,18 +3,24 @@
 Independent references: math.log for Eq. (80), the book's softmax values for
 z = (2.5, -1, 3.2, 0.5), a plain per-step gradient-descent loop written from Eqs. (81)-(82)
 and (55)-(56)/(65), and finite differences (nnlib.gradcheck). One tolerance, TOL.
+
+The last part runs code cells of notebook 03 itself (its training loop, its numpy twins of
+PyTorch's two losses) and checks them, and the numbers its prose states.
 """
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import matplotlib.pyplot as plt
+import nbformat
 import numpy as np
 import pytest
 
+from nnlib import data
 from nnlib.notebook import log_likelihood as demo
 from nnlib.activations import Softmax, sigmoid, softmax
-from nnlib.costs import LogLikelihoodCost, QuadraticCost
+from nnlib.costs import CrossEntropyCost, LogLikelihoodCost, QuadraticCost
 from nnlib.gradcheck import check_gradients
 from nnlib.network import Network
 
@@ -342,3 +348,90 @@ def test_digit_outputs_explorer(digit_runs):
     a = digit_runs[0].net.feedforward(X[13].reshape(-1, 1))[:, 0]
     assert f"says {a.argmax()} with output {a.max():.3f}; outputs sum to 1.000" in ex.readout.value
     assert_no_pyplot_figures()
+
+
+# ------------------------------------- what notebook 03's own cells compute and say
+
+NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "03-log-likelihood.ipynb"
+
+
+def run_notebook_cells(*cell_ids):
+    """Run the code cells of notebook 03 with these ids, in one namespace; return it."""
+    sources = {c.get("id"): c.source for c in nbformat.read(NOTEBOOK, as_version=4).cells
+               if c.cell_type == "code"}
+    namespace = {}
+    for cell_id in cell_ids:
+        exec(compile(sources[cell_id], f"03-log-likelihood.ipynb:{cell_id}", "exec"), namespace)
+    return namespace
+
+
+def test_the_notebooks_training_loop_is_nnlibs_sgd():
+    """Section 2 trains both layers in a loop written in the notebook (every line that
+    learns in view); it must give run_slowdown's numbers (Network.SGD), which the test
+    above holds to a plain reference."""
+    ns = run_notebook_cells("loglik-01", "loglik-13", "loglik-loop")
+    runs = demo.run_slowdown(ns["config"])
+    assert [len(outputs) for outputs in ns["by_hand"]] == [ns["config"].epochs + 1] * 2
+    for run, outputs in zip(runs, ns["by_hand"]):
+        np.testing.assert_allclose(outputs, run.outputs, rtol=0, atol=TOL)
+    # and a loop with a wrong output error is told apart: sigma' left in the softmax's
+    wrong = ns["train_layer"](softmax, lambda z, a, y: (a - y) * a * (1 - a), ns["config"])
+    assert np.max(np.abs(wrong - runs[0].outputs)) > 0.1
+
+
+def test_the_modes_notebook_03_describes():
+    """Section 3's prose: the small mode splits 8,000 / 1,000 / 1,000; the full mode trains
+    on all 8,000 digits for 30 epochs, the quick mode on the first 4,000 for 10."""
+    full, quick = demo.DigitsConfig.for_mode(False), demo.DigitsConfig.for_mode(True)
+    assert (full.n_train, full.epochs) == (8000, 30)
+    assert (quick.n_train, quick.epochs) == (4000, 10)
+    assert (full.mini_batch_size, full.eta) == (quick.mini_batch_size, quick.eta) == (10, 0.5)
+    assert [len(part) for part in data.small_split(10_000)] == [8000, 1000, 1000]
+
+
+def test_the_costs_from_logits_that_section_5_prints():
+    """Logits (800, 0) with the second class right: -ln a_2 from the probabilities is
+    infinite, the cost from the logits is 800."""
+    z, y = np.array([[800.0], [0.0]]), np.array([[0.0], [1.0]])
+    with np.errstate(divide="ignore"):
+        assert -np.log(softmax(z)[1, 0]) == np.inf
+    assert LogLikelihoodCost.fn_z(z, y) == 800.0
+
+
+@pytest.fixture(scope="module")
+def torch_twins():
+    ns = run_notebook_cells("loglik-01", "loglik-pytorch-code")
+    return ns["cross_entropy_loss"], ns["bce_with_logits_loss"]
+
+
+def test_the_notebooks_cross_entropy_loss_is_pytorchs(torch_twins):
+    """PyTorch's CrossEntropyLoss (mean reduction): -log_softmax(row)[target], averaged
+    over the rows. Values worked out by hand from that definition."""
+    cross_entropy_loss, _ = torch_twins
+    assert cross_entropy_loss(np.array([[0.0, 0.0]]), np.array([0])) == pytest.approx(math.log(2))
+    three = -math.log(math.exp(3) / (math.exp(1) + math.exp(2) + math.exp(3)))
+    assert cross_entropy_loss(np.array([[1.0, 2.0, 3.0]]), np.array([2])) == pytest.approx(three)
+    assert cross_entropy_loss(np.array([[1000.0, 0.0]]), np.array([1])) == pytest.approx(1000.0)
+    # the mean over the rows, the right entry of each row, and Eq. (80) over N columns
+    rng = np.random.default_rng(8)
+    logits, classes = rng.normal(0, 3, (6, 4)), np.array([0, 3, 3, 1, 2, 0])
+    expected = LogLikelihoodCost.fn_z(logits.T, np.eye(4)[:, classes]) / 6
+    assert cross_entropy_loss(logits, classes) == pytest.approx(expected, rel=1e-12)
+    assert cross_entropy_loss(logits, classes[::-1]) != pytest.approx(expected, rel=1e-3)
+
+
+def test_the_notebooks_bce_with_logits_loss_is_pytorchs(torch_twins):
+    """PyTorch's BCEWithLogitsLoss (mean reduction): -[y ln sigma(z) + (1 - y) ln(1 -
+    sigma(z))], averaged over every entry; finite for any logit."""
+    _, bce = torch_twins
+    assert bce(np.array([[0.0]]), np.array([[1.0]])) == pytest.approx(math.log(2))
+    assert bce(np.array([[2.0]]), np.array([[1.0]])) == pytest.approx(math.log1p(math.exp(-2)))
+    assert bce(np.array([[2.0]]), np.array([[0.0]])) == pytest.approx(2 + math.log1p(math.exp(-2)))
+    assert bce(np.array([[-1000.0]]), np.array([[1.0]])) == pytest.approx(1000.0)
+    assert bce(np.array([[0.3]]), np.array([[0.3]])) == pytest.approx(
+        -(0.3 * math.log(sigmoid(0.3)) + 0.7 * math.log(1 - sigmoid(0.3))))
+    # over every entry: Eq. (63) summed over outputs and examples, divided by N * C
+    rng = np.random.default_rng(9)
+    logits, targets = rng.normal(0, 3, (5, 4)), rng.integers(0, 2, (5, 4)).astype(float)
+    expected = CrossEntropyCost.fn_z(logits, targets) / 20
+    assert bce(logits, targets) == pytest.approx(expected, rel=1e-12)
