@@ -435,3 +435,15 @@ def test_the_notebooks_bce_with_logits_loss_is_pytorchs(torch_twins):
     logits, targets = rng.normal(0, 3, (5, 4)), rng.integers(0, 2, (5, 4)).astype(float)
     expected = CrossEntropyCost.fn_z(logits, targets) / 20
     assert bce(logits, targets) == pytest.approx(expected, rel=1e-12)
+
+
+def test_the_first_steps_section_2_compares():
+    """Section 2: on the right neuron's bias both layers say "increase it", the sigmoid
+    layer nearly sixty times more quietly, sigma'(-4) being about 0.018."""
+    config = demo.SlowdownConfig()
+    z0 = config.z0.reshape(-1, 1)
+    y = demo.one_hot(config.true_class, 4)
+    steps = [cost.delta(z0, output.fn(z0), y)[0, 0] for _, cost, output in demo.SLOWDOWN_PAIRS]
+    assert steps[0] < 0 and steps[1] < 0
+    assert 55 < steps[0] / steps[1] < 60
+    assert round(float(sigmoid(-4.0) * (1 - sigmoid(-4.0))), 3) == 0.018
