@@ -4,10 +4,12 @@ Each notebook has a title, a Setup heading before its first code cell, its secti
 Summary, then Exercises, and ends with links to the previous and the next notebook in
 reading order (04 leads back to 00). Every link to a notebook names a file that exists;
 engineering notes (compile times, float32, numba) live in the README, not in the prose;
-and 00's account of which notebooks read MNIST matches the code of 03 and 04.
+00's account of which notebooks read MNIST matches the code of 03 and 04; and no exercise
+answer takes the name of something its notebook imports.
 """
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -93,3 +95,30 @@ def test_00_says_which_notebooks_read_mnist_as_their_code_does():
     for name in ORDER[:3]:   # 00-02 read no MNIST
         assert not re.search(r"load_small|load_data_wrapper|load_splits|data\.load\(",
                              code_of(name)), name
+
+
+def imported_names(source):
+    """The names a code cell binds by import (``import a.b`` binds ``a``)."""
+    names = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names |= {(alias.asname or alias.name).split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            names |= {alias.asname or alias.name for alias in node.names}
+    return names
+
+
+@pytest.mark.parametrize("name", ORDER)
+def test_no_exercise_answer_shadows_a_name_the_notebook_imports(name):
+    """A reader's answer must not take the name of something the notebook uses from nnlib:
+    02's exercise once defined softmax_jacobian(z) over nnlib's softmax_jacobian(a), and
+    the notebook's later cells then called the reader's function with a."""
+    nb = cells(name)
+    is_exercise = [bool(c.get("metadata", {}).get("nnlib")) for c in nb]
+    imported = set().union(*(imported_names(c.source) for c, ex in zip(nb, is_exercise)
+                             if c.cell_type == "code" and not ex))
+    for cell, ex in zip(nb, is_exercise):
+        if ex and cell.cell_type == "code":
+            line = re.search(r'^check\("\w+", (.*)\)\s*$', cell.source, re.M)
+            answers = {a.strip() for a in line.group(1).split(",")}
+            assert not answers & imported, (name, answers & imported)
