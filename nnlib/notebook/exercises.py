@@ -349,6 +349,178 @@ def _jacobian(f, z):
     return np.stack([numerical_gradient(lambda j=j: f(z)[j], z) for j in range(n_out)])
 
 
+# -- shared by the output-layer gradient exercises (Eqs. 65-70, 81-82) -----------------
+def _check_output_gradients(fn, name, cost, output, targets, hint):
+    """Compare ``fn(a_prev, a, y) -> (nabla_b, nabla_w)`` with central differences.
+
+    The output layer is a one-layer ``Network([n_prev, n_out])`` with ``cost`` and
+    ``output``: its input plays a^{L-1}, so this is the last layer of any deeper network.
+    Gradients are of the cost averaged over the n columns (examples).
+    """
+    rng, fresh = np.random.default_rng(3), _fresh_rng()
+    cases = [(3, 2, 1, 1.0, 31), (4, 3, 5, 1.0, 45), (3, 3, 2, 6.0, 32)]
+    # random sizes, each unlike the fixed cases': n_prev 5-7, n_out 4-6, n 3, 4, 6 or 7
+    cases += [(int(fresh.integers(5, 8)), int(fresh.integers(4, 7)),
+               int(fresh.choice([3, 4, 6, 7])), float(fresh.uniform(0.5, 4)),
+               int(fresh.integers(1 << 30))) for _ in range(2)]
+    for i, (n_prev, n_out, n, scale, seed) in enumerate(cases):
+        rng = fresh if i >= 3 else rng
+        net = Network([n_prev, n_out], cost=cost, output=output, seed=seed)
+        net.weights[0] *= scale   # scale 6 saturates sigmoid outputs
+        a_prev = rng.uniform(0, 1, (n_prev, n))
+        y = targets(rng, n_out, n)
+        a = net.feedforward(a_prev)
+        mean_cost = lambda: net.summed_cost(a_prev, y) / n  # noqa: E731
+        expected_b = numerical_gradient(mean_cost, net.biases[0])
+        expected_w = numerical_gradient(mean_cost, net.weights[0])
+        inputs = (f"n = {n} example{'s' * (n > 1)}, a_prev {a_prev.shape} =\n{_fmt(a_prev)}\n"
+                  f"y {y.shape} =\n{_fmt(y)}")
+        got = _call(fn, name, inputs, a_prev, a, y)
+        if not (isinstance(got, (tuple, list)) and len(got) == 2):
+            raise _wrong(f"`{name}` should return a pair (nabla_b, nabla_w).", inputs=inputs,
+                         hint=f"end with `return nabla_b, nabla_w`, shapes ({n_out}, 1) "
+                              f"and ({n_out}, {n_prev})")
+        _compare(got[0], expected_b, f"{name} (nabla_b)", inputs, hint, n)
+        _compare(got[1], expected_w, f"{name} (nabla_w)", inputs, hint, n)
+
+
+def _one_hot_targets(rng, n_out, n):
+    return np.eye(n_out)[:, rng.integers(0, n_out, n)]
+
+
+def _binary_targets(rng, n_out, n):
+    return rng.integers(0, 2, (n_out, n)).astype(float)
+
+
+def _real_targets(rng, n_out, n):
+    return rng.normal(0, 2, (n_out, n))
+
+
+# -- notebook 01: cross-entropy --------------------------------------------------------
+def _cross_entropy_each(a, y):
+    """Eq. (57) for each (a, y) pair separately: nnlib's CrossEntropyCost.fn per entry,
+    in the shape of ``a``."""
+    return CrossEntropyCost.fn(np.reshape(a, (1, -1)), np.reshape(y, (1, -1)),
+                               axis=0).reshape(np.shape(a))
+
+
+def check_ce_roles(cross_entropy):
+    """``cross_entropy(a, y)``: the single-neuron cross-entropy, entry by entry."""
+    a = np.array([0.3, 0.9, 0.5, 1e-4, 0.999])
+    rng = _fresh_rng()
+    cases = [(a, np.full_like(a, target), target) for target in (0.0, 1.0, 0.25)]
+    for shape in ((int(rng.choice([2, 3, 4, 6, 7])),), (2, int(rng.integers(2, 5)))):
+        y = rng.choice([0.0, 1.0, rng.uniform(0, 1)], shape)   # targets 0, 1 and between
+        cases.append((rng.uniform(0.01, 0.99, shape), y, None))
+    for a, y, target in cases:
+        inputs = f"a = {_fmt(a)}, y = {target if target is not None else _fmt(y)}"
+        got = _as_array(_call(cross_entropy, "cross_entropy", inputs, a, y), "cross_entropy",
+                        a.shape, inputs)
+        if not np.all(np.isfinite(got)) and target is not None and target in (0.0, 1.0):
+            raise _wrong(f"At y = {target:g} your cost is infinite or nan.", inputs=inputs,
+                         expected=_cross_entropy_each(a, y), got=got,
+                         hint="a logarithm of y is being taken, and ln 0 = -inf. The logs "
+                              "belong to the output a, which a sigmoid keeps strictly "
+                              "inside (0, 1); the target y is often exactly 0 or 1")
+        _compare(got, _cross_entropy_each(a, y), "cross_entropy", inputs,
+                 hint="C = -[y ln a + (1 - y) ln(1 - a)] (Eq. 57 for one input); check "
+                      "which of a and y sits inside the logarithms")
+    return Feedback("correct", "The logarithms are of the output a, which a sigmoid never "
+                    "makes exactly 0 or 1, so the cost stays finite for targets y = 0 "
+                    "and 1; the swapped form takes ln 0 there and is useless.")
+
+
+def check_ce_minimum(best_output, binary_entropy):
+    """``best_output(y)``: the a minimising the cross-entropy; ``binary_entropy(y)``: Eq. (64)."""
+    rng = _fresh_rng()
+    for y in (0.1, 0.25, 0.5, 0.8, round(float(rng.uniform(0.03, 0.97)), 6)):
+        inputs = f"y = {y}"
+        got = _scalar(_call(best_output, "best_output", inputs, y), "best_output", inputs)
+        if not abs(got - y) <= SEARCH_TOL:
+            raise _wrong("this a is not where the cross-entropy is smallest.", inputs=inputs,
+                         expected=y, got=got,
+                         hint=f"compare the cost at your a ({CrossEntropyCost.fn(got, y):.6g}) "
+                              f"with nearby values of a")
+    shape = (2, int(rng.integers(2, 5)))
+    for y in (np.array([0.1, 0.5, 0.9]), np.array([0.0, 1.0, 0.3]),
+              np.where(rng.uniform(size=shape) < 0.3, rng.integers(0, 2, shape),
+                       rng.uniform(0, 1, shape))):
+        inputs = f"y = {_fmt(y)}"
+        got = _as_array(_call(binary_entropy, "binary_entropy", inputs, y), "binary_entropy",
+                        y.shape, inputs)
+        _compare(got, _cross_entropy_each(y, y), "binary_entropy", inputs,
+                 hint="-[y ln y + (1 - y) ln(1 - y)] (Eq. 64)",
+                 nonfinite="0 ln 0 is nan in floating point, but its limit is 0: treat "
+                           "y = 0 and y = 1 separately (np.where)")
+    return Feedback("correct", "The cross-entropy is smallest where the output equals the "
+                    "target, even for targets between 0 and 1, and its value there is the "
+                    "binary entropy (Eq. 64): zero only when y is 0 or 1.")
+
+
+def check_ce_many_layers(cross_entropy_gradients):
+    """``cross_entropy_gradients(a_prev, a, y)``: Eqs. (66)-(67) and the bias analogue."""
+    _check_output_gradients(cross_entropy_gradients, "cross_entropy_gradients",
+                            CrossEntropyCost, Sigmoid, _binary_targets,
+                            hint="delta^L = a - y (Eq. 66); nabla_w = delta a_prev^T and "
+                                 "nabla_b = delta, averaged over the columns (Eq. 67). An "
+                                 "extra a (1 - a) factor is Eq. (65)'s, for the quadratic cost")
+    z = 6.0   # a saturated output neuron with the wrong target y = 0
+    return Feedback("correct", f"No sigma'(z) left: for a neuron stuck at z = {z:g} with "
+                    f"target 0 the quadratic cost's output error (Eq. 65) is "
+                    f"{float(QuadraticCost.delta(z, sigmoid(z), 0.0)):.4f}, the "
+                    f"cross-entropy's {float(CrossEntropyCost.delta(z, sigmoid(z), 0.0)):.4f}, "
+                    f"so it learns {1 / float(sigmoid_prime(z)):.0f} times faster.")
+
+
+def check_linear_quadratic(linear_gradients):
+    """``linear_gradients(a_prev, a, y)``: Eqs. (68)-(70), linear outputs, quadratic cost."""
+    _check_output_gradients(linear_gradients, "linear_gradients", QuadraticCost, "linear",
+                            _real_targets,
+                            hint="with a = z, delta^L = a - y (Eq. 68); nabla_w = delta "
+                                 "a_prev^T (Eq. 69), nabla_b = delta (Eq. 70), averaged "
+                                 "over the columns")
+    return Feedback("correct", "Linear outputs have no sigma'(z) to shrink the gradient, "
+                    "so the quadratic cost learns without a slowdown there (Eqs. 68-70).")
+
+
+def check_xj_term(weight_gradient):
+    """``weight_gradient(dC_db, x)``: dC/dw for one sigmoid neuron, from dC/db and its inputs."""
+    costs = {
+        "quadratic (Eq. 54)": QuadraticCost.fn,
+        "cross-entropy (Eq. 57)": CrossEntropyCost.fn,
+        "|a - y|^3": lambda a, y: float(np.sum(np.abs(a - y) ** 3)),
+        "-ln(1 - (a - y)^2)": lambda a, y: -float(np.sum(np.log1p(-(a - y) ** 2))),
+    }
+    x = np.array([[0.0], [1e-3], [0.5], [2.0]])
+    w = np.array([[0.8, -0.4, 1.5, -0.3]])
+    b = np.array([[0.2]])
+    cases = [(cost_name, x, w, b) for cost_name in costs]
+    rng = _fresh_rng()
+    # Random inputs of both signs and a 0, a random neuron and cost. Weights of sd 0.5
+    # keep |z| small enough for central differences of ln(1 - a) to stay accurate (with
+    # sd 1 the worked solution missed the tolerance about once in 2,000 checks).
+    for _ in range(2):
+        n = int(rng.choice([3, 5, 6]))   # not the 4 inputs above
+        x_random = rng.normal(0, 1, n)
+        x_random[:3] = -abs(x_random[0]) - 0.1, abs(x_random[1]) + 0.1, 0.0
+        cases.append((str(rng.choice(list(costs))), rng.permutation(x_random).reshape(n, 1),
+                      rng.normal(0, 0.5, (1, n)), rng.normal(0, 0.5, (1, 1))))
+    for cost_name, x, w, b in cases:
+        def neuron_cost(cost=costs[cost_name], x=x, w=w, b=b):   # one neuron, target y = 0.1
+            return cost(sigmoid(w @ x + b), 0.1)
+        dC_db = float(numerical_gradient(neuron_cost, b)[0, 0])
+        expected = numerical_gradient(neuron_cost, w).reshape(-1)
+        inputs = f"cost {cost_name}, x = {_fmt(x.ravel())}, dC/db = {dC_db:.6g}"
+        got = _call(weight_gradient, "weight_gradient", inputs, dC_db, x.ravel())
+        _compare(np.ravel(got) if np.shape(got) in (x.shape, x.T.shape) else got,
+                 expected, "weight_gradient", inputs,
+                 hint="z = sum_j w_j x_j + b: how much does z move per unit of w_j, and "
+                      "per unit of b? The cost sees w_j and b only through z")
+    return Feedback("correct", f"For all {len(costs)} costs dC/dw_j = x_j dC/db: a cost only "
+                    "sees w_j through z, which moves by x_j per unit of w_j, so no cost can "
+                    "remove the x_j of Eq. (61); an input of 0 leaves its weight unchanged.")
+
+
 # -- notebook 02: softmax --------------------------------------------------------------
 def check_sigmoid_sum(net, x):
     """A network with a sigmoid output layer, and an input whose outputs don't sum to 1."""
@@ -487,53 +659,7 @@ def check_softmax_c(softmax_c, softmax_limit):
                     "is a softened maximum, hence the name softmax.")
 
 
-# -- shared by the output-layer gradient exercises (Eqs. 65-70, 81-82) -----------------
-def _check_output_gradients(fn, name, cost, output, targets, hint):
-    """Compare ``fn(a_prev, a, y) -> (nabla_b, nabla_w)`` with central differences.
-
-    The output layer is a one-layer ``Network([n_prev, n_out])`` with ``cost`` and
-    ``output``: its input plays a^{L-1}, so this is the last layer of any deeper network.
-    Gradients are of the cost averaged over the n columns (examples).
-    """
-    rng, fresh = np.random.default_rng(3), _fresh_rng()
-    cases = [(3, 2, 1, 1.0, 31), (4, 3, 5, 1.0, 45), (3, 3, 2, 6.0, 32)]
-    # random sizes, each unlike the fixed cases': n_prev 5-7, n_out 4-6, n 3, 4, 6 or 7
-    cases += [(int(fresh.integers(5, 8)), int(fresh.integers(4, 7)),
-               int(fresh.choice([3, 4, 6, 7])), float(fresh.uniform(0.5, 4)),
-               int(fresh.integers(1 << 30))) for _ in range(2)]
-    for i, (n_prev, n_out, n, scale, seed) in enumerate(cases):
-        rng = fresh if i >= 3 else rng
-        net = Network([n_prev, n_out], cost=cost, output=output, seed=seed)
-        net.weights[0] *= scale   # scale 6 saturates sigmoid outputs
-        a_prev = rng.uniform(0, 1, (n_prev, n))
-        y = targets(rng, n_out, n)
-        a = net.feedforward(a_prev)
-        mean_cost = lambda: net.summed_cost(a_prev, y) / n  # noqa: E731
-        expected_b = numerical_gradient(mean_cost, net.biases[0])
-        expected_w = numerical_gradient(mean_cost, net.weights[0])
-        inputs = (f"n = {n} example{'s' * (n > 1)}, a_prev {a_prev.shape} =\n{_fmt(a_prev)}\n"
-                  f"y {y.shape} =\n{_fmt(y)}")
-        got = _call(fn, name, inputs, a_prev, a, y)
-        if not (isinstance(got, (tuple, list)) and len(got) == 2):
-            raise _wrong(f"`{name}` should return a pair (nabla_b, nabla_w).", inputs=inputs,
-                         hint=f"end with `return nabla_b, nabla_w`, shapes ({n_out}, 1) "
-                              f"and ({n_out}, {n_prev})")
-        _compare(got[0], expected_b, f"{name} (nabla_b)", inputs, hint, n)
-        _compare(got[1], expected_w, f"{name} (nabla_w)", inputs, hint, n)
-
-
-def _one_hot_targets(rng, n_out, n):
-    return np.eye(n_out)[:, rng.integers(0, n_out, n)]
-
-
-def _binary_targets(rng, n_out, n):
-    return rng.integers(0, 2, (n_out, n)).astype(float)
-
-
-def _real_targets(rng, n_out, n):
-    return rng.normal(0, 2, (n_out, n))
-
-
+# -- notebook 03: log-likelihood -------------------------------------------------------
 def check_loglik_gradients(loglik_gradients):
     """``loglik_gradients(a_prev, a, y)``: Eqs. (81)-(82) for a softmax output layer."""
     _check_output_gradients(loglik_gradients, "loglik_gradients", LogLikelihoodCost, Softmax,
@@ -579,131 +705,6 @@ def check_softmax_backprop(softmax_delta):
                     "Eq. (84) is all a softmax layer changes, and BP2-BP4 follow as before.")
 
 
-# -- notebook 01: cross-entropy --------------------------------------------------------
-def _cross_entropy_each(a, y):
-    """Eq. (57) for each (a, y) pair separately: nnlib's CrossEntropyCost.fn per entry,
-    in the shape of ``a``."""
-    return CrossEntropyCost.fn(np.reshape(a, (1, -1)), np.reshape(y, (1, -1)),
-                               axis=0).reshape(np.shape(a))
-
-
-def check_ce_roles(cross_entropy):
-    """``cross_entropy(a, y)``: the single-neuron cross-entropy, entry by entry."""
-    a = np.array([0.3, 0.9, 0.5, 1e-4, 0.999])
-    rng = _fresh_rng()
-    cases = [(a, np.full_like(a, target), target) for target in (0.0, 1.0, 0.25)]
-    for shape in ((int(rng.choice([2, 3, 4, 6, 7])),), (2, int(rng.integers(2, 5)))):
-        y = rng.choice([0.0, 1.0, rng.uniform(0, 1)], shape)   # targets 0, 1 and between
-        cases.append((rng.uniform(0.01, 0.99, shape), y, None))
-    for a, y, target in cases:
-        inputs = f"a = {_fmt(a)}, y = {target if target is not None else _fmt(y)}"
-        got = _as_array(_call(cross_entropy, "cross_entropy", inputs, a, y), "cross_entropy",
-                        a.shape, inputs)
-        if not np.all(np.isfinite(got)) and target is not None and target in (0.0, 1.0):
-            raise _wrong(f"At y = {target:g} your cost is infinite or nan.", inputs=inputs,
-                         expected=_cross_entropy_each(a, y), got=got,
-                         hint="a logarithm of y is being taken, and ln 0 = -inf. The logs "
-                              "belong to the output a, which a sigmoid keeps strictly "
-                              "inside (0, 1); the target y is often exactly 0 or 1")
-        _compare(got, _cross_entropy_each(a, y), "cross_entropy", inputs,
-                 hint="C = -[y ln a + (1 - y) ln(1 - a)] (Eq. 57 for one input); check "
-                      "which of a and y sits inside the logarithms")
-    return Feedback("correct", "The logarithms are of the output a, which a sigmoid never "
-                    "makes exactly 0 or 1, so the cost stays finite for targets y = 0 "
-                    "and 1; the swapped form takes ln 0 there and is useless.")
-
-
-def check_ce_minimum(best_output, binary_entropy):
-    """``best_output(y)``: the a minimising the cross-entropy; ``binary_entropy(y)``: Eq. (64)."""
-    rng = _fresh_rng()
-    for y in (0.1, 0.25, 0.5, 0.8, round(float(rng.uniform(0.03, 0.97)), 6)):
-        inputs = f"y = {y}"
-        got = _scalar(_call(best_output, "best_output", inputs, y), "best_output", inputs)
-        if not abs(got - y) <= SEARCH_TOL:
-            raise _wrong("this a is not where the cross-entropy is smallest.", inputs=inputs,
-                         expected=y, got=got,
-                         hint=f"compare the cost at your a ({CrossEntropyCost.fn(got, y):.6g}) "
-                              f"with nearby values of a")
-    shape = (2, int(rng.integers(2, 5)))
-    for y in (np.array([0.1, 0.5, 0.9]), np.array([0.0, 1.0, 0.3]),
-              np.where(rng.uniform(size=shape) < 0.3, rng.integers(0, 2, shape),
-                       rng.uniform(0, 1, shape))):
-        inputs = f"y = {_fmt(y)}"
-        got = _as_array(_call(binary_entropy, "binary_entropy", inputs, y), "binary_entropy",
-                        y.shape, inputs)
-        _compare(got, _cross_entropy_each(y, y), "binary_entropy", inputs,
-                 hint="-[y ln y + (1 - y) ln(1 - y)] (Eq. 64)",
-                 nonfinite="0 ln 0 is nan in floating point, but its limit is 0: treat "
-                           "y = 0 and y = 1 separately (np.where)")
-    return Feedback("correct", "The cross-entropy is smallest where the output equals the "
-                    "target, even for targets between 0 and 1, and its value there is the "
-                    "binary entropy (Eq. 64): zero only when y is 0 or 1.")
-
-
-def check_ce_many_layers(cross_entropy_gradients):
-    """``cross_entropy_gradients(a_prev, a, y)``: Eqs. (66)-(67) and the bias analogue."""
-    _check_output_gradients(cross_entropy_gradients, "cross_entropy_gradients",
-                            CrossEntropyCost, Sigmoid, _binary_targets,
-                            hint="delta^L = a - y (Eq. 66); nabla_w = delta a_prev^T and "
-                                 "nabla_b = delta, averaged over the columns (Eq. 67). An "
-                                 "extra a (1 - a) factor is Eq. (65)'s, for the quadratic cost")
-    z = 6.0   # a saturated output neuron with the wrong target y = 0
-    return Feedback("correct", f"No sigma'(z) left: for a neuron stuck at z = {z:g} with "
-                    f"target 0 the quadratic cost's output error (Eq. 65) is "
-                    f"{float(QuadraticCost.delta(z, sigmoid(z), 0.0)):.4f}, the "
-                    f"cross-entropy's {float(CrossEntropyCost.delta(z, sigmoid(z), 0.0)):.4f}, "
-                    f"so it learns {1 / float(sigmoid_prime(z)):.0f} times faster.")
-
-
-def check_linear_quadratic(linear_gradients):
-    """``linear_gradients(a_prev, a, y)``: Eqs. (68)-(70), linear outputs, quadratic cost."""
-    _check_output_gradients(linear_gradients, "linear_gradients", QuadraticCost, "linear",
-                            _real_targets,
-                            hint="with a = z, delta^L = a - y (Eq. 68); nabla_w = delta "
-                                 "a_prev^T (Eq. 69), nabla_b = delta (Eq. 70), averaged "
-                                 "over the columns")
-    return Feedback("correct", "Linear outputs have no sigma'(z) to shrink the gradient, "
-                    "so the quadratic cost learns without a slowdown there (Eqs. 68-70).")
-
-
-def check_xj_term(weight_gradient):
-    """``weight_gradient(dC_db, x)``: dC/dw for one sigmoid neuron, from dC/db and its inputs."""
-    costs = {
-        "quadratic (Eq. 54)": QuadraticCost.fn,
-        "cross-entropy (Eq. 57)": CrossEntropyCost.fn,
-        "|a - y|^3": lambda a, y: float(np.sum(np.abs(a - y) ** 3)),
-        "-ln(1 - (a - y)^2)": lambda a, y: -float(np.sum(np.log1p(-(a - y) ** 2))),
-    }
-    x = np.array([[0.0], [1e-3], [0.5], [2.0]])
-    w = np.array([[0.8, -0.4, 1.5, -0.3]])
-    b = np.array([[0.2]])
-    cases = [(cost_name, x, w, b) for cost_name in costs]
-    rng = _fresh_rng()
-    # Random inputs of both signs and a 0, a random neuron and cost. Weights of sd 0.5
-    # keep |z| small enough for central differences of ln(1 - a) to stay accurate (with
-    # sd 1 the worked solution missed the tolerance about once in 2,000 checks).
-    for _ in range(2):
-        n = int(rng.choice([3, 5, 6]))   # not the 4 inputs above
-        x_random = rng.normal(0, 1, n)
-        x_random[:3] = -abs(x_random[0]) - 0.1, abs(x_random[1]) + 0.1, 0.0
-        cases.append((str(rng.choice(list(costs))), rng.permutation(x_random).reshape(n, 1),
-                      rng.normal(0, 0.5, (1, n)), rng.normal(0, 0.5, (1, 1))))
-    for cost_name, x, w, b in cases:
-        def neuron_cost(cost=costs[cost_name], x=x, w=w, b=b):   # one neuron, target y = 0.1
-            return cost(sigmoid(w @ x + b), 0.1)
-        dC_db = float(numerical_gradient(neuron_cost, b)[0, 0])
-        expected = numerical_gradient(neuron_cost, w).reshape(-1)
-        inputs = f"cost {cost_name}, x = {_fmt(x.ravel())}, dC/db = {dC_db:.6g}"
-        got = _call(weight_gradient, "weight_gradient", inputs, dC_db, x.ravel())
-        _compare(np.ravel(got) if np.shape(got) in (x.shape, x.T.shape) else got,
-                 expected, "weight_gradient", inputs,
-                 hint="z = sum_j w_j x_j + b: how much does z move per unit of w_j, and "
-                      "per unit of b? The cost sees w_j and b only through z")
-    return Feedback("correct", f"For all {len(costs)} costs dC/dw_j = x_j dC/db: a cost only "
-                    "sees w_j through z, which moves by x_j per unit of w_j, so no cost can "
-                    "remove the x_j of Eq. (61); an input of 0 leaves its weight unchanged.")
-
-
 # -- notebook 04: MNIST ----------------------------------------------------------------
 def check_errors_eliminated(errors_eliminated):
     """``errors_eliminated(before, after)``: the share of ``before``'s errors that ``after``
@@ -742,8 +743,13 @@ def check_errors_eliminated(errors_eliminated):
                     "between seeds.")
 
 
-#: Every exercise's checker, by key.
+#: Every exercise's checker, by key, in the order notebooks 01-04 pose them.
 CHECKERS = {
+    "ce_roles": check_ce_roles,
+    "ce_minimum": check_ce_minimum,
+    "ce_many_layers": check_ce_many_layers,
+    "linear_quadratic": check_linear_quadratic,
+    "xj_term": check_xj_term,
     "sigmoid_sum": check_sigmoid_sum,
     "softmax_monotonic": check_softmax_monotonic,
     "softmax_nonlocal": check_softmax_nonlocal,
@@ -751,11 +757,6 @@ CHECKERS = {
     "softmax_c": check_softmax_c,
     "loglik_gradients": check_loglik_gradients,
     "softmax_backprop": check_softmax_backprop,
-    "ce_roles": check_ce_roles,
-    "ce_minimum": check_ce_minimum,
-    "ce_many_layers": check_ce_many_layers,
-    "linear_quadratic": check_linear_quadratic,
-    "xj_term": check_xj_term,
     "errors_eliminated": check_errors_eliminated,
 }
 
