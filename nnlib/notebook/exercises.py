@@ -30,7 +30,11 @@ no limit applies, and the feedback has a note saying so. The fixed inputs come f
 the text for a stub, or for an answer wrong on them, is the same on every run (no
 addresses, no unseeded numbers), and notebooks saved with their stubs pass nbval.
 
-The keys, and the cells that go with them, are listed in ``nnlib.exercise_cells``.
+The keys are those of ``CHECKERS``. The exercise cells (prompt, stub, written argument,
+worked solution) exist only in the notebooks, marked with the cell metadata
+``{"nnlib": {"exercise": key, "part": ...}}``; ``tests/test_exercises.py`` runs each
+notebook's stub and worked solution through its checker, and ``tools/new_exercise.py``
+adds the cells of a new exercise.
 """
 from __future__ import annotations
 
