@@ -1,8 +1,9 @@
 """The two install routes (pip via pyproject.toml, conda via environment.yml) agree; the
 dependencies they declare are the ones nnlib imports; the wheel holds every module of
-nnlib and installs into a fresh environment; and the test command CI runs is the
-README's."""
+nnlib and installs into a fresh environment; the README's layout and dependency list match
+the tree; and the test command CI runs is the README's."""
 import ast
+import fnmatch
 import os
 import re
 import shlex
@@ -240,3 +241,48 @@ def test_a_non_editable_install_in_a_fresh_environment_imports_and_checks(wheel,
     assert Path(module) == Path(where, "nnlib", "notebook", "exercises.py")
     assert status == "correct"
 
+
+# -- the README's layout and dependency list match the tree ---------------------------
+def _readme_section(title):
+    text = (ROOT / "README.md").read_text()
+    return text.split(f"\n## {title}\n", 1)[1].split("\n## ", 1)[0]
+
+
+def test_the_readme_layout_names_every_module_and_folder():
+    """Its indented block names each nnlib/**/*.py at the start of a line (and nothing
+    that is not one), and every top-level folder of the tree, each existing."""
+    block = [line for line in _readme_section("Layout and dependencies").splitlines()
+             if line.startswith("    ")]
+    top = [re.match(r"    (\S+)", line).group(1) for line in block
+           if re.match(r"    \S", line)]
+    end = next(i for i, line in enumerate(block[1:], 1) if re.match(r"    \S", line))
+    assert block[0].startswith("    nnlib/")
+    named = {m.group(1) for line in block[1:end] if (m := re.match(r"\s+(\S+\.py)\s", line))}
+    modules = {p.name for p in (ROOT / "nnlib").rglob("*.py")}
+    assert named == modules, (f"not in the README's layout: {sorted(modules - named)}; "
+                              f"named there but not in nnlib/: {sorted(named - modules)}")
+    ignored = [line.strip().rstrip("/") for line in (ROOT / ".gitignore").read_text().splitlines()]
+    folders = {f"{d.name}/" for d in ROOT.iterdir() if d.is_dir()
+               and not d.name.startswith(".")
+               and not any(fnmatch.fnmatch(d.name, pattern) for pattern in ignored)}
+    assert folders <= set(top), f"not in the README's layout: {sorted(folders - set(top))}"
+    assert all((ROOT / entry).exists() for entry in top), top
+
+
+def test_the_readme_lists_every_dependency_with_a_reason():
+    """Its three bullet lists, "- `name`: reason", are pyproject.toml's runtime
+    dependencies, the cluster extra and the test extra, in that order."""
+    lists, bullets = [], None
+    for line in _readme_section("Layout and dependencies").splitlines():
+        if m := re.match(r"- `([^`]+)`: (\S.*)", line):
+            if bullets is None:
+                bullets = []
+                lists.append(bullets)
+            bullets.append(_requirement(m.group(1)))
+        elif not line.startswith("  "):   # a bullet's continuation lines are indented
+            bullets = None
+    project = _project()
+    declared = [project["dependencies"], project["optional-dependencies"]["cluster"],
+                project["optional-dependencies"]["test"]]
+    assert [sorted(names) for names in lists] == [
+        sorted(_requirement(r) for r in requirements) for requirements in declared]
