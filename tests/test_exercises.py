@@ -60,10 +60,11 @@ def marked_cells(path):
         if marker is None:
             continue
         where = (marker.get("exercise"), marker.get("part"))
-        if where[1] not in PARTS or where in cells:
-            pytest.fail(f"{path}: cell {cell.get('id')} has the marker {marker}, "
-                        f"{'also on an earlier cell' if where in cells else 'part not in'} "
-                        f"{'' if where in cells else PARTS}")
+        if where[1] not in PARTS:
+            pytest.fail(f"{path}: cell {cell.get('id')} is marked {marker}; parts are {PARTS}")
+        if where in cells:
+            pytest.fail(f"{path}: cells {cells[where].get('id')} and {cell.get('id')} are "
+                        f"both marked {marker}")
         cells[where] = cell
     return cells
 
@@ -138,14 +139,13 @@ def assert_exercise_cells(path, keys):
     "#### Exercise: ..." or "#### Problem: ..." heading, the stub a code cell ending with
     the check(...) line, the solution a collapsed <details> block whose code ends so too."""
     cells = marked_cells(path)
-    order = [c.metadata["nnlib"] for c in nbformat.read(path, as_version=4).cells
-             if "nnlib" in c.metadata]
-    assert list(dict.fromkeys(m["exercise"] for m in order)) == keys, path
+    order = list(cells)   # (key, part) in notebook order
+    assert list(dict.fromkeys(key for key, _ in order)) == keys, path
     for key in keys:
-        parts = [m["part"] for m in order if m["exercise"] == key]
+        parts = [part for k, part in order if k == key]
         assert parts in (list(PARTS), [p for p in PARTS if p != "argument"]), (key, parts)
-        at = order.index({"exercise": key, "part": "prompt"})
-        assert order[at:at + len(parts)] == [{"exercise": key, "part": p} for p in parts], key
+        at = order.index((key, "prompt"))
+        assert order[at:at + len(parts)] == [(key, p) for p in parts], (key, "not together")
         kinds = {part: cells[key, part].cell_type for part in parts}
         assert kinds == {p: "code" if p == "stub" else "markdown" for p in parts}, key
         assert re.match(r"#### (Exercise|Problem): \S", cells[key, "prompt"].source), key
