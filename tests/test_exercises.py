@@ -1,13 +1,18 @@
-"""The exercise checkers (nnlib.notebook.exercises) and their notebook cells (nnlib.exercise_cells).
+"""The exercise checkers (nnlib.notebook.exercises) and the exercise cells of the notebooks.
 
-Every worked solution, executed from the same text the notebook shows, must pass its
-checker; every stub must report "not attempted yet"; and at least two wrong answers per
-checker must be rejected with feedback that names what went wrong. Then, for every
-checker alike, the kinds of wrong answers that used to pass: an answer that memorises
-the fixed inputs, one right only for their shapes or only for positive inputs, one off
-by a sign or a factor, results that are not real numbers (complex, strings, None,
-objects, nan), an answer that changes its input in place, sys.exit() and endless loops.
+The notebooks are the only copy of each exercise's text. Its cells are found there by
+their marker, the cell metadata ``{"nnlib": {"exercise": key, "part": part}}`` (part:
+prompt, stub, argument, solution): every worked solution, executed from the code block
+the notebook shows, must pass its checker; every stub, run as the notebook has it, must
+report "not attempted yet"; and at least two wrong answers per checker must be rejected
+with feedback that names what went wrong. Then, for every checker alike, the kinds of
+wrong answers that used to pass: an answer that memorises the fixed inputs, one right
+only for their shapes or only for positive inputs, one off by a sign or a factor,
+results that are not real numbers (complex, strings, None, objects, nan), an answer that
+changes its input in place, sys.exit() and endless loops.
 """
+import functools
+import inspect
 import re
 import signal
 import sys
@@ -19,15 +24,19 @@ import nbformat
 import numpy as np
 import pytest
 
+import nnlib.notebook.exercises
 from nnlib.activations import sigmoid, softmax
 from nnlib.costs import CrossEntropyCost, LogLikelihoodCost
-from nnlib.exercise_cells import EXERCISES, NOTEBOOKS, add_exercise, exercise, keys
 from nnlib.notebook.exercises import CHECKERS, Feedback, check
 from nnlib.network import Network
 
-NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOK_DIR = ROOT / "notebooks"
 
-AGREED_KEYS = {
+#: The exercises of each notebook, in the order the notebook poses them (and CHECKERS
+#: lists them). A new exercise gets its key here, its checker in CHECKERS and its cells
+#: in the notebook (tools/new_exercise.py writes them).
+EXERCISES = {
     "00-start-here": ["one_hot"],
     "01-cross-entropy": ["ce_roles", "ce_minimum", "ce_many_layers", "linear_quadratic",
                          "xj_term"],
@@ -36,6 +45,68 @@ AGREED_KEYS = {
     "03-log-likelihood": ["loglik_gradients", "two_class_softmax", "softmax_backprop"],
     "04-mnist": ["errors_eliminated"],
 }
+KEYS = [key for keys in EXERCISES.values() for key in keys]
+#: The cells of an exercise, in this order; all but the argument (for a proof) required.
+PARTS = ("prompt", "stub", "argument", "solution")
+
+
+# -- the exercise cells, read from the notebooks --------------------------------------
+@functools.lru_cache(maxsize=None)
+def marked_cells(path):
+    """The exercise cells of the notebook at ``path``, in notebook order, as a dict
+    {(key, part): cell}; a marker that is malformed or on two cells fails the test."""
+    cells = {}
+    for cell in nbformat.read(path, as_version=4).cells:
+        marker = cell.metadata.get("nnlib")
+        if marker is None:
+            continue
+        where = (marker.get("exercise"), marker.get("part"))
+        if where[1] not in PARTS:
+            pytest.fail(f"{path}: cell {cell.get('id')} is marked {marker}; parts are {PARTS}")
+        if where in cells:
+            pytest.fail(f"{path}: cells {cells[where].get('id')} and {cell.get('id')} are "
+                        f"both marked {marker}")
+        cells[where] = cell
+    return cells
+
+
+def notebook_cell(key, part):
+    """Exercise ``key``'s ``part`` cell in its notebook; fails the test if there is none."""
+    notebook = next(name for name, keys in EXERCISES.items() if key in keys)
+    cell = marked_cells(NOTEBOOK_DIR / f"{notebook}.ipynb").get((key, part))
+    if cell is None:
+        pytest.fail(f"notebooks/{notebook}.ipynb has no {part} cell of exercise {key!r}: "
+                    f"a cell with the metadata {{'nnlib': {{'exercise': '{key}', "
+                    f"'part': '{part}'}}}}")
+    return cell
+
+
+def stub_source(key):
+    """The code of exercise ``key``'s stub cell: what the reader starts from."""
+    cell = notebook_cell(key, "stub")
+    assert cell.cell_type == "code", f"the stub of {key!r} is a {cell.cell_type} cell"
+    return cell.source
+
+
+def solution_code(markdown):
+    """The one ```python block of a worked-solution cell's markdown."""
+    blocks = re.findall(r"^```python\n(.*?)^```$", markdown, re.M | re.S)
+    assert len(blocks) == 1, f"a worked solution has one ```python block; found {len(blocks)}"
+    return blocks[0]
+
+
+def solution_source(key):
+    """The code of exercise ``key``'s worked solution, as its notebook shows it."""
+    return solution_code(notebook_cell(key, "solution").source)
+
+
+def answer_names(key):
+    """The names the exercise's check(...) line passes: its checker's parameters."""
+    return list(inspect.signature(CHECKERS[key]).parameters)
+
+
+def check_line(key):
+    return f'check("{key}", {", ".join(answer_names(key))})'
 
 
 def run_cell(source):
@@ -47,7 +118,12 @@ def run_cell(source):
 
 def answers_of(key, source):
     ns = run_cell(source)
-    return [ns[name] for name in exercise(key).answers]
+    return [ns[name] for name in answer_names(key)]
+
+
+def solution(key):
+    """The answers of exercise ``key``'s worked solution, executed from its notebook."""
+    return answers_of(key, solution_source(key))
 
 
 def rejected(key, *answers):
@@ -58,23 +134,48 @@ def rejected(key, *answers):
     return repr(feedback)
 
 
-# -- the registry -------------------------------------------------------------------
-def test_keys_are_the_agreed_ones_with_a_checker_each():
-    assert NOTEBOOKS == AGREED_KEYS
-    assert set(EXERCISES) == set(CHECKERS)
-    for notebook, expected in AGREED_KEYS.items():
-        assert keys(notebook) == expected
-        assert keys(f"notebooks/{notebook}.ipynb") == expected
-    assert sorted(keys()) == sorted(CHECKERS)
+def assert_exercise_cells(path, keys):
+    """The notebook at ``path`` has the cells of exactly the exercises ``keys``, in that
+    order: each exercise's cells one after another in the order of PARTS, the prompt a
+    "#### Exercise: ..." or "#### Problem: ..." heading, the stub a code cell ending with
+    the check(...) line, the solution a collapsed <details> block whose code ends so too."""
+    cells = marked_cells(path)
+    order = list(cells)   # (key, part) in notebook order
+    assert list(dict.fromkeys(key for key, _ in order)) == keys, path
+    for key in keys:
+        parts = [part for k, part in order if k == key]
+        assert parts in (list(PARTS), [p for p in PARTS if p != "argument"]), (key, parts)
+        at = order.index((key, "prompt"))
+        assert order[at:at + len(parts)] == [(key, p) for p in parts], (key, "not together")
+        kinds = {part: cells[key, part].cell_type for part in parts}
+        assert kinds == {p: "code" if p == "stub" else "markdown" for p in parts}, key
+        assert re.match(r"#### (Exercise|Problem|Warm-up): \S", cells[key, "prompt"].source), key
+        solution_cell = cells[key, "solution"].source
+        assert solution_cell.startswith("<details>\n<summary>"), key
+        assert solution_cell.endswith("</details>"), key
+        for code in (cells[key, "stub"].source, solution_code(solution_cell)):
+            assert code.rstrip().endswith("\n\n" + check_line(key)), (key, code)
+
+
+# -- the exercises: one checker each, in the notebooks' order ------------------------
+def test_every_checker_has_its_exercise_and_they_are_in_notebook_order():
+    assert list(CHECKERS) == KEYS
+    lines = [inspect.getsourcelines(CHECKERS[key])[1] for key in KEYS]
+    assert lines == sorted(lines), "check_* functions not in the order of CHECKERS"
+    defined = [name for name, fn in vars(nnlib.notebook.exercises).items()
+               if name.startswith("check_") and inspect.isfunction(fn)
+               and fn.__module__ == "nnlib.notebook.exercises"]
+    assert sorted(defined) == sorted(f"check_{key}" for key in KEYS)
+
+
+@pytest.mark.parametrize("path", sorted(NOTEBOOK_DIR.glob("*.ipynb")), ids=lambda p: p.stem)
+def test_each_notebook_has_the_cells_of_its_exercises_in_order(path):
+    assert_exercise_cells(path, EXERCISES.get(path.stem, []))
 
 
 def test_unknown_names_are_refused_with_the_valid_ones():
     with pytest.raises(ValueError, match="softmax_c"):
         check("softmax_cc", None, None)
-    with pytest.raises(ValueError, match="02-softmax"):
-        keys("05-regularization")
-    with pytest.raises(ValueError, match="the keys are"):
-        exercise("nope")
 
 
 def test_a_wrong_number_of_answers_names_the_expected_ones():
@@ -83,20 +184,28 @@ def test_a_wrong_number_of_answers_names_the_expected_ones():
 
 
 # -- solutions pass, stubs are "not attempted" ----------------------------------------
-@pytest.mark.parametrize("key", sorted(EXERCISES))
-def test_the_worked_solution_passes_its_checker(key):
-    feedback = check(key, *answers_of(key, EXERCISES[key].solution_source()))
+@pytest.mark.parametrize("key", KEYS)
+def test_the_notebooks_worked_solution_passes_its_checker(key):
+    feedback = check(key, *solution(key))
     assert feedback.status == "correct", repr(feedback)
     assert repr(feedback).startswith("Correct. ")
 
 
-@pytest.mark.parametrize("key", sorted(EXERCISES))
-def test_the_stub_as_given_is_not_attempted_yet(key):
-    ns = run_cell(EXERCISES[key].stub_source())   # runs its check(...) line too
-    feedback = check(key, *[ns[name] for name in EXERCISES[key].answers])
+@pytest.mark.parametrize("key", KEYS)
+def test_the_notebooks_stub_as_given_is_not_attempted_yet(key):
+    ns = run_cell(stub_source(key))   # runs its check(...) line too
+    feedback = check(key, *[ns[name] for name in answer_names(key)])
     assert feedback.status == "not attempted"
     assert repr(feedback).startswith("Not attempted yet.")
-    assert EXERCISES[key].answers[0] in repr(feedback)
+    assert answer_names(key)[0] in repr(feedback)
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_stub_and_solution_define_the_names_their_check_line_passes(key):
+    for source in (stub_source(key), solution_source(key)):
+        assert source.rstrip().endswith(check_line(key)), (key, source)
+        for name in answer_names(key):
+            assert re.search(rf"^(def {name}\(|{name} = )", source, re.M), (key, name)
 
 
 @pytest.mark.parametrize("body", ["...", "pass", "return None"])
@@ -108,7 +217,7 @@ def test_an_empty_body_counts_as_not_attempted(body):
 
 
 def test_a_none_after_a_returned_value_is_wrong_not_unattempted():
-    _, good_entropy = answers_of("ce_minimum", EXERCISES["ce_minimum"].solution_source())
+    _, good_entropy = solution("ce_minimum")
 
     def best_output(y):
         if y < 0.7:
@@ -119,35 +228,6 @@ def test_a_none_after_a_returned_value_is_wrong_not_unattempted():
     # the first call returning None is still the stub, every time check is called
     assert check("ce_minimum", lambda y: None, good_entropy).status == "not attempted"
     assert check("ce_minimum", lambda y: None, good_entropy).status == "not attempted"
-
-
-def test_solution_and_stub_cells_define_the_names_the_check_line_passes():
-    for ex in EXERCISES.values():
-        for source in (ex.stub_source(), ex.solution_source()):
-            for name in ex.answers:
-                assert re.search(rf"^(def {name}\(|{name} = )", source, re.M), (ex.key, name)
-
-
-@pytest.mark.parametrize("notebook", sorted(AGREED_KEYS))
-def test_the_saved_notebook_cells_are_the_registrys_and_end_with_the_check_line(notebook):
-    """The notebooks on disk hold each exercise once, with the registry's current text:
-    editing a cell in nnlib.exercise_cells without re-adding it to its notebook fails here."""
-    nb = nbformat.read(NOTEBOOK_DIR / f"{notebook}.ipynb", as_version=4)
-    saved = {}
-    for cell in nb.cells:
-        tag = cell.get("metadata", {}).get("nnlib")
-        if tag:
-            assert (tag["exercise"], tag["part"]) not in saved, tag
-            saved[tag["exercise"], tag["part"]] = cell
-    assert sorted({key for key, _ in saved}) == sorted(AGREED_KEYS[notebook])
-    for key in AGREED_KEYS[notebook]:
-        ex = EXERCISES[key]
-        stub = saved[key, "stub"]
-        assert stub.cell_type == "code"
-        assert stub.source.rstrip().endswith(ex.check_line()), key
-        assert f"```python\n{ex.solution_source()}\n```" in saved[key, "solution"].source
-        for cell in ex.cells():
-            assert saved[key, cell.metadata["nnlib"]["part"]].source == cell.source, key
 
 
 # -- feedback -----------------------------------------------------------------------
@@ -257,8 +337,7 @@ def test_ce_roles_rejects_a_missing_term():
 
 
 def test_ce_minimum_rejects_a_wrong_minimiser_and_a_nan_entropy():
-    entropy = EXERCISES["ce_minimum"]
-    _, good_entropy = answers_of("ce_minimum", entropy.solution_source())
+    _, good_entropy = solution("ce_minimum")
     text = rejected("ce_minimum", lambda y: 0.5, good_entropy)
     assert "y = 0.1" in text and "expected: 0.1" in text and "got:      0.5" in text
 
@@ -271,7 +350,7 @@ def test_ce_minimum_rejects_a_wrong_minimiser_and_a_nan_entropy():
 @pytest.fixture
 def gradients_solution():
     """The shared output-gradient solution, under any of its three names."""
-    return answers_of("ce_many_layers", EXERCISES["ce_many_layers"].solution_source())[0]
+    return solution("ce_many_layers")[0]
 
 
 def test_ce_many_layers_rejects_the_quadratic_formula_and_a_sum(gradients_solution):
@@ -413,7 +492,7 @@ def test_gradient_checkers_accept_a_list_pair(key, gradients_solution):
 
 
 def test_softmax_c_rejects_a_missing_c_and_argmax_on_a_tie():
-    good_c, _ = answers_of("softmax_c", EXERCISES["softmax_c"].solution_source())
+    good_c, _ = solution("softmax_c")
     text = rejected("softmax_c", lambda z, c: softmax(z), lambda z: z)
     assert "c = 0.5" in text and "Eq. 83" in text
 
@@ -450,64 +529,6 @@ def test_softmax_backprop_catches_a_delta_that_fails_only_inside_the_network():
     assert "[3, 4, 3]" in text and "raised RuntimeError: too many examples" in text
 
 
-# -- the cells ----------------------------------------------------------------------
-def test_add_exercise_appends_valid_cells_with_the_solution_hidden():
-    nb = nbformat.v4.new_notebook()
-    nb.cells.append(nbformat.v4.new_markdown_cell("# Title"))
-    add_exercise(nb, "softmax_invert")
-    parts = [c.metadata["nnlib"]["part"] for c in nb.cells[1:]]
-    assert parts == ["prompt", "stub", "argument", "solution"]
-    nbformat.validate(nb)
-    ex = EXERCISES["softmax_invert"]
-    assert nb.cells[1].source.startswith("#### Problem: inverting the softmax layer")
-    assert nb.cells[2].cell_type == "code" and nb.cells[2].source == ex.stub_source()
-    solution = nb.cells[4].source
-    assert solution.startswith("<details>\n<summary>") and solution.endswith("</details>")
-    assert f"```python\n{ex.solution_source()}\n```" in solution
-
-
-def test_add_exercise_inserts_and_replaces_instead_of_duplicating():
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_markdown_cell(t) for t in ("# Title", "## Summary")]
-    add_exercise(nb, "sigmoid_sum", at=1)          # no argument cell: a construction
-    assert [c.get("id") for c in nb.cells[1:4]] == [
-        "ex-sigmoid-sum-prompt", "ex-sigmoid-sum-stub", "ex-sigmoid-sum-solution"]
-    assert nb.cells[-1].source == "## Summary"
-    add_exercise(nb, "sigmoid_sum")                # again: replaced where it was
-    assert len(nb.cells) == 5 and nb.cells[-1].source == "## Summary"
-    with pytest.raises(ValueError, match="from 0 to 5"):
-        add_exercise(nb, "softmax_c", at=9)
-    with pytest.raises(TypeError, match="nbformat notebook"):
-        add_exercise({"cells": []}, "softmax_c")
-
-
-def test_add_exercise_leaves_the_notebook_alone_when_at_is_invalid():
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_markdown_cell(t) for t in ("# Title", "## Summary")]
-    add_exercise(nb, "softmax_c", at=1)            # 4 cells: 6 in all
-    before = [c.source for c in nb.cells]
-    for at in (7, -1):
-        with pytest.raises(ValueError, match="from 0 to 6"):
-            add_exercise(nb, "softmax_c", at=at)
-        assert [c.source for c in nb.cells] == before
-
-
-def test_add_exercise_reads_at_as_an_index_into_the_cells_before_the_call():
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_markdown_cell(t) for t in ("# Title", "## Middle", "## End")]
-    add_exercise(nb, "softmax_c", at=1)            # Title, 4 exercise cells, Middle, End
-    assert [c.source for c in nb.cells[::5]] == ["# Title", "## Middle"]
-    add_exercise(nb, "softmax_c", at=6)            # before "## End", as the cells are now
-    sources = [c.source for c in nb.cells]
-    assert sources[:2] == ["# Title", "## Middle"] and sources[-1] == "## End"
-    assert len(nb.cells) == 7 and nb.cells[2].id == "ex-softmax-c-prompt"
-    add_exercise(nb, "softmax_c", at=0)            # and back to the front
-    assert [c.source for c in nb.cells[4:]] == ["# Title", "## Middle", "## End"]
-    add_exercise(nb, "softmax_c", at=len(nb.cells))   # the end
-    assert [c.source for c in nb.cells[:3]] == ["# Title", "## Middle", "## End"]
-    assert len(nb.cells) == 7
-
-
 @pytest.mark.parametrize("wrong, says", [
     (lambda b, a: (a - b) / b, "a fraction of the accuracy"),
     (lambda b, a: a - b, "percentage points"),
@@ -529,14 +550,10 @@ def test_errors_eliminated_rejects_an_answer_that_memorised_the_fixed_inputs():
 
 
 # -- answers wrong in the ways that used to pass: every checker, generically ------------
-FUNCTION_KEYS = sorted(key for key in EXERCISES if key != "sigmoid_sum")
+FUNCTION_KEYS = [key for key in KEYS if key != "sigmoid_sum"]
 #: Exercises whose inputs can be negative (the others take activations, targets in [0, 1]).
 SIGNED_KEYS = ["linear_quadratic", "softmax_backprop", "softmax_c",
                "softmax_monotonic", "softmax_nonlocal", "two_class_softmax", "xj_term"]
-
-
-def solution(key):
-    return answers_of(key, EXERCISES[key].solution_source())
 
 
 def _inputs_key(args):
@@ -577,7 +594,7 @@ def fixed_inputs(key):
     seen in two calls; and per answer, every input of the first call."""
     seen = []
     for _ in range(2):
-        logs = [dict() for _ in EXERCISES[key].answers]
+        logs = [dict() for _ in answer_names(key)]
 
         def recording(fn, log):
             def answer(*args):
@@ -685,7 +702,7 @@ def test_an_answer_that_changes_its_input_in_place_is_rejected(key):
             return out
         return answer
     for i, answers in answers_with(key, mutating):
-        if EXERCISES[key].answers[i] in ("best_output", "errors_eliminated"):
+        if answer_names(key)[i] in ("best_output", "errors_eliminated"):
             continue   # takes floats, which cannot be changed in place
         text = rejected(key, *answers)
         assert "changes its argument" in text and "work on a copy" in text, text
@@ -790,3 +807,59 @@ def test_a_loop_that_swallows_the_time_limit_is_named_on_stderr():
     stderr = hung.value.stderr or b""
     stderr = stderr.decode() if isinstance(stderr, bytes) else stderr
     assert "catches the signal meant to stop it" in stderr and "Interrupt the kernel" in stderr
+
+
+# -- the cell generator for authors (tools/new_exercise.py) ---------------------------
+@pytest.fixture
+def new_exercise():
+    """tools/new_exercise.py as a module (tools/ is not a package)."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    try:
+        import new_exercise
+        yield new_exercise
+    finally:
+        sys.path.remove(str(ROOT / "tools"))
+
+
+@pytest.fixture
+def notebook_file(tmp_path):
+    """A notebook of two cells, "# Title" and "## Summary", in a file."""
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell(t, id=t.split()[-1].lower())
+                for t in ("# Title", "## Summary")]
+    path = tmp_path / "new.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def test_new_exercise_writes_cells_the_tests_accept_and_a_stub_not_yet_attempted(
+        new_exercise, notebook_file):
+    assert new_exercise.main([str(notebook_file), "softmax_c", "--kind", "Problem",
+                              "--title", "softmax with a constant c", "--argument",
+                              "--before", "summary"]) == 0
+    assert new_exercise.main([str(notebook_file), "sigmoid_sum",
+                              "--title", "sigmoid outputs need not sum to 1"]) == 0
+    nb = nbformat.read(notebook_file, as_version=4)
+    nbformat.validate(nb)
+    assert [c.source for c in nb.cells[::5]] == ["# Title", "## Summary"]
+    assert_exercise_cells(notebook_file, ["softmax_c", "sigmoid_sum"])
+    cells = marked_cells(notebook_file)
+    ns = run_cell(cells["softmax_c", "stub"].source)
+    assert check("softmax_c", ns["softmax_c"], ns["softmax_limit"]).status == "not attempted"
+    assert ("sigmoid_sum", "argument") not in cells
+
+
+def test_new_exercise_refuses_a_key_without_checker_a_second_copy_and_an_unknown_id(
+        new_exercise, notebook_file, capsys):
+    for args, says in [(["softmax_cc"], "no checker for 'softmax_cc'"),
+                       (["softmax_c", "--before", "nope"], "no cell with id 'nope'"),
+                       (["softmax_c", "--kind", "Lemma"], "invalid choice: 'Lemma'")]:
+        with pytest.raises(SystemExit):
+            new_exercise.main([str(notebook_file), *args, "--title", "t"])
+        assert says in capsys.readouterr().err
+    new_exercise.main([str(notebook_file), "softmax_c", "--title", "t"])
+    before = notebook_file.read_text()
+    with pytest.raises(SystemExit):
+        new_exercise.main([str(notebook_file), "softmax_c", "--title", "t"])
+    assert "already has cells of exercise 'softmax_c'" in capsys.readouterr().err
+    assert notebook_file.read_text() == before

@@ -1,15 +1,26 @@
-"""The two install routes (pip via pyproject.toml, conda via environment.yml) agree, and
-the test command CI runs is the README's."""
+"""The two install routes (pip via pyproject.toml, conda via environment.yml) agree; the
+dependencies they declare are the ones nnlib imports; the wheel holds every module of
+nnlib and installs into a fresh environment; the README's layout and dependency list match
+the tree; and the test command CI runs is the README's."""
+import ast
+import fnmatch
 import os
 import re
 import shlex
 import shutil
+import site
 import subprocess
 import sys
+import sysconfig
 import tempfile
+import venv
+import zipfile
+from importlib.metadata import packages_distributions
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 from ci import IN_CI
 
@@ -114,3 +125,164 @@ def test_the_fallback_cache_folder_is_not_one_another_user_could_fill(tmp_path, 
         folder.chmod(0o700)
         os.chown(folder, 65534, 65534)
         assert sgd_kernel._private_cache_dir() is None  # another user's
+
+
+# -- the dependencies are what nnlib imports ------------------------------------------
+def _project():
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+
+
+def _requirement(text):
+    """A requirement as "name" or "name[extra,...]", the name in its canonical form."""
+    req = Requirement(text)
+    extras = f"[{','.join(sorted(req.extras))}]" if req.extras else ""
+    return canonicalize_name(req.name) + extras
+
+
+#: Runtime dependencies nnlib's code does not import, and why they are needed anyway.
+NOT_IMPORTED = {"jupyterlab": "runs the notebooks"}
+
+
+def _imported_distributions():
+    """{distribution: files of nnlib that import it} for every module outside the
+    standard library that nnlib imports, at the top of a file or inside a function."""
+    distributions = packages_distributions()
+    imported = {}
+    for path in sorted((ROOT / "nnlib").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Import):
+                modules = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                modules = [node.module]
+            else:
+                continue
+            for top in {module.split(".")[0] for module in modules}:
+                if top in sys.stdlib_module_names or top == "nnlib":
+                    continue
+                for dist in distributions.get(top, [top]):
+                    imported.setdefault(canonicalize_name(dist), set()).add(
+                        path.relative_to(ROOT).as_posix())
+    return imported
+
+
+def test_nnlib_imports_only_what_pyproject_declares_and_uses_every_runtime_dependency():
+    project = _project()
+    runtime = {canonicalize_name(Requirement(r).name) for r in project["dependencies"]}
+    cluster = {Requirement(r) for r in project["optional-dependencies"]["cluster"]}
+    # dask[distributed]: the extra installs the package `distributed`, which nnlib imports
+    optional = {canonicalize_name(name) for req in cluster for name in {req.name, *req.extras}}
+    imported = _imported_distributions()
+    undeclared = {dist: files for dist, files in imported.items()
+                  if dist not in runtime | optional}
+    assert not undeclared, f"imported by nnlib but not declared in pyproject.toml: {undeclared}"
+    unused = runtime - set(imported) - set(NOT_IMPORTED)
+    assert not unused, f"declared in pyproject.toml but imported nowhere in nnlib: {unused}"
+    assert set(NOT_IMPORTED) <= runtime - set(imported)
+
+
+# -- the wheel, and a non-editable install of it --------------------------------------
+#: What .gitignore ignores does not go into the copy the wheel is built from.
+_NOT_SOURCE = shutil.ignore_patterns(".git", *[
+    line.strip().rstrip("/") for line in (ROOT / ".gitignore").read_text().splitlines()
+    if line.strip() and not line.startswith("#")])
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory):
+    """nnlib's wheel, built by pip from a copy of this checkout; offline: no build
+    isolation (setuptools, the build backend, is a test dependency) and no index."""
+    top = tmp_path_factory.mktemp("wheel")
+    shutil.copytree(ROOT, top / "source", ignore=_NOT_SOURCE)
+    built = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+         "--no-index", "--disable-pip-version-check", "-q", "-w", str(top / "dist"),
+         str(top / "source")], capture_output=True, text=True, timeout=600)
+    assert built.returncode == 0, built.stdout[-2000:] + built.stderr[-3000:]
+    (path,) = (top / "dist").glob("nnlib-*.whl")
+    return path
+
+
+def test_the_wheel_holds_every_module_of_nnlib_and_nothing_else(wheel):
+    """Every nnlib/**/*.py of the source tree (subpackages too), and no tests, notebooks,
+    benchmarks or tools."""
+    modules = {p.relative_to(ROOT).as_posix() for p in (ROOT / "nnlib").rglob("*.py")}
+    in_wheel = {name for name in zipfile.ZipFile(wheel).namelist()
+                if not name.startswith("nnlib-")}   # but its nnlib-VERSION.dist-info
+    assert "nnlib/notebook/exercises.py" in modules
+    assert in_wheel == modules, (f"missing from the wheel: {sorted(modules - in_wheel)}; "
+                                 f"in the wheel but not nnlib's: {sorted(in_wheel - modules)}")
+
+
+def test_a_non_editable_install_in_a_fresh_environment_imports_and_checks(wheel, tmp_path):
+    """The wheel installed (no -e) into a new virtual environment, whose dependencies come
+    from this one's site-packages through a .pth file (so nothing is downloaded; a
+    folder named in a .pth file is searched, but its own .pth files, this checkout's
+    editable install among them, are not run), imports nnlib.notebook.exercises from
+    the new environment and judges an answer."""
+    fresh = tmp_path / "venv"
+    venv.create(fresh, with_pip=False)
+    python = fresh / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    where = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+                           capture_output=True, text=True, check=True).stdout.strip()
+    Path(where, "dependencies.pth").write_text("\n".join(site.getsitepackages()) + "\n")
+    installed = subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps",
+         "--no-index", "--disable-pip-version-check", "-q", str(wheel)],
+        capture_output=True, text=True, timeout=600)
+    assert installed.returncode == 0, installed.stdout[-2000:] + installed.stderr[-3000:]
+    code = ("import nnlib.notebook.exercises as e\n"
+            "print(e.__file__)\n"
+            "print(e.check('errors_eliminated', lambda b, a: (a - b) / (100 - b)).status)")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    done = subprocess.run([python, "-c", code], capture_output=True, text=True, env=env,
+                          cwd=tmp_path, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    module, status = done.stdout.split()
+    assert Path(module) == Path(where, "nnlib", "notebook", "exercises.py")
+    assert status == "correct"
+
+
+# -- the README's layout and dependency list match the tree ---------------------------
+def _readme_section(title):
+    text = (ROOT / "README.md").read_text()
+    return text.split(f"\n## {title}\n", 1)[1].split("\n## ", 1)[0]
+
+
+def test_the_readme_layout_names_every_module_and_folder():
+    """Its indented block names each nnlib/**/*.py at the start of a line (and nothing
+    that is not one), and every top-level folder of the tree, each existing."""
+    block = [line for line in _readme_section("Layout and dependencies").splitlines()
+             if line.startswith("    ")]
+    top = [re.match(r"    (\S+)", line).group(1) for line in block
+           if re.match(r"    \S", line)]
+    end = next(i for i, line in enumerate(block[1:], 1) if re.match(r"    \S", line))
+    assert block[0].startswith("    nnlib/")
+    named = {m.group(1) for line in block[1:end] if (m := re.match(r"\s+(\S+\.py)\s", line))}
+    modules = {p.name for p in (ROOT / "nnlib").rglob("*.py")}
+    assert named == modules, (f"not in the README's layout: {sorted(modules - named)}; "
+                              f"named there but not in nnlib/: {sorted(named - modules)}")
+    ignored = [line.strip().rstrip("/") for line in (ROOT / ".gitignore").read_text().splitlines()]
+    folders = {f"{d.name}/" for d in ROOT.iterdir() if d.is_dir()
+               and not d.name.startswith(".")
+               and not any(fnmatch.fnmatch(d.name, pattern) for pattern in ignored)}
+    assert folders <= set(top), f"not in the README's layout: {sorted(folders - set(top))}"
+    assert all((ROOT / entry).exists() for entry in top), top
+
+
+def test_the_readme_lists_every_dependency_with_a_reason():
+    """Its three bullet lists, "- `name`: reason", are pyproject.toml's runtime
+    dependencies, the cluster extra and the test extra, in that order."""
+    lists, bullets = [], None
+    for line in _readme_section("Layout and dependencies").splitlines():
+        if m := re.match(r"- `([^`]+)`: (\S.*)", line):
+            if bullets is None:
+                bullets = []
+                lists.append(bullets)
+            bullets.append(_requirement(m.group(1)))
+        elif not line.startswith("  "):   # a bullet's continuation lines are indented
+            bullets = None
+    project = _project()
+    declared = [project["dependencies"], project["optional-dependencies"]["cluster"],
+                project["optional-dependencies"]["test"]]
+    assert [sorted(names) for names in lists] == [
+        sorted(_requirement(r) for r in requirements) for requirements in declared]

@@ -30,7 +30,11 @@ no limit applies, and the feedback has a note saying so. The fixed inputs come f
 the text for a stub, or for an answer wrong on them, is the same on every run (no
 addresses, no unseeded numbers), and notebooks saved with their stubs pass nbval.
 
-The keys, and the cells that go with them, are listed in ``nnlib.exercise_cells``.
+The keys are those of ``CHECKERS``. The exercise cells (prompt, stub, written argument,
+worked solution) exist only in the notebooks, marked with the cell metadata
+``{"nnlib": {"exercise": key, "part": ...}}``; ``tests/test_exercises.py`` runs each
+notebook's stub and worked solution through its checker, and ``tools/new_exercise.py``
+adds the cells of a new exercise.
 """
 from __future__ import annotations
 
@@ -349,182 +353,6 @@ def _jacobian(f, z):
     return np.stack([numerical_gradient(lambda j=j: f(z)[j], z) for j in range(n_out)])
 
 
-# -- notebook 00: start here -----------------------------------------------------------
-def check_one_hot(one_hot):
-    """``one_hot(labels, n_classes)``: the (n_classes, n) array of one-hot columns."""
-    rng = _fresh_rng()
-    cases = [(np.array([0, 3, 1]), 4), (np.array([2]), 3), (np.array([9, 0, 4, 4]), 10),
-             (np.array([1, 1]), 5)]   # the largest class need not occur among the labels
-    for _ in range(2):   # 5-9 labels (more than above) of 6-12 classes
-        n_classes = int(rng.integers(6, 13))
-        cases.append((rng.integers(0, n_classes, int(rng.integers(5, 10))), n_classes))
-    for labels, n_classes in cases:
-        inputs = f"labels = {_fmt(labels)}, n_classes = {n_classes}"
-        expected = np.eye(n_classes)[:, labels]          # (n_classes, n)
-        got = _numbers(_call(one_hot, "one_hot", inputs, labels, n_classes), "one_hot",
-                       inputs, f"a numpy array of shape {expected.shape}")
-        if got.shape == expected.T.shape != expected.shape:
-            raise _wrong(f"`one_hot` returned shape {got.shape}; expected {expected.shape}.",
-                         inputs=inputs, hint="one example per column, one class per row: "
-                                             "your one-hot vectors are rows; transpose (.T)")
-        if got.shape[1:] == expected.shape[1:] and got.shape[0] == labels.max() + 1 \
-                != n_classes:
-            raise _wrong(f"`one_hot` returned {got.shape[0]} rows; expected {n_classes}.",
-                         inputs=inputs, hint="take the number of rows from n_classes, not "
-                                             "from the largest label: a batch need not "
-                                             "contain every class")
-        for shift in (1, -1):
-            if got.shape == expected.shape and np.array_equal(
-                    got, np.eye(n_classes)[:, (labels + shift) % n_classes]):
-                raise _wrong("`one_hot` puts each 1 one row off.", inputs=inputs,
-                             expected=expected, got=got,
-                             hint="rows count from 0: label d goes in row d (y[d], not "
-                                  "y[d - 1] or y[d + 1])")
-        _compare(got, expected, "one_hot", inputs,
-                 hint="column i must be 0 everywhere except row labels[i], which is 1")
-    return Feedback("correct", "Each column is the one-hot target of one example: the "
-                    "book's y for a digit is such a (10, 1) column, and Eqs. (63) and (80) "
-                    "take y in this form.")
-
-
-# -- notebook 02: softmax --------------------------------------------------------------
-def check_sigmoid_sum(net, x):
-    """A network with a sigmoid output layer, and an input whose outputs don't sum to 1."""
-    net = _given(net, "net")
-    x = _given(x, "x")
-    if not isinstance(net, Network):
-        raise _wrong(f"`net` should be a nnlib.network.Network; it is a {type(net).__name__}.",
-                     hint="build one with Network([2, 3]) (sigmoid outputs by default)")
-    if net.output is not Sigmoid:
-        raise _wrong(f"`net` has a {net.output.name} output layer; the exercise is about "
-                     "sigmoid outputs.",
-                     hint="a softmax layer always sums to 1 (Eq. 79); use the default "
-                          "Network(sizes), whose output layer is sigmoid")
-    x = _numbers(x, "x", None, f"an input column of {net.sizes[0]} real numbers", verb="is")
-    if x.shape not in ((net.sizes[0], 1), (net.sizes[0],)):
-        raise _wrong(f"`x` has shape {x.shape}; this network takes ({net.sizes[0]}, 1).",
-                     hint=f"one input column: x = np.ones(({net.sizes[0]}, 1))")
-    a = net.feedforward(x) if np.all(np.isfinite(x)) else np.full((net.sizes[-1], 1), np.nan)
-    total = float(a.sum())
-    if not np.isfinite(total):
-        raise _wrong("the outputs are not all finite numbers.", inputs=f"x = {_fmt(x)}",
-                     got=a, hint="use finite inputs, weights and biases")
-    if f"{total:.3f}" == "1.000":
-        raise _wrong(f"these outputs sum to {total:.3f}, which is 1 to the three decimals "
-                     "the book shows.", inputs=f"x = {_fmt(x)}", got=a,
-                     hint="sigma(t) + sigma(-t) = 1, so mirror-image outputs sum to 1; "
-                          "change a weight or a bias and try again")
-    return Feedback("correct", f"The {a.size} sigmoid outputs sum to {total:.4f}: each "
-                    "lies in (0, 1) on its own, so together they can sum to anything in "
-                    f"(0, {a.size}) and are not a probability distribution.")
-
-
-def check_softmax_monotonic(softmax_jacobian_of_z):
-    """``softmax_jacobian_of_z(z)``: the (n, n) array da_j/dz_k of the softmax (Eq. 78)."""
-    rng = _fresh_rng()
-    cases = [BOOK_Z, np.array([0.0, 0.0]), np.array([1.0, -2.0, 0.5]),
-             np.array([1000.0, 999.0, 998.0]), _random_z(rng), _random_z(rng) + 300]
-    for z in cases:
-        inputs = f"z = {_fmt(z)}"
-        got = _call(softmax_jacobian_of_z, "softmax_jacobian_of_z", inputs, z)
-        _compare(got, _jacobian(softmax, z), "softmax_jacobian_of_z", inputs,
-                 hint="row j holds da_j/dz_k for every k: differentiate a_j = e^{z_j} / "
-                      "sum_k e^{z_k} with the quotient rule, separately for k = j and k != j")
-    return Feedback("correct", "The diagonal is positive and every off-diagonal entry "
-                    "negative, so raising z_j raises a_j and lowers every other output, "
-                    "as the sliders showed; each column sums to 0 because the outputs "
-                    "always sum to 1 (Eq. 79).")
-
-
-def check_softmax_nonlocal(softmax_change):
-    """``softmax_change(z, j, k, h)``: how much a_j moves when only z_k grows by h."""
-    rng = _fresh_rng()
-    cases = [(BOOK_Z, 0, 2, 0.5), (BOOK_Z, 1, 1, -1.0), (np.array([0.0, 0.0, 0.0]), 2, 0, 2.0),
-             (np.array([500.0, 499.0, -3.0]), 1, 0, 1.0)]
-    for same in (False, True):   # random z, j != k and j == k, h of either sign
-        z = _random_z(rng)
-        j, k = rng.choice(len(z), 2, replace=False)
-        cases.append((z, int(j), int(j if same else k), float(rng.uniform(-2, 2))))
-    for z, j, k, h in cases:
-        inputs = f"z = {_fmt(z)}, j = {j}, k = {k}, h = {h}"
-        step = np.zeros_like(z)
-        step[k] = h
-        expected = softmax(z + step)[j] - softmax(z)[j]
-        got = _scalar(_call(softmax_change, "softmax_change", inputs, z, j, k, h),
-                      "softmax_change", inputs, what="one float (entry j)")
-        hint = ("a_j changed although z_j did not: the denominator sum_k e^{z_k} holds "
-                "every z_k. If your code does `nudged = z` then `nudged[k] += h`, it "
-                "changes z too (both names are the same array), so before and after agree: "
-                "copy z first, `nudged = z.copy()`" if j != k and abs(got) < ATOL else
-                "compute the whole softmax before and after the change, and subtract a_j")
-        _compare(got, expected, "softmax_change", inputs, hint=hint)
-    return Feedback("correct", "a_j moves when only another z_k changes: the shared "
-                    "denominator of Eq. (78) ties every output to every weighted input, "
-                    "unlike a sigmoid layer, where a_j = sigma(z_j) alone.")
-
-
-def check_softmax_invert(invert_softmax):
-    """``invert_softmax(a)``: weighted inputs z with softmax(z) = a (z = ln a + C)."""
-    rng = _fresh_rng()
-    cases = [softmax(BOOK_Z), np.full(4, 0.25), softmax(np.array([0.0, -600.0, 5.0])),
-             np.array([1.0]), softmax(_random_z(rng)), softmax(_random_z(rng, scale=8))]
-    for a in cases:
-        inputs = f"a = {_fmt(a)}"
-        z = _as_array(_call(invert_softmax, "invert_softmax", inputs, a), "invert_softmax",
-                      a.shape, inputs)
-        ln_a = np.log(a)
-        shift = z - ln_a   # z_j - ln a_j: the same C for every j when z is right
-        # Compare z_j - z_0 with ln a_j - ln a_0: the differences cancel C before any
-        # rounding (z - ln a would round C's error away), and the tolerance scales with
-        # ln a, never with z, so it does not grow with the C the reader adds (else
-        # 2 ln a + 1e12 would pass). A C so large that float64 cannot hold ln a's digits
-        # next to it really does change softmax(z), and is told so.
-        spread = (np.ptp((z - z[0]) - (ln_a - ln_a[0])) if np.all(np.isfinite(z))
-                  else np.inf)
-        if spread > ATOL + RTOL * np.max(np.abs(ln_a)):
-            c = float(np.mean(shift)) if np.isfinite(spread) else 0.0
-            if np.isfinite(spread) and spread <= 8 * np.finfo(float).eps * np.max(np.abs(z)):
-                hint = (f"your constant C = {c:.3g} is so large that float64 rounds every "
-                        f"z_j by up to {spread:.2g}, which changes softmax(z): use a "
-                        "smaller C (C = 0 is simplest)")
-            else:
-                hint = _diagnose(z, ln_a) or (
-                    "z_j - ln a_j must be the same constant C for every j; yours varies "
-                    f"by {spread:.3g}: (z_j - z_0) - (ln a_j - ln a_0) = "
-                    "[" + ", ".join(f"{d:.3g}" for d in (z - z[0]) - (ln_a - ln_a[0]))
-                    + "]")
-            raise _wrong("softmax(z) of your z is not a (expected: the answer with C = 0).",
-                         inputs=inputs, expected=ln_a, got=z, hint=hint)
-    return Feedback("correct", "The outputs fix the weighted inputs only up to one "
-                    "constant C added to all of them: softmax forgets a common shift, "
-                    "because e^C cancels between numerator and denominator.")
-
-
-def check_softmax_c(softmax_c, softmax_limit):
-    """``softmax_c(z, c)`` (Eq. 83) and ``softmax_limit(z)``, its value as c -> infinity."""
-    huge = np.array([400.0, 300.0, -5.0])   # c z up to 2000: a naive e^{cz} overflows
-    rng = _fresh_rng()
-    for z, c in [(BOOK_Z, 1.0), (BOOK_Z, 0.5), (BOOK_Z, 5.0), (huge, 5.0),
-                 (_random_z(rng), float(rng.uniform(0.2, 8))),
-                 (_random_z(rng), float(rng.uniform(0.2, 8)))]:
-        inputs = f"z = {_fmt(z)}, c = {c}"
-        got = _call(softmax_c, "softmax_c", inputs, z, c)
-        _compare(got, softmax(z, c=c), "softmax_c", inputs,
-                 hint="a_j = e^{c z_j} / sum_k e^{c z_k} (Eq. 83)")
-    # Random whole numbers: ties are likely, and gaps of at least 1 reach the limit.
-    random_ints = [np.round(_random_z(rng)) for _ in range(2)]
-    for z in [BOOK_Z, np.array([-2.0, -7.0]), np.array([1.0, 3.0, 3.0, 0.0]), *random_ints]:
-        inputs = f"z = {_fmt(z)}"
-        got = _call(softmax_limit, "softmax_limit", inputs, z)
-        # c = 1e6 turns a gap of 0.1 between z's into a factor e^-1e5 = 0: the limit.
-        _compare(got, softmax(z, c=1e6), "softmax_limit", inputs,
-                 hint="try softmax_c(z, c) with c = 10, 100, 1000 and watch where it goes; "
-                      "mind ties for the largest z")
-    return Feedback("correct", "Every c > 0 gives positive outputs that sum to 1, and as c "
-                    "grows the largest z takes all of it (shared equally on a tie): c = 1 "
-                    "is a softened maximum, hence the name softmax.")
-
-
 # -- shared by the output-layer gradient exercises (Eqs. 65-70, 81-82) -----------------
 def _check_output_gradients(fn, name, cost, output, targets, hint):
     """Compare ``fn(a_prev, a, y) -> (nabla_b, nabla_w)`` with central differences.
@@ -572,104 +400,42 @@ def _real_targets(rng, n_out, n):
     return rng.normal(0, 2, (n_out, n))
 
 
-def check_loglik_gradients(loglik_gradients):
-    """``loglik_gradients(a_prev, a, y)``: Eqs. (81)-(82) for a softmax output layer."""
-    _check_output_gradients(loglik_gradients, "loglik_gradients", LogLikelihoodCost, Softmax,
-                            _one_hot_targets,
-                            hint="Eqs. (81)-(82) per example: nabla_b = a - y and nabla_w = "
-                                 "(a - y) a_prev^T, averaged over the columns")
-    return Feedback("correct", "With softmax outputs and the log-likelihood the output "
-                    "gradients are (a - y) times the incoming activation: no sigma'(z) "
-                    "factor, so a badly wrong output still learns fast, as with Eq. (67).")
-
-
-def check_softmax_backprop(softmax_delta):
-    """``softmax_delta(z, a, y)``: the output error dC/dz^L of Eq. (84), one column per example."""
-    rng, fresh = np.random.default_rng(4), _fresh_rng()
-    for z in [BOOK_Z.reshape(4, 1), rng.normal(0, 2, (3, 4)), np.array([[30.0], [-30.0]]),
-              # random: 5-6 outputs (more than above), 1-4 examples (6 in the network)
-              *(fresh.normal(0, 2.5, (fresh.integers(5, 7), fresh.integers(1, 5)))
-                for _ in range(2))]:
-        y = _one_hot_targets(rng, *z.shape)
-        a = softmax(z)
-        inputs = f"z =\n{_fmt(z)}\ny =\n{_fmt(y)}"
-        got = _call(softmax_delta, "softmax_delta", inputs, z, a, y)
-        expected = numerical_gradient(lambda: LogLikelihoodCost.fn_z(z, y), z)
-        _compare(got, expected, "softmax_delta", inputs,
-                 hint="C = -ln a_y depends on every z_j through the softmax; use "
-                      "da_y/dz_j = a_y (delta_yj - a_j) from the monotonicity exercise")
-    # The same delta inside a whole network: backprop (BP2-BP4) takes it from there.
-    cost = type("YourCost", (LogLikelihoodCost,), {"delta": staticmethod(softmax_delta)})
-    net = Network([3, 4, 3], cost=cost, seed=5)
-    x, y = fresh.uniform(0, 1, (3, 6)), _one_hot_targets(fresh, 3, 6)
-    inputs = "a [3, 4, 3] network with a softmax output layer, 6 examples"
-    try:
-        report = check_gradients(net, x, y)
-    except Exception as exc:  # the reader's delta, called by the network, failed
-        raise _wrong(f"backprop with your delta raised {type(exc).__name__}: {exc}",
-                     inputs=inputs, hint="return an array of z's shape") from None
-    if not report.ok:
-        raise _wrong("backprop with your delta disagrees with finite differences.",
-                     inputs=inputs, hint="delta^L must be an array of z's shape, one column "
-                                         "per example, and must not change z, a or y in place")
-    return Feedback("correct", "Backprop through a [3, 4, 3] softmax network using your "
-                    f"delta^L agrees with finite differences (within {TOLERANCE:.0e}): "
-                    "Eq. (84) is all a softmax layer changes, and BP2-BP4 follow as before.")
-
-
-def check_two_class_softmax(two_class_as_sigmoid):
-    """``two_class_as_sigmoid(z, y)``: for a two-class softmax layer (z and one-hot y of
-    shape (2, n)), the weighted input t (n,) of one sigmoid neuron with sigma(t) = a_1,
-    and the target (n,) with which its cross-entropy (Eq. 57) is the log-likelihood (80)."""
-    name = "two_class_as_sigmoid"
+# -- notebook 00: start here -----------------------------------------------------------
+def check_one_hot(one_hot):
+    """``one_hot(labels, n_classes)``: the (n_classes, n) array of one-hot columns."""
     rng = _fresh_rng()
-    cases = [(np.array([[2.0, -1.0, 0.5], [0.5, 1.0, 3.0]]), [0, 1, 1]),
-             (np.array([[3.0], [-4.0]]), [0]),
-             (np.array([[800.0, -30.0], [0.0, 20.0]]), [1, 0])]   # e^800 overflows
-    for _ in range(2):   # 4-7 examples (more than above), both classes present
-        n = int(rng.integers(4, 8))
-        classes = rng.permutation([0, 1, *rng.integers(0, 2, n - 2)])
-        cases.append((rng.normal(0, 3, (2, n)), classes))
-    for z, classes in cases:
-        y = np.eye(2)[:, classes]                     # (2, n) one-hot columns
-        n = z.shape[1]
-        inputs = f"z =\n{_fmt(z)}\ny =\n{_fmt(y)}"
-        got = _call(two_class_as_sigmoid, name, inputs, z, y)
-        if not (isinstance(got, (tuple, list)) and len(got) == 2):
-            raise _wrong(f"`{name}` should return a pair (t, target).", inputs=inputs,
-                         hint=f"end with `return t, target`, each of shape ({n},)")
-        t = _as_array(got[0], f"{name} (t)", (n,), inputs)
-        if not np.allclose(t, z[0] - z[1], RTOL, ATOL):
-            if np.allclose(t, z[1] - z[0], RTOL, ATOL):
-                hint = ("sigma(t) is then a_2, the second output: the sign is flipped. "
-                        "Divide the numerator and denominator of a_1 by e^{z_1}")
-            elif np.allclose(t, z[0], RTOL, ATOL):
-                hint = ("a_1 = e^{z_1} / (e^{z_1} + e^{z_2}) depends on z_2 as well; divide "
-                        "its numerator and denominator by e^{z_1} and compare with "
-                        "sigma(t) = 1 / (1 + e^{-t})")
-            else:
-                hint = _diagnose(t, z[0] - z[1], nonfinite=(
-                    "some t are nan or inf: an exponential overflowed or a probability "
-                    "underflowed to 0. t is a simple combination of z_1 and z_2; compute "
-                    "it from z directly")) or (
-                    "sigma(t) must equal a_1 = e^{z_1} / (e^{z_1} + e^{z_2}): divide its "
-                    "numerator and denominator by e^{z_1}")
-            raise _wrong(f"`{name}` gives a t whose sigma(t) is not a_1.", inputs=inputs,
-                         expected=z[0] - z[1], got=t, hint=hint)
-        target = _as_array(got[1], f"{name} (target)", (n,), inputs)
-        if not np.allclose(target, y[0], RTOL, ATOL):
-            hint = ("that is the second class's target (or the class index): the neuron's "
-                    "output sigma(t) is a_1, so its target is 1 where the first class is "
-                    "right" if np.allclose(target, y[1], RTOL, ATOL) else
-                    "with a = sigma(t) = a_1, -[y ln a + (1 - y) ln(1 - a)] must be -ln a_1 "
-                    "where the first class is right and -ln a_2 = -ln(1 - a) where the "
-                    "second is")
-            raise _wrong(f"`{name}` gives a target with which Eq. (57) is not Eq. (80).",
-                         inputs=inputs, expected=y[0], got=target, hint=hint)
-    return Feedback("correct", "sigma(z_1 - z_2) is a_1, and the cross-entropy (Eq. 57) "
-                    "of that neuron with target y_1 is the log-likelihood (Eq. 80): with two "
-                    "classes, softmax + log-likelihood is one sigmoid neuron + cross-entropy "
-                    "whose weighted input is the difference z_1 - z_2.")
+    cases = [(np.array([0, 3, 1]), 4), (np.array([2]), 3), (np.array([9, 0, 4, 4]), 10),
+             (np.array([1, 1]), 5)]   # the largest class need not occur among the labels
+    for _ in range(2):   # 5-9 labels (more than above) of 6-12 classes
+        n_classes = int(rng.integers(6, 13))
+        cases.append((rng.integers(0, n_classes, int(rng.integers(5, 10))), n_classes))
+    for labels, n_classes in cases:
+        inputs = f"labels = {_fmt(labels)}, n_classes = {n_classes}"
+        expected = np.eye(n_classes)[:, labels]          # (n_classes, n)
+        got = _numbers(_call(one_hot, "one_hot", inputs, labels, n_classes), "one_hot",
+                       inputs, f"a numpy array of shape {expected.shape}")
+        if got.shape == expected.T.shape != expected.shape:
+            raise _wrong(f"`one_hot` returned shape {got.shape}; expected {expected.shape}.",
+                         inputs=inputs, hint="one example per column, one class per row: "
+                                             "your one-hot vectors are rows; transpose (.T)")
+        if got.shape[1:] == expected.shape[1:] and got.shape[0] == labels.max() + 1 \
+                != n_classes:
+            raise _wrong(f"`one_hot` returned {got.shape[0]} rows; expected {n_classes}.",
+                         inputs=inputs, hint="take the number of rows from n_classes, not "
+                                             "from the largest label: a batch need not "
+                                             "contain every class")
+        for shift in (1, -1):
+            if got.shape == expected.shape and np.array_equal(
+                    got, np.eye(n_classes)[:, (labels + shift) % n_classes]):
+                raise _wrong("`one_hot` puts each 1 one row off.", inputs=inputs,
+                             expected=expected, got=got,
+                             hint="rows count from 0: label d goes in row d (y[d], not "
+                                  "y[d - 1] or y[d + 1])")
+        _compare(got, expected, "one_hot", inputs,
+                 hint="column i must be 0 everywhere except row labels[i], which is 1")
+    return Feedback("correct", "Each column is the one-hot target of one example: the "
+                    "book's y for a digit is such a (10, 1) column, and Eqs. (63) and (80) "
+                    "take y in this form.")
 
 
 # -- notebook 01: cross-entropy --------------------------------------------------------
@@ -797,6 +563,245 @@ def check_xj_term(weight_gradient):
                     "remove the x_j of Eq. (61); an input of 0 leaves its weight unchanged.")
 
 
+# -- notebook 02: softmax --------------------------------------------------------------
+def check_softmax_monotonic(softmax_jacobian_of_z):
+    """``softmax_jacobian_of_z(z)``: the (n, n) array da_j/dz_k of the softmax (Eq. 78)."""
+    rng = _fresh_rng()
+    cases = [BOOK_Z, np.array([0.0, 0.0]), np.array([1.0, -2.0, 0.5]),
+             np.array([1000.0, 999.0, 998.0]), _random_z(rng), _random_z(rng) + 300]
+    for z in cases:
+        inputs = f"z = {_fmt(z)}"
+        got = _call(softmax_jacobian_of_z, "softmax_jacobian_of_z", inputs, z)
+        _compare(got, _jacobian(softmax, z), "softmax_jacobian_of_z", inputs,
+                 hint="row j holds da_j/dz_k for every k: differentiate a_j = e^{z_j} / "
+                      "sum_k e^{z_k} with the quotient rule, separately for k = j and k != j")
+    return Feedback("correct", "The diagonal is positive and every off-diagonal entry "
+                    "negative, so raising z_j raises a_j and lowers every other output, "
+                    "as the sliders showed; each column sums to 0 because the outputs "
+                    "always sum to 1 (Eq. 79).")
+
+
+def check_softmax_nonlocal(softmax_change):
+    """``softmax_change(z, j, k, h)``: how much a_j moves when only z_k grows by h."""
+    rng = _fresh_rng()
+    cases = [(BOOK_Z, 0, 2, 0.5), (BOOK_Z, 1, 1, -1.0), (np.array([0.0, 0.0, 0.0]), 2, 0, 2.0),
+             (np.array([500.0, 499.0, -3.0]), 1, 0, 1.0)]
+    for same in (False, True):   # random z, j != k and j == k, h of either sign
+        z = _random_z(rng)
+        j, k = rng.choice(len(z), 2, replace=False)
+        cases.append((z, int(j), int(j if same else k), float(rng.uniform(-2, 2))))
+    for z, j, k, h in cases:
+        inputs = f"z = {_fmt(z)}, j = {j}, k = {k}, h = {h}"
+        step = np.zeros_like(z)
+        step[k] = h
+        expected = softmax(z + step)[j] - softmax(z)[j]
+        got = _scalar(_call(softmax_change, "softmax_change", inputs, z, j, k, h),
+                      "softmax_change", inputs, what="one float (entry j)")
+        hint = ("a_j changed although z_j did not: the denominator sum_k e^{z_k} holds "
+                "every z_k. If your code does `nudged = z` then `nudged[k] += h`, it "
+                "changes z too (both names are the same array), so before and after agree: "
+                "copy z first, `nudged = z.copy()`" if j != k and abs(got) < ATOL else
+                "compute the whole softmax before and after the change, and subtract a_j")
+        _compare(got, expected, "softmax_change", inputs, hint=hint)
+    return Feedback("correct", "a_j moves when only another z_k changes: the shared "
+                    "denominator of Eq. (78) ties every output to every weighted input, "
+                    "unlike a sigmoid layer, where a_j = sigma(z_j) alone.")
+
+
+def check_sigmoid_sum(net, x):
+    """A network with a sigmoid output layer, and an input whose outputs don't sum to 1."""
+    net = _given(net, "net")
+    x = _given(x, "x")
+    if not isinstance(net, Network):
+        raise _wrong(f"`net` should be a nnlib.network.Network; it is a {type(net).__name__}.",
+                     hint="build one with Network([2, 3]) (sigmoid outputs by default)")
+    if net.output is not Sigmoid:
+        raise _wrong(f"`net` has a {net.output.name} output layer; the exercise is about "
+                     "sigmoid outputs.",
+                     hint="a softmax layer always sums to 1 (Eq. 79); use the default "
+                          "Network(sizes), whose output layer is sigmoid")
+    x = _numbers(x, "x", None, f"an input column of {net.sizes[0]} real numbers", verb="is")
+    if x.shape not in ((net.sizes[0], 1), (net.sizes[0],)):
+        raise _wrong(f"`x` has shape {x.shape}; this network takes ({net.sizes[0]}, 1).",
+                     hint=f"one input column: x = np.ones(({net.sizes[0]}, 1))")
+    a = net.feedforward(x) if np.all(np.isfinite(x)) else np.full((net.sizes[-1], 1), np.nan)
+    total = float(a.sum())
+    if not np.isfinite(total):
+        raise _wrong("the outputs are not all finite numbers.", inputs=f"x = {_fmt(x)}",
+                     got=a, hint="use finite inputs, weights and biases")
+    if f"{total:.3f}" == "1.000":
+        raise _wrong(f"these outputs sum to {total:.3f}, which is 1 to the three decimals "
+                     "the book shows.", inputs=f"x = {_fmt(x)}", got=a,
+                     hint="sigma(t) + sigma(-t) = 1, so mirror-image outputs sum to 1; "
+                          "change a weight or a bias and try again")
+    return Feedback("correct", f"The {a.size} sigmoid outputs sum to {total:.4f}: each "
+                    "lies in (0, 1) on its own, so together they can sum to anything in "
+                    f"(0, {a.size}) and are not a probability distribution.")
+
+
+def check_softmax_invert(invert_softmax):
+    """``invert_softmax(a)``: weighted inputs z with softmax(z) = a (z = ln a + C)."""
+    rng = _fresh_rng()
+    cases = [softmax(BOOK_Z), np.full(4, 0.25), softmax(np.array([0.0, -600.0, 5.0])),
+             np.array([1.0]), softmax(_random_z(rng)), softmax(_random_z(rng, scale=8))]
+    for a in cases:
+        inputs = f"a = {_fmt(a)}"
+        z = _as_array(_call(invert_softmax, "invert_softmax", inputs, a), "invert_softmax",
+                      a.shape, inputs)
+        ln_a = np.log(a)
+        shift = z - ln_a   # z_j - ln a_j: the same C for every j when z is right
+        # Compare z_j - z_0 with ln a_j - ln a_0: the differences cancel C before any
+        # rounding (z - ln a would round C's error away), and the tolerance scales with
+        # ln a, never with z, so it does not grow with the C the reader adds (else
+        # 2 ln a + 1e12 would pass). A C so large that float64 cannot hold ln a's digits
+        # next to it really does change softmax(z), and is told so.
+        spread = (np.ptp((z - z[0]) - (ln_a - ln_a[0])) if np.all(np.isfinite(z))
+                  else np.inf)
+        if spread > ATOL + RTOL * np.max(np.abs(ln_a)):
+            c = float(np.mean(shift)) if np.isfinite(spread) else 0.0
+            if np.isfinite(spread) and spread <= 8 * np.finfo(float).eps * np.max(np.abs(z)):
+                hint = (f"your constant C = {c:.3g} is so large that float64 rounds every "
+                        f"z_j by up to {spread:.2g}, which changes softmax(z): use a "
+                        "smaller C (C = 0 is simplest)")
+            else:
+                hint = _diagnose(z, ln_a) or (
+                    "z_j - ln a_j must be the same constant C for every j; yours varies "
+                    f"by {spread:.3g}: (z_j - z_0) - (ln a_j - ln a_0) = "
+                    "[" + ", ".join(f"{d:.3g}" for d in (z - z[0]) - (ln_a - ln_a[0]))
+                    + "]")
+            raise _wrong("softmax(z) of your z is not a (expected: the answer with C = 0).",
+                         inputs=inputs, expected=ln_a, got=z, hint=hint)
+    return Feedback("correct", "The outputs fix the weighted inputs only up to one "
+                    "constant C added to all of them: softmax forgets a common shift, "
+                    "because e^C cancels between numerator and denominator.")
+
+
+def check_softmax_c(softmax_c, softmax_limit):
+    """``softmax_c(z, c)`` (Eq. 83) and ``softmax_limit(z)``, its value as c -> infinity."""
+    huge = np.array([400.0, 300.0, -5.0])   # c z up to 2000: a naive e^{cz} overflows
+    rng = _fresh_rng()
+    for z, c in [(BOOK_Z, 1.0), (BOOK_Z, 0.5), (BOOK_Z, 5.0), (huge, 5.0),
+                 (_random_z(rng), float(rng.uniform(0.2, 8))),
+                 (_random_z(rng), float(rng.uniform(0.2, 8)))]:
+        inputs = f"z = {_fmt(z)}, c = {c}"
+        got = _call(softmax_c, "softmax_c", inputs, z, c)
+        _compare(got, softmax(z, c=c), "softmax_c", inputs,
+                 hint="a_j = e^{c z_j} / sum_k e^{c z_k} (Eq. 83)")
+    # Random whole numbers: ties are likely, and gaps of at least 1 reach the limit.
+    random_ints = [np.round(_random_z(rng)) for _ in range(2)]
+    for z in [BOOK_Z, np.array([-2.0, -7.0]), np.array([1.0, 3.0, 3.0, 0.0]), *random_ints]:
+        inputs = f"z = {_fmt(z)}"
+        got = _call(softmax_limit, "softmax_limit", inputs, z)
+        # c = 1e6 turns a gap of 0.1 between z's into a factor e^-1e5 = 0: the limit.
+        _compare(got, softmax(z, c=1e6), "softmax_limit", inputs,
+                 hint="try softmax_c(z, c) with c = 10, 100, 1000 and watch where it goes; "
+                      "mind ties for the largest z")
+    return Feedback("correct", "Every c > 0 gives positive outputs that sum to 1, and as c "
+                    "grows the largest z takes all of it (shared equally on a tie): c = 1 "
+                    "is a softened maximum, hence the name softmax.")
+
+
+# -- notebook 03: log-likelihood -------------------------------------------------------
+def check_loglik_gradients(loglik_gradients):
+    """``loglik_gradients(a_prev, a, y)``: Eqs. (81)-(82) for a softmax output layer."""
+    _check_output_gradients(loglik_gradients, "loglik_gradients", LogLikelihoodCost, Softmax,
+                            _one_hot_targets,
+                            hint="Eqs. (81)-(82) per example: nabla_b = a - y and nabla_w = "
+                                 "(a - y) a_prev^T, averaged over the columns")
+    return Feedback("correct", "With softmax outputs and the log-likelihood the output "
+                    "gradients are (a - y) times the incoming activation: no sigma'(z) "
+                    "factor, so a badly wrong output still learns fast, as with Eq. (67).")
+
+
+def check_two_class_softmax(two_class_as_sigmoid):
+    """``two_class_as_sigmoid(z, y)``: for a two-class softmax layer (z and one-hot y of
+    shape (2, n)), the weighted input t (n,) of one sigmoid neuron with sigma(t) = a_1,
+    and the target (n,) with which its cross-entropy (Eq. 57) is the log-likelihood (80)."""
+    name = "two_class_as_sigmoid"
+    rng = _fresh_rng()
+    cases = [(np.array([[2.0, -1.0, 0.5], [0.5, 1.0, 3.0]]), [0, 1, 1]),
+             (np.array([[3.0], [-4.0]]), [0]),
+             (np.array([[800.0, -30.0], [0.0, 20.0]]), [1, 0])]   # e^800 overflows
+    for _ in range(2):   # 4-7 examples (more than above), both classes present
+        n = int(rng.integers(4, 8))
+        classes = rng.permutation([0, 1, *rng.integers(0, 2, n - 2)])
+        cases.append((rng.normal(0, 3, (2, n)), classes))
+    for z, classes in cases:
+        y = np.eye(2)[:, classes]                     # (2, n) one-hot columns
+        n = z.shape[1]
+        inputs = f"z =\n{_fmt(z)}\ny =\n{_fmt(y)}"
+        got = _call(two_class_as_sigmoid, name, inputs, z, y)
+        if not (isinstance(got, (tuple, list)) and len(got) == 2):
+            raise _wrong(f"`{name}` should return a pair (t, target).", inputs=inputs,
+                         hint=f"end with `return t, target`, each of shape ({n},)")
+        t = _as_array(got[0], f"{name} (t)", (n,), inputs)
+        if not np.allclose(t, z[0] - z[1], RTOL, ATOL):
+            if np.allclose(t, z[1] - z[0], RTOL, ATOL):
+                hint = ("sigma(t) is then a_2, the second output: the sign is flipped. "
+                        "Divide the numerator and denominator of a_1 by e^{z_1}")
+            elif np.allclose(t, z[0], RTOL, ATOL):
+                hint = ("a_1 = e^{z_1} / (e^{z_1} + e^{z_2}) depends on z_2 as well; divide "
+                        "its numerator and denominator by e^{z_1} and compare with "
+                        "sigma(t) = 1 / (1 + e^{-t})")
+            else:
+                hint = _diagnose(t, z[0] - z[1], nonfinite=(
+                    "some t are nan or inf: an exponential overflowed or a probability "
+                    "underflowed to 0. t is a simple combination of z_1 and z_2; compute "
+                    "it from z directly")) or (
+                    "sigma(t) must equal a_1 = e^{z_1} / (e^{z_1} + e^{z_2}): divide its "
+                    "numerator and denominator by e^{z_1}")
+            raise _wrong(f"`{name}` gives a t whose sigma(t) is not a_1.", inputs=inputs,
+                         expected=z[0] - z[1], got=t, hint=hint)
+        target = _as_array(got[1], f"{name} (target)", (n,), inputs)
+        if not np.allclose(target, y[0], RTOL, ATOL):
+            hint = ("that is the second class's target (or the class index): the neuron's "
+                    "output sigma(t) is a_1, so its target is 1 where the first class is "
+                    "right" if np.allclose(target, y[1], RTOL, ATOL) else
+                    "with a = sigma(t) = a_1, -[y ln a + (1 - y) ln(1 - a)] must be -ln a_1 "
+                    "where the first class is right and -ln a_2 = -ln(1 - a) where the "
+                    "second is")
+            raise _wrong(f"`{name}` gives a target with which Eq. (57) is not Eq. (80).",
+                         inputs=inputs, expected=y[0], got=target, hint=hint)
+    return Feedback("correct", "sigma(z_1 - z_2) is a_1, and the cross-entropy (Eq. 57) "
+                    "of that neuron with target y_1 is the log-likelihood (Eq. 80): with two "
+                    "classes, softmax + log-likelihood is one sigmoid neuron + cross-entropy "
+                    "whose weighted input is the difference z_1 - z_2.")
+
+
+def check_softmax_backprop(softmax_delta):
+    """``softmax_delta(z, a, y)``: the output error dC/dz^L of Eq. (84), one column per example."""
+    rng, fresh = np.random.default_rng(4), _fresh_rng()
+    for z in [BOOK_Z.reshape(4, 1), rng.normal(0, 2, (3, 4)), np.array([[30.0], [-30.0]]),
+              # random: 5-6 outputs (more than above), 1-4 examples (6 in the network)
+              *(fresh.normal(0, 2.5, (fresh.integers(5, 7), fresh.integers(1, 5)))
+                for _ in range(2))]:
+        y = _one_hot_targets(rng, *z.shape)
+        a = softmax(z)
+        inputs = f"z =\n{_fmt(z)}\ny =\n{_fmt(y)}"
+        got = _call(softmax_delta, "softmax_delta", inputs, z, a, y)
+        expected = numerical_gradient(lambda: LogLikelihoodCost.fn_z(z, y), z)
+        _compare(got, expected, "softmax_delta", inputs,
+                 hint="C = -ln a_y depends on every z_j through the softmax; use "
+                      "da_y/dz_j = a_y (delta_yj - a_j) from the monotonicity exercise")
+    # The same delta inside a whole network: backprop (BP2-BP4) takes it from there.
+    cost = type("YourCost", (LogLikelihoodCost,), {"delta": staticmethod(softmax_delta)})
+    net = Network([3, 4, 3], cost=cost, seed=5)
+    x, y = fresh.uniform(0, 1, (3, 6)), _one_hot_targets(fresh, 3, 6)
+    inputs = "a [3, 4, 3] network with a softmax output layer, 6 examples"
+    try:
+        report = check_gradients(net, x, y)
+    except Exception as exc:  # the reader's delta, called by the network, failed
+        raise _wrong(f"backprop with your delta raised {type(exc).__name__}: {exc}",
+                     inputs=inputs, hint="return an array of z's shape") from None
+    if not report.ok:
+        raise _wrong("backprop with your delta disagrees with finite differences.",
+                     inputs=inputs, hint="delta^L must be an array of z's shape, one column "
+                                         "per example, and must not change z, a or y in place")
+    return Feedback("correct", "Backprop through a [3, 4, 3] softmax network using your "
+                    f"delta^L agrees with finite differences (within {TOLERANCE:.0e}): "
+                    "Eq. (84) is all a softmax layer changes, and BP2-BP4 follow as before.")
+
+
 # -- notebook 04: MNIST ----------------------------------------------------------------
 def check_errors_eliminated(errors_eliminated):
     """``errors_eliminated(before, after)``: the share of ``before``'s errors that ``after``
@@ -835,22 +840,22 @@ def check_errors_eliminated(errors_eliminated):
                     "between seeds.")
 
 
-#: Every exercise's checker, by key.
+#: Every exercise's checker, by key, in the order notebooks 01-04 pose them.
 CHECKERS = {
     "one_hot": check_one_hot,
-    "sigmoid_sum": check_sigmoid_sum,
-    "softmax_monotonic": check_softmax_monotonic,
-    "softmax_nonlocal": check_softmax_nonlocal,
-    "softmax_invert": check_softmax_invert,
-    "softmax_c": check_softmax_c,
-    "loglik_gradients": check_loglik_gradients,
-    "softmax_backprop": check_softmax_backprop,
-    "two_class_softmax": check_two_class_softmax,
     "ce_roles": check_ce_roles,
     "ce_minimum": check_ce_minimum,
     "ce_many_layers": check_ce_many_layers,
     "linear_quadratic": check_linear_quadratic,
     "xj_term": check_xj_term,
+    "softmax_monotonic": check_softmax_monotonic,
+    "softmax_nonlocal": check_softmax_nonlocal,
+    "sigmoid_sum": check_sigmoid_sum,
+    "softmax_invert": check_softmax_invert,
+    "softmax_c": check_softmax_c,
+    "loglik_gradients": check_loglik_gradients,
+    "two_class_softmax": check_two_class_softmax,
+    "softmax_backprop": check_softmax_backprop,
     "errors_eliminated": check_errors_eliminated,
 }
 
