@@ -107,6 +107,46 @@ _SHAPES = ("Shapes: `a_prev` is (n_prev, n), `a` and `y` are (n_out, n), one col
 EXERCISES = {ex.key: ex for ex in [
     # -- 01-cross-entropy ---------------------------------------------------------
     Exercise(
+        key="sigmoid_prime", notebook="01-cross-entropy", kind="Exercise",
+        title="verify $\\sigma'(z) = \\sigma(z)(1 - \\sigma(z))$",
+        prompt=r"""
+The derivation above took $\sigma'(z) = \sigma(z)(1 - \sigma(z))$ as given. Check it:
+differentiate $\sigma(z) = 1/(1 + e^{-z})$ yourself and write `sigmoid_derivative(z)`,
+$\sigma'(z)$ entry by entry for an array `z` of any shape, without nnlib's
+`sigmoid_prime`. The checker compares it with nnlib's on inputs that include
+$z = -1000$, where $e^{-z} = e^{1000}$ is far beyond the largest float.
+""",
+        imports=("import numpy as np\nfrom nnlib.activations import sigmoid\n"
+                 "from nnlib.notebook.exercises import check"),
+        stub='''
+def sigmoid_derivative(z):
+    """sigma'(z), entry by entry: z an array -> an array of its shape."""
+    raise NotImplementedError("your code here")
+''',
+        solution='''
+def sigmoid_derivative(z):
+    """sigma'(z), entry by entry: z an array -> an array of its shape."""
+    s = sigmoid(z)        # 1 / (1 + e^{-z}), which nnlib computes without overflow
+    return s * (1 - s)    # sigma'(z) = sigma(z) (1 - sigma(z))
+''',
+        steps=r"""
+Write $\sigma(z) = (1 + e^{-z})^{-1}$. The chain rule gives
+$\sigma'(z) = -(1 + e^{-z})^{-2} \cdot (-e^{-z}) = \frac{e^{-z}}{(1 + e^{-z})^2}$. Split
+the fraction into two factors:
+$\frac{1}{1 + e^{-z}} \cdot \frac{e^{-z}}{1 + e^{-z}}$. The first is $\sigma(z)$, and the
+second is $\frac{(1 + e^{-z}) - 1}{1 + e^{-z}} = 1 - \sigma(z)$. So
+$\sigma'(z) = \sigma(z)(1 - \sigma(z))$.
+
+The product form is also the better code. The direct formula
+$e^{-z}/(1 + e^{-z})^2$ overflows once $-z$ passes about 710 (then it is
+$\infty/\infty$ = nan), while $\sigma(z)(1 - \sigma(z))$ only needs $\sigma$, which
+nnlib computes without overflow, and no second exponential.
+""",
+        answers=("sigmoid_derivative",),
+        argument=r"""
+**Your derivation.** Show that $\sigma'(z) = \sigma(z)(1 - \sigma(z))$.
+"""),
+    Exercise(
         key="ce_roles", notebook="01-cross-entropy", kind="Exercise",
         title="which goes inside the logarithm, a or y?",
         prompt=r"""
@@ -209,12 +249,13 @@ and that the minimum is the binary entropy (Eq. (64)).
         title="many-layer, many-neuron networks (Eqs. (65)-(67))",
         prompt=r"""
 With the quadratic cost, the gradient of an output weight carries the factor
-$\sigma'(z^L_j)$ (Eq. (65)), which is tiny when an output neuron saturates. With the
-cross-entropy (Eq. (63)) the output error is $\delta^L = a^L - y$ (Eq. (66)), so
-$\partial C / \partial w^L_{jk} = \frac{1}{n}\sum_x a^{L-1}_k (a^L_j - y_j)$ (Eq. (67)).
-Write `cross_entropy_gradients(a_prev, a, y)`: the gradients of the cross-entropy with
-respect to the output layer's biases and weights, **averaged** over the $n$ examples given
-as columns. The checker compares them with finite differences, saturated outputs included.
+$\sigma'(z^L_j)$ (Eq. (65)), which is tiny when an output neuron saturates. Derive what the
+cross-entropy (Eq. (63)) gives instead, for sigmoid output neurons: first the output error
+$\delta^L = \partial C / \partial z^L$ of one example (the book's Eq. (66)), then the
+gradient of an output weight $w^L_{jk}$ (Eq. (67)) and of an output bias. Then write
+`cross_entropy_gradients(a_prev, a, y)`: the gradients of the cross-entropy with respect to
+the output layer's biases and weights, **averaged** over the $n$ examples given as columns.
+The checker compares them with finite differences, saturated outputs included.
 """,
         imports="import numpy as np\nfrom nnlib.notebook.exercises import check",
         stub=_OUTPUT_GRADIENTS_STUB.format(name="cross_entropy_gradients"),
@@ -231,17 +272,18 @@ $\partial C/\partial b^L_j = \frac{1}{n}\sum_x (a^L_j - y_j)$.
 """ + _SHAPES,
         answers=("cross_entropy_gradients",),
         argument=r"""
-**Your derivation.** Show that $\delta^L = a^L - y$ for the cross-entropy (Eq. (66)), then
-Eq. (67) and the corresponding result for the biases.
+**Your derivation.** Derive the cross-entropy's output error $\delta^L$ (Eq. (66)), then
+the gradient of an output weight (Eq. (67)) and the corresponding result for the biases.
 """),
     Exercise(
         key="linear_quadratic", notebook="01-cross-entropy", kind="Problem",
         title="linear output neurons with the quadratic cost (Eqs. (68)-(70))",
         prompt=r"""
 Make the output neurons linear, $a^L_j = z^L_j$ (no sigmoid), and use the quadratic cost
-$C = \frac{1}{2n}\sum_x \|y - a^L\|^2$. Write `linear_gradients(a_prev, a, y)`: the gradients
-of this cost with respect to the output layer's biases and weights, averaged over the $n$
-examples given as columns (Eqs. (68)-(70)). Targets can be any real numbers here.
+$C = \frac{1}{2n}\sum_x \|y - a^L\|^2$. Derive the output error $\delta^L$ of one example
+(the book's Eq. (68)) and from it the gradients of the output layer's weights and biases
+(Eqs. (69)-(70)). Then write `linear_gradients(a_prev, a, y)`: those gradients, averaged
+over the $n$ examples given as columns. Targets can be any real numbers here.
 """,
         imports="import numpy as np\nfrom nnlib.notebook.exercises import check",
         stub=_OUTPUT_GRADIENTS_STUB.format(name="linear_gradients"),

@@ -1,11 +1,14 @@
 """The single-neuron toy of chapter 3: the book's demo numbers, gradients against finite
 differences and against the network's backprop, the plots, the widget, the animation,
-and the three "break it" demos."""
+the three "break it" demos, and what notebook 01 says about them."""
 import base64
+import contextlib
 import io
+from pathlib import Path
 
 import matplotlib.image as mpimg
 import matplotlib.pyplot as plt
+import nbformat
 import numpy as np
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -538,3 +541,57 @@ def test_break_it_plots_draw_on_a_given_axes_or_a_new_figure(plot):
     plt.close(fig)
     given = Figure().subplots()
     assert plot(given) is given.figure and given.lines
+
+
+# -- the notebook ----------------------------------------------------------------------
+NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "01-cross-entropy.ipynb"
+
+
+@pytest.fixture(scope="module")
+def notebook():
+    return nbformat.read(NOTEBOOK, as_version=4)
+
+
+def cell(notebook, cell_id):
+    return next(c for c in notebook.cells if c.get("id") == cell_id)
+
+
+@pytest.mark.parametrize("start, cost, eta, x, y", [
+    ((0.6, 0.9), "quadratic", 0.15, 1.0, 0.0), ((2.0, 2.0), "quadratic", 0.15, 1.0, 0.0),
+    ((2.0, 2.0), "cross-entropy", 0.15, 1.0, 0.0), ((0.6, 0.9), "cross-entropy", 0.15, 1.0, 0.0),
+    ((-1.3, 0.4), "cross-entropy", 0.7, 0.5, 1.0), ((0.5, -2.0), "quadratic", 2.0, -1.5, 0.3),
+])
+def test_the_gradient_descent_loop_written_in_the_notebook_is_trains(notebook, start, cost, eta, x, y):
+    """The loop a reader sees in section 1 (``descend``, with the output errors of sections
+    1 and 3) takes the same steps as nnlib's tested ``train``."""
+    space = {"np": np, "sigmoid": cross_entropy.sigmoid,
+             "sigmoid_prime": cross_entropy.sigmoid_prime, "demo": cross_entropy}
+    exec(cell(notebook, "neuron-loop").source, space)
+    with contextlib.redirect_stdout(io.StringIO()):
+        exec(cell(notebook, "ce-delta").source, space)
+    delta = space["quadratic_delta" if cost == "quadratic" else "cross_entropy_delta"]
+    by_hand = space["descend"](*start, delta, eta=eta, epochs=200, x=x, y=y)
+    tested = cross_entropy.train(*start, eta=eta, epochs=200, cost=cost, x=x, y=y)
+    np.testing.assert_allclose(by_hand, tested.a, rtol=0, atol=1e-12)
+    loop = cell(notebook, "neuron-loop").source.split("def quadratic_delta")[0]
+    assert len(loop.strip().splitlines()) <= 10        # the whole of it, in view
+
+
+def test_the_notebook_has_the_skeleton_and_asks_before_it_answers(notebook):
+    """Setup, sections, Summary, Exercises, links to 00 and 02; each exercise whose answer
+    the notebook shows comes before it, and the section 4 answer is folded."""
+    headings = [c.source.splitlines()[0] for c in notebook.cells
+                if c.cell_type == "markdown" and c.source.startswith("## ")]
+    assert headings[0] == "## Setup" and headings[-2:] == ["## Summary", "## Exercises"]
+    assert [h.split(".")[0] for h in headings[1:-2]] == [f"## {i}" for i in range(1, 7)]
+    assert "(00-start-here.ipynb)" in notebook.cells[-1].source
+    assert "(02-softmax.ipynb)" in notebook.cells[-1].source
+    ids = [c.get("id") for c in notebook.cells]
+    answer = cell(notebook, "many-layers-answer").source
+    assert answer.startswith("<details>") and answer.rstrip().endswith("</details>")
+    assert ids.index("ex-ce-many-layers-stub") < ids.index("ex-linear-quadratic-stub") \
+        < ids.index("many-layers-answer") < ids.index("cell-31")      # the formulas in code
+    assert ids.index("ex-ce-minimum-stub") < ids.index("cell-40")   # the binary entropy
+    assert ids.index("ex-sigmoid-prime-stub") < ids.index("ce-delta")
+    sources = "\n".join(c.source for c in notebook.cells)
+    assert "overshoots" not in sources

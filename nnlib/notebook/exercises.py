@@ -580,6 +580,29 @@ def check_softmax_backprop(softmax_delta):
 
 
 # -- notebook 01: cross-entropy --------------------------------------------------------
+def check_sigmoid_prime(sigmoid_derivative):
+    """``sigmoid_derivative(z)``: sigma'(z) entry by entry, for z of any shape."""
+    rng = _fresh_rng()
+    cases = [np.array([0.0, 1.5, 4.0, -2.0]),                 # 0.25 at 0; the demos' z
+             np.array([[-1000.0, -40.0], [40.0, 1000.0]]),      # e^-z overflows at -1000
+             _random_z(rng, scale=6),
+             rng.normal(0, 6, (int(rng.integers(2, 4)), int(rng.integers(3, 6))))]
+    for z in cases:
+        inputs = f"z = {_fmt(z)}"
+        got = _call(sigmoid_derivative, "sigmoid_derivative", inputs, z)
+        _compare(got, sigmoid_prime(z), "sigmoid_derivative", inputs,
+                 hint="sigma(z) = 1 / (1 + e^{-z}): differentiate with the chain rule, then "
+                      "write the result in terms of sigma(z) itself",
+                 nonfinite="some entries are nan or inf: e^{-z} overflows for large "
+                           "negative z (e^1000 is inf, and inf / inf = nan); write the "
+                           "derivative as a product of sigma(z) and 1 - sigma(z), with "
+                           "nnlib's sigmoid, which never overflows")
+    return Feedback("correct", "sigma'(z) = sigma(z)(1 - sigma(z)): the slope is at most "
+                    f"1/4 (at z = 0) and is {float(sigmoid_prime(4.0)):.4f} at z = 4, the "
+                    "saturated start of the demos; and it costs no second exponential, "
+                    "which is how nnlib computes it.")
+
+
 def _cross_entropy_each(a, y):
     """Eq. (57) for each (a, y) pair separately: nnlib's CrossEntropyCost.fn per entry,
     in the shape of ``a``."""
@@ -751,6 +774,7 @@ CHECKERS = {
     "softmax_c": check_softmax_c,
     "loglik_gradients": check_loglik_gradients,
     "softmax_backprop": check_softmax_backprop,
+    "sigmoid_prime": check_sigmoid_prime,
     "ce_roles": check_ce_roles,
     "ce_minimum": check_ce_minimum,
     "ce_many_layers": check_ce_many_layers,
