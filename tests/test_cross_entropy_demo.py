@@ -1,14 +1,21 @@
 """The single-neuron toy of chapter 3: the book's demo numbers, gradients against finite
-differences and against the network's backprop, the plots, and the widget."""
+differences and against the network's backprop, the plots, the widget, the animation,
+the three "break it" demos, and what notebook 01 says about them."""
+import base64
+import contextlib
 import io
+from pathlib import Path
 
 import matplotlib.image as mpimg
 import matplotlib.pyplot as plt
+import nbformat
 import numpy as np
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from PIL import Image
 
-from nnlib.notebook import cross_entropy
+from nnlib.notebook import animation, cross_entropy
 from nnlib.costs import CrossEntropyCost, QuadraticCost
 from nnlib.gradcheck import TOLERANCE, numerical_gradient
 from nnlib.network import Network
@@ -49,11 +56,46 @@ def test_saturated_quadratic_start_is_flat_for_150_epochs():
     assert slow.grad_w[0] < 0.2 * fast.grad_w[0]
 
 
-def test_cross_entropy_learns_faster_from_the_worse_start():
+def test_from_the_worse_start_the_weights_and_cost_move_faster_but_the_output_lags():
+    """Notebook 01, section 3: the cross-entropy from w = b = 2 against w = 0.6, b = 0.9.
+    The step is eta (a - y) (Eq. 61), larger from the worse start; the output lags at
+    first because sigma is flat at z = 4, and has fallen further by epoch 20."""
     worse = cross_entropy.train(2.0, 2.0, cost="cross-entropy")
     better = cross_entropy.train(0.6, 0.9, cost="cross-entropy")
     assert worse.grad_w[0] > better.grad_w[0] > 0       # the gradient is a - y (Eq. 61)
-    assert worse.a[0] - worse.a[20] > better.a[0] - better.a[20]
+    assert (round(worse.grad_w[0], 2), round(better.grad_w[0], 2)) == (0.98, 0.82)
+    moved = lambda t, e: (t.w[0] - t.w[e], t.C[0] - t.C[e], t.a[0] - t.a[e])  # noqa: E731
+    assert np.round(moved(worse, 5), 3).tolist() == [0.724, 1.392, 0.054]
+    assert np.round(moved(better, 5), 3).tolist() == [0.550, 0.788, 0.219]
+    fell_further = [e for e in range(1, 301) if worse.a[0] - worse.a[e] > better.a[0] - better.a[e]]
+    assert fell_further[0] == 20                          # "by epoch 20 ... caught up"
+    assert (round(worse.C[0], 2), round(cross_entropy.train(2.0, 2.0).C[0], 2)) == (4.02, 0.48)
+
+
+def test_the_widget_cannot_make_this_neuron_overshoot():
+    """With target 0 every step lowers z (the output error a - y, or (a - y) sigma'(z),
+    is positive), so no eta the widget offers makes the output pass its target."""
+    ex = cross_entropy.NeuronExplorer()
+    assert (ex.eta.max, ex.epochs.max, ex.w.min, ex.w.max) == (1.0, 500, -4, 4)
+    for w in (-4.0, 0.0, 4.0):
+        for b in (-4.0, 2.0, 4.0):
+            for cost in cross_entropy.COSTS:
+                t = cross_entropy.train(w, b, eta=ex.eta.max, epochs=ex.epochs.max, cost=cost)
+                assert np.all(np.diff(t.w + t.b) < 0) and np.all(t.a > 0), (w, b, cost)
+
+
+def test_what_the_widget_prose_invites_the_reader_to_try():
+    """Notebook 01, section 2: from w = b = 4 the quadratic output stays above 0.9 for all
+    500 epochs, at eta 0.15 and at eta 1; eta 1 shortens the plateau from w = b = 2; and
+    the cross-entropy from w = b = 4 at eta 1 is below 0.1 within 9 epochs."""
+    first_below = lambda t, v: int(np.argmax(t.a < v)) if np.any(t.a < v) else None  # noqa: E731
+    for eta in (0.15, 1.0):
+        assert cross_entropy.train(4.0, 4.0, eta=eta, epochs=500).a.min() > 0.9
+    plateau = {eta: first_below(cross_entropy.train(2.0, 2.0, eta=eta, epochs=500), 0.9)
+               for eta in (0.15, 1.0)}
+    assert plateau == {0.15: 172, 1.0: 27}
+    ce = cross_entropy.train(4.0, 4.0, eta=1.0, epochs=500, cost="cross-entropy")
+    assert first_below(ce, 0.1) == 9
 
 
 def test_book_animation_step_by_dc_da_is_fast_at_small_eta():
@@ -189,10 +231,46 @@ def test_plot_demo_progress_is_drawn_up_to_the_epoch():
     left, right = fig.axes
     progress = [line for line in right.lines if line.get_gid() == cross_entropy.PROGRESS]
     assert len(progress) == 4                      # a line and a dot per trajectory
-    np.testing.assert_array_equal(progress[0].get_ydata(), runs[0].C[:11])
-    np.testing.assert_array_equal(progress[3].get_ydata(), [runs[1].C[10]])
+    np.testing.assert_array_equal(progress[0].get_ydata(), runs[0].C_relative[:11])
+    np.testing.assert_array_equal(progress[3].get_ydata(), [runs[1].C_relative[10]])
     assert left.get_ylim() == (0, 1)
     plt.close(fig)
+
+
+def test_costs_of_different_scale_share_an_axis_as_a_fraction_of_their_start():
+    """The quadratic cost from w = b = 2 starts at 0.48 and the cross-entropy at 4.0: on one
+    axis the quadratic plateau would be a flat line at the bottom. Mixed costs are drawn as
+    C / C(0), both from 1; runs of one cost keep the cost itself."""
+    quadratic = cross_entropy.train(2.0, 2.0)
+    ce = cross_entropy.train(2.0, 2.0, cost="cross-entropy")
+    mixed = cross_entropy.plot_demo([quadratic, ce]).axes[1]
+    assert "C / C(0)" in mixed.get_ylabel()
+    np.testing.assert_array_equal(mixed.lines[0].get_ydata(), quadratic.C / quadratic.C[0])
+    assert mixed.lines[0].get_ydata()[150] > 0.9        # the plateau fills the panel
+    assert mixed.get_ylim()[1] < 1.1
+    same = cross_entropy.plot_demo([quadratic, cross_entropy.train(0.6, 0.9)]).axes[1]
+    assert same.get_ylabel() == "cost C"
+    np.testing.assert_array_equal(same.lines[0].get_ydata(), quadratic.C)
+    plt.close("all")
+    assert cross_entropy.cost_quantity(quadratic) == "cost"
+
+
+def test_the_widget_with_both_costs_shows_them_relative_to_their_start():
+    ex = cross_entropy.NeuronExplorer(w=2.0, b=2.0, cost="both")
+    right = ex.figure.axes[1]
+    assert "C / C(0)" in right.get_ylabel() and right.get_ylim() == (0.0, 1.05)
+    ex.cost.value = "cross-entropy"
+    assert right.get_ylabel() == "cost C" and right.get_ylim()[1] == 5   # C(0) = 4.02
+    ex.cost.value = "both"
+    ex.epoch.value = 100
+    progress = [line for line in right.lines if line.get_gid() == cross_entropy.PROGRESS]
+    np.testing.assert_array_equal(progress[0].get_ydata(), ex.trajectories[0].C_relative[:101])
+
+
+def test_a_run_that_starts_at_zero_cost_has_no_relative_cost():
+    at_target = cross_entropy.train(0.0, 0.0, epochs=3, y=0.5)   # a = 1/2 = y: C(0) = 0
+    with pytest.raises(ValueError, match="starts at zero cost.*quantity='cost'"):
+        at_target.C_relative
 
 
 # -- the widget -----------------------------------------------------------------------------
@@ -282,3 +360,238 @@ def test_the_dc_da_rule_refuses_a_saturated_start_instead_of_returning_nan():
 def test_an_empty_grid_is_refused_with_its_own_message():
     with pytest.raises(ValueError, match=r"got shape \(0,\)\.$"):
         cross_entropy.integrate_dc_da([], 0.0)
+
+
+# -- the four demos, animated ------------------------------------------------------------
+@pytest.fixture(scope="module")
+def four_demos():
+    return [cross_entropy.train(w, b, cost=cost) for w, b in cross_entropy.DEMO_STARTS
+            for cost in cross_entropy.COSTS]
+
+
+def test_the_four_demos_play_as_an_animated_png(four_demos):
+    """An APNG: image/png, which static pages show and browsers play, 31 frames from epoch
+    0 to 300 that loop, small enough to save in the notebook, the same bytes every run."""
+    animation = cross_entropy.animate_runs(four_demos)
+    image = Image.open(io.BytesIO(animation.png))
+    assert image.format == "PNG" and image.n_frames == animation.frames == 31
+    assert image.info["loop"] == 0 and image.is_animated
+    assert len(animation.png) < 400_000
+    assert cross_entropy.animate_runs(four_demos).png == animation.png
+    bundle = animation._repr_mimebundle_()
+    assert set(bundle) == {"image/png", "text/plain"}
+    assert base64.b64decode(bundle["image/png"]) == animation.png
+    assert bundle["text/plain"] == "<animation: 4 runs of the neuron over 300 epochs, 31 frames>"
+    assert plt.get_fignums() == []
+
+
+def test_the_animation_frames_show_training_epoch_by_epoch(four_demos):
+    """The first frame differs from the last (the curves grow), and a frame equals a full
+    draw of the same epoch (the blitted frames leave nothing out)."""
+    frames = []
+
+    def keep(figure, draw_frame, n, **kwargs):
+        kwargs["artists"] = []                    # full draws, for comparison
+        frames.append((figure, draw_frame))
+        return animation.record(figure, draw_frame, n, **kwargs)
+    blitted = cross_entropy.animate_runs(four_demos, frames=3)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(cross_entropy, "record", keep)
+        full = cross_entropy.animate_runs(four_demos, frames=3)
+    for k in range(3):
+        a, b = (np.asarray(_frame(x.png, k), dtype=float) for x in (blitted, full))
+        assert np.mean(np.abs(a - b).max(axis=2) > 40) < 2e-3, k
+    first, last = (np.asarray(_frame(blitted.png, k), dtype=float) for k in (0, 2))
+    assert np.mean(np.abs(first - last).max(axis=2) > 40) > 0.01
+
+
+def _frame(png, k):
+    image = Image.open(io.BytesIO(png))
+    image.seek(k)
+    return image.convert("RGB")
+
+
+@pytest.mark.parametrize("kwargs, words", [
+    ({"frames": 0}, "frames must be a whole number >= 1"),
+    ({"frames": 2, "interval_ms": 0}, "interval_ms must be whole milliseconds"),
+    ({"frames": 2, "colours": 300}, "colours must be a whole number from 2 to 256"),
+])
+def test_record_refuses_settings_it_cannot_honour(kwargs, words):
+    figure = Figure()
+    FigureCanvasAgg(figure)
+    with pytest.raises(ValueError, match=words):
+        animation.record(figure, lambda i: None, **kwargs)
+
+
+def test_animate_runs_needs_trajectories():
+    with pytest.raises(TypeError, match="Trajectory objects"):
+        cross_entropy.animate_runs([])
+    with pytest.raises(ValueError, match="frames must be a whole number >= 2"):
+        cross_entropy.animate_runs(cross_entropy.train(epochs=5), frames=1)
+
+
+# -- break it (1): sigma' put back into the cross-entropy's output error ------------------
+def test_putting_sigma_prime_back_takes_the_quadratic_costs_steps_and_stalls():
+    """Notebook 01, section 6: from w = b = 2 the "fix" (a - y) sigma'(z) moves w and b
+    exactly as the quadratic cost does; after 50 epochs its output is still 0.976 (from
+    0.982) where the true cross-entropy gradient reached 0.099."""
+    fixed = cross_entropy.train(2.0, 2.0, cost="cross-entropy", step="sigma' put back")
+    right = cross_entropy.train(2.0, 2.0, cost="cross-entropy")
+    quadratic = cross_entropy.train(2.0, 2.0)
+    np.testing.assert_array_equal(fixed.w, quadratic.w)
+    np.testing.assert_array_equal(fixed.b, quadratic.b)
+    assert (round(fixed.a[0], 3), round(fixed.a[50], 3), round(right.a[50], 3)) == (0.982, 0.976, 0.099)
+    # the stalled run learns less than the right one by a wide margin
+    assert right.a[0] - right.a[50] > 100 * (fixed.a[0] - fixed.a[50])
+    assert fixed.grad_w[0] == right.grad_w[0]    # the recorded gradient is the true one
+    assert fixed.label == "cross-entropy, w=2, b=2, η=0.15, σ′ put back"
+    assert round(float(cross_entropy.sigmoid_prime(4.0)), 3) == 0.018
+
+
+def test_sigma_prime_is_put_back_only_into_the_cross_entropy():
+    with pytest.raises(ValueError, match="quadratic cost's already has it"):
+        cross_entropy.train(2.0, 2.0, cost="quadratic", step="sigma' put back")
+
+
+# -- break it (2): nan_to_num against a cost computed from z ----------------------------
+def test_where_sigmoid_rounds_to_one():
+    assert round(cross_entropy.saturation_z(), 2) == 36.74
+    assert round(cross_entropy.saturation_z(np.float32), 2) == 16.64
+    z = cross_entropy.saturation_z()
+    assert cross_entropy.sigmoid(z) == 1.0 and cross_entropy.sigmoid(z - 1e-5) < 1.0
+
+
+def test_nan_to_num_turns_a_saturated_wrong_neuron_into_the_largest_float():
+    """Notebook 01, section 6: the book's cost from a is 1.8e308 from z = 36.74 on, already
+    0.001 too high at z = 30 and 0.04 at z = 36; from z it is about z. Averaged over
+    1,000 examples one such neuron makes the cost 1.8e305."""
+    book = lambda z: cross_entropy.book_cross_entropy(cross_entropy.sigmoid(z), 0.0)  # noqa: E731
+    from_z = lambda z: CrossEntropyCost.fn_z(np.array([z]), np.array([0.0]))  # noqa: E731
+    assert book(37.0) == book(50.0) == np.finfo(float).max
+    assert from_z(37.0) == pytest.approx(37.0) and from_z(50.0) == pytest.approx(50.0)
+    assert round(book(30.0) - from_z(30.0), 3) == 0.001
+    assert round(book(36.0) - from_z(36.0), 2) == 0.04
+    assert book(20.0) == pytest.approx(from_z(20.0), rel=1e-6)
+    a = np.full(1000, 0.01)
+    a[0] = cross_entropy.sigmoid(40.0)
+    assert f"{cross_entropy.book_cross_entropy(a, np.zeros(1000)) / 1000:.1e}" == "1.8e+305"
+    # a right and certain output: nan_to_num makes 0 ln 0 count as 0, as it should
+    assert cross_entropy.book_cross_entropy(np.array([1.0, 0.0]), np.array([1.0, 0.0])) == 0.0
+
+
+def test_book_cross_entropy_needs_matching_shapes():
+    with pytest.raises(ValueError, match=r"a has shape \(2,\) but y has shape \(3,\)"):
+        cross_entropy.book_cross_entropy(np.ones(2) / 2, np.zeros(3))
+
+
+# -- break it (3): a saturated hidden neuron -------------------------------------------
+@pytest.fixture(scope="module")
+def chains():
+    return {start: cross_entropy.train_chain(start) for start in cross_entropy.CHAIN_STARTS}
+
+
+def test_the_cross_entropy_cures_a_saturated_output_neuron_but_not_a_saturated_hidden_one(chains):
+    """Notebook 01, section 6: with the cross-entropy the output-saturated chain is below
+    cost 0.1 at epoch 112; the hidden-saturated one sits at ln 2 (output 1/2 for both
+    inputs) after 300 epochs, its hidden weight's gradient about 700 times smaller than
+    its output weight's at the start."""
+    out, hidden = chains["output saturated"], chains["hidden saturated"]
+    assert int(np.argmax(out.C < 0.1)) == 112 and round(out.C[300], 3) == 0.036
+    assert round(out.C[0], 3) == 2.693 and round(hidden.C[0], 3) == 0.723
+    assert abs(hidden.C[300] - np.log(2)) < 1e-3
+    np.testing.assert_allclose(hidden.outputs[300], [0.5, 0.5], atol=1e-3)
+    assert hidden.C[300] - out.C[300] > 0.6               # the stalled run learns far less
+    assert 650 < hidden.grad_output[0] / hidden.grad_hidden[0] < 750
+    assert f"{hidden.grad_hidden[0]:.1e}" == "1.7e-04" and round(hidden.grad_output[0], 2) == 0.12
+    assert [round(float(cross_entropy.sigmoid_prime(z)), 4) for z in (6.0, 7.0)] == [0.0025, 0.0009]
+    assert chains["healthy"].C[300] < 0.1
+
+
+def test_the_chain_is_trained_by_the_true_gradient_of_its_mean_cost(chains):
+    """The first step's recorded gradients are those of the cost averaged over the two
+    examples, by finite differences."""
+    run = chains["hidden saturated"]
+    x, y = np.array([[0.0, 1.0]]), np.array([[0.0, 1.0]])
+    net = Network([1, 1, 1], cost=CrossEntropyCost)
+    w1, b1, w2, b2 = cross_entropy.CHAIN_STARTS["hidden saturated"]
+    net.weights[0][...], net.biases[0][...], net.weights[1][...], net.biases[1][...] = w1, b1, w2, b2
+    mean_cost = lambda: net.summed_cost(x, y) / 2  # noqa: E731
+    assert run.C[0] == pytest.approx(mean_cost(), rel=1e-12)
+    for layer, recorded in ((0, run.grad_hidden[0]), (1, run.grad_output[0])):
+        numeric = numerical_gradient(mean_cost, net.weights[layer])[0, 0]
+        assert abs(numeric) == pytest.approx(recorded, rel=1e-5)
+
+
+def test_bad_chain_settings_are_explained():
+    with pytest.raises(ValueError, match="start must be one of"):
+        cross_entropy.train_chain("both saturated")
+    with pytest.raises(ValueError, match="eta must be > 0"):
+        cross_entropy.train_chain(eta=0.0)
+    with pytest.raises(ValueError, match="epochs must be a whole number"):
+        cross_entropy.train_chain(epochs=-1)
+
+
+@pytest.mark.parametrize("plot", [
+    lambda ax: cross_entropy.plot_saturated_cost(ax=ax),
+    lambda ax: cross_entropy.plot_chain(cross_entropy.train_chain(epochs=20), ax=ax),
+])
+def test_break_it_plots_draw_on_a_given_axes_or_a_new_figure(plot):
+    fig = plot(None)
+    assert isinstance(fig, Figure) and fig.axes[0].lines and plt.get_fignums() == [fig.number]
+    plt.close(fig)
+    given = Figure().subplots()
+    assert plot(given) is given.figure and given.lines
+
+
+# -- the notebook ----------------------------------------------------------------------
+NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "01-cross-entropy.ipynb"
+
+
+@pytest.fixture(scope="module")
+def notebook():
+    return nbformat.read(NOTEBOOK, as_version=4)
+
+
+def cell(notebook, cell_id):
+    return next(c for c in notebook.cells if c.get("id") == cell_id)
+
+
+@pytest.mark.parametrize("start, cost, eta, x, y", [
+    ((0.6, 0.9), "quadratic", 0.15, 1.0, 0.0), ((2.0, 2.0), "quadratic", 0.15, 1.0, 0.0),
+    ((2.0, 2.0), "cross-entropy", 0.15, 1.0, 0.0), ((0.6, 0.9), "cross-entropy", 0.15, 1.0, 0.0),
+    ((-1.3, 0.4), "cross-entropy", 0.7, 0.5, 1.0), ((0.5, -2.0), "quadratic", 2.0, -1.5, 0.3),
+])
+def test_the_gradient_descent_loop_written_in_the_notebook_is_trains(notebook, start, cost, eta, x, y):
+    """The loop a reader sees in section 1 (``descend``, with the output errors of sections
+    1 and 3) takes the same steps as nnlib's tested ``train``."""
+    space = {"np": np, "sigmoid": cross_entropy.sigmoid,
+             "sigmoid_prime": cross_entropy.sigmoid_prime, "demo": cross_entropy}
+    exec(cell(notebook, "neuron-loop").source, space)
+    with contextlib.redirect_stdout(io.StringIO()):
+        exec(cell(notebook, "ce-delta").source, space)
+    delta = space["quadratic_delta" if cost == "quadratic" else "cross_entropy_delta"]
+    by_hand = space["descend"](*start, delta, eta=eta, epochs=200, x=x, y=y)
+    tested = cross_entropy.train(*start, eta=eta, epochs=200, cost=cost, x=x, y=y)
+    np.testing.assert_allclose(by_hand, tested.a, rtol=0, atol=1e-12)
+    loop = cell(notebook, "neuron-loop").source.split("def quadratic_delta")[0]
+    assert len(loop.strip().splitlines()) <= 10        # the whole of it, in view
+
+
+def test_the_notebook_has_the_skeleton_and_asks_before_it_answers(notebook):
+    """Setup, sections, Summary, Exercises, links to 00 and 02; each exercise whose answer
+    the notebook shows comes before it, and the section 4 answer is folded."""
+    headings = [c.source.splitlines()[0] for c in notebook.cells
+                if c.cell_type == "markdown" and c.source.startswith("## ")]
+    assert headings[0] == "## Setup" and headings[-2:] == ["## Summary", "## Exercises"]
+    assert [h.split(".")[0] for h in headings[1:-2]] == [f"## {i}" for i in range(1, 7)]
+    assert "(00-start-here.ipynb)" in notebook.cells[-1].source
+    assert "(02-softmax.ipynb)" in notebook.cells[-1].source
+    ids = [c.get("id") for c in notebook.cells]
+    answer = cell(notebook, "many-layers-answer").source
+    assert answer.startswith("<details>") and answer.rstrip().endswith("</details>")
+    assert ids.index("ex-ce-many-layers-stub") < ids.index("ex-linear-quadratic-stub") \
+        < ids.index("many-layers-answer") < ids.index("cell-31")      # the formulas in code
+    assert ids.index("ex-ce-minimum-stub") < ids.index("cell-40")   # the binary entropy
+    assert ids.index("ex-sigmoid-prime-stub") < ids.index("ce-delta")
+    sources = "\n".join(c.source for c in notebook.cells)
+    assert "overshoots" not in sources

@@ -38,8 +38,8 @@ NOTEBOOK_DIR = ROOT / "notebooks"
 #: in the notebook (tools/new_exercise.py writes them).
 EXERCISES = {
     "00-start-here": ["one_hot"],
-    "01-cross-entropy": ["ce_roles", "ce_minimum", "ce_many_layers", "linear_quadratic",
-                         "xj_term"],
+    "01-cross-entropy": ["sigmoid_prime", "ce_many_layers", "linear_quadratic", "ce_minimum",
+                         "ce_roles", "xj_term"],
     "02-softmax": ["softmax_monotonic", "softmax_nonlocal", "sigmoid_sum", "softmax_invert",
                    "softmax_c"],
     "03-log-likelihood": ["loglik_gradients", "two_class_softmax", "softmax_backprop"],
@@ -324,6 +324,35 @@ def test_two_class_softmax_solution_makes_eq_57_equal_eq_80():
                                LogLikelihoodCost.fn(softmax(z), y, axis=0), rtol=1e-9)
 
 
+def test_sigmoid_prime_rejects_the_direct_formula_where_it_overflows():
+    """e^{-z} / (1 + e^{-z})^2 is right, until e^{1000} overflows: inf / inf = nan."""
+    text = rejected("sigmoid_prime", lambda z: np.exp(-z) / (1 + np.exp(-z)) ** 2)
+    assert "z = [[-1000.,   -40.]," in text and "got:      [[nan," in text
+    assert "e^{-z} overflows" in text and "sigma(z) and 1 - sigma(z)" in text
+
+
+@pytest.mark.parametrize("wrong, says", [
+    (lambda z: -np.exp(-z) / (1 + np.exp(-z)) ** 2, "every entry has the wrong sign"),
+    (lambda z: np.exp(-z) / (1 + np.exp(-z)), "differentiate with the chain rule"),  # no square
+    (lambda z: sigmoid(z) * (1 + sigmoid(z)), "differentiate with the chain rule"),
+    (lambda z: sigmoid(z), "differentiate with the chain rule"),    # sigma, not its slope
+    (lambda z: 0.25 * np.ones_like(z), "expected: [0.25  , 0.1491, 0.0177, 0.105 ]"),
+])
+def test_sigmoid_prime_rejects_the_usual_slips(wrong, says):
+    text = rejected("sigmoid_prime", wrong)
+    assert says in text and "z = [ 0. ,  1.5,  4. , -2. ]" in text
+
+
+@pytest.mark.parametrize("right", [
+    lambda z: (1 / (1 + np.exp(-z))) * (1 - 1 / (1 + np.exp(-z))),   # overflows to the right 0
+    lambda z: np.exp(-abs(z)) / (1 + np.exp(-abs(z))) ** 2,           # sigma' is even
+])
+def test_sigmoid_prime_accepts_other_right_forms(right):
+    feedback = check("sigmoid_prime", right)
+    assert feedback.passed, repr(feedback)
+    assert "0.0177 at z = 4" in repr(feedback)
+
+
 def test_ce_roles_rejects_the_swapped_form_and_explains_ln_0():
     text = rejected("ce_roles", lambda a, y: -(a * np.log(y) + (1 - a) * np.log(1 - y)))
     assert "At y = 0 your cost is infinite or nan" in text
@@ -552,7 +581,7 @@ def test_errors_eliminated_rejects_an_answer_that_memorised_the_fixed_inputs():
 # -- answers wrong in the ways that used to pass: every checker, generically ------------
 FUNCTION_KEYS = [key for key in KEYS if key != "sigmoid_sum"]
 #: Exercises whose inputs can be negative (the others take activations, targets in [0, 1]).
-SIGNED_KEYS = ["linear_quadratic", "softmax_backprop", "softmax_c",
+SIGNED_KEYS = ["linear_quadratic", "sigmoid_prime", "softmax_backprop", "softmax_c",
                "softmax_monotonic", "softmax_nonlocal", "two_class_softmax", "xj_term"]
 
 

@@ -75,7 +75,9 @@ def test_every_link_to_a_notebook_names_one_that_exists(name):
 def test_engineering_notes_are_left_to_the_readme(name):
     for cell in cells(name):
         if cell.cell_type == "markdown":
-            assert not re.search(r"compil|float32|numba", cell.source, re.I), (
+            # float32 as a matter of precision is the chapter's business; for speed, not
+            assert not re.search(r"compil|numba|float32[^.]*(fast|speed)|(fast|speed)[^.]*"
+                                 r"float32", cell.source, re.I), (
                 name, cell.get("id"), cell.source[:200])
 
 

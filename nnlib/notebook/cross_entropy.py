@@ -9,12 +9,20 @@ epoch is one gradient-descent step on that single example:
 where ``dC/dz`` is the cost's ``delta`` from :mod:`nnlib.costs`: ``(a - y) sigma'(z)``
 for the quadratic cost (Eqs. 55-56, which slow down when the neuron saturates) and
 ``a - y`` for the cross-entropy (Eqs. 61-62, which do not). Nothing here re-derives a
-cost: values come from the cost's ``fn``/``fn_z``, gradients from its ``delta``.
+cost: values come from the cost's ``fn``/``fn_z``, gradients from its ``delta`` (the one
+exception, ``book_cross_entropy``, is the book's formula, kept to show how it fails).
 
 ``train`` returns a :class:`Trajectory` (every epoch's w, b, output, cost and gradient);
 the plot functions draw onto an ``ax`` (a new inline figure when ``ax`` is None) and
-return the Figure; :class:`NeuronExplorer` is the interactive version, with sliders and
+return the Figure; ``animate_runs`` draws runs epoch by epoch as an animation that plays
+on a static page; :class:`NeuronExplorer` is the interactive version, with sliders and
 a Play control.
+
+"Break it": three mistakes, each shown both ways. ``train(..., step="sigma' put back")``
+puts sigma'(z) back into the cross-entropy's output error; ``book_cross_entropy`` is the
+book's cost from ``a`` under ``nan_to_num``, against ``fn_z`` (``saturation_z``,
+``plot_saturated_cost``); ``train_chain`` trains a two-neuron chain whose output or hidden
+neuron starts saturated (``plot_chain``).
 """
 from __future__ import annotations
 
@@ -26,9 +34,13 @@ from dataclasses import dataclass
 import ipywidgets as widgets
 import matplotlib.image as mpimg
 import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
 from ..activations import sigmoid, sigmoid_prime
 from ..costs import CrossEntropyCost, QuadraticCost
+from ..network import Network
+from .animation import Animation, record
 from .widgets import (FloatSlider, IntSlider, LiveFigure, Play, ToggleButtons, axes_or_new,
                       play_step)
 
@@ -42,7 +54,10 @@ DEMO_STARTS = ((0.6, 0.9), (2.0, 2.0))
 #: How each epoch's step is taken. "gradient" is gradient descent on w and b
 #: (Eqs. 55-56, 61-62). "dC/da" replays the book's web animation of the cross-entropy,
 #: whose code stepped w and b by eta dC/da (Eq. 75) instead of by the gradient.
-STEPS = ("gradient", "dC/da")
+#: "sigma' put back" is the "fix" readers of network2.py keep proposing for the
+#: cross-entropy's output error: (a - y) sigma'(z) instead of a - y (Eq. 66). It is the
+#: quadratic cost's step (Eqs. 55-56), slowdown included.
+STEPS = ("gradient", "dC/da", "sigma' put back")
 
 
 def _real(name, value, *, positive=False, low=None, high=None) -> float:
@@ -125,8 +140,17 @@ class Trajectory:
     @property
     def label(self) -> str:
         """A legend entry naming the settings, e.g. 'quadratic, w=2, b=2, η=0.15'."""
-        rule = "" if self.step == "gradient" else ", step by dC/da"
-        return f"{self.cost}, w={self.w0:g}, b={self.b0:g}, η={self.eta:g}{rule}"
+        rule = {"gradient": "", "dC/da": ", step by dC/da", "sigma' put back": ", σ′ put back"}
+        return f"{self.cost}, w={self.w0:g}, b={self.b0:g}, η={self.eta:g}{rule[self.step]}"
+
+    @property
+    def C_relative(self) -> np.ndarray:
+        """The cost as a fraction of its start, C / C(0): costs of different scale (the
+        cross-entropy from w = b = 2 starts at 4.0, the quadratic cost at 0.48) on one axis."""
+        if self.C[0] == 0:
+            raise ValueError("this run starts at zero cost (its output is its target), so "
+                             "C / C(0) is undefined; plot quantity='cost' instead")
+        return self.C / self.C[0]
 
 
 def train(w=0.6, b=0.9, *, eta=0.15, epochs=300, cost="quadratic", x=1.0, y=0.0,
@@ -146,6 +170,10 @@ def train(w=0.6, b=0.9, *, eta=0.15, epochs=300, cost="quadratic", x=1.0, y=0.0,
     if step not in STEPS:
         raise ValueError(f"step must be one of {STEPS}; got {step!r}.")
     cost_class = _cost_class(cost)
+    if step == "sigma' put back" and cost_class is not CrossEntropyCost:
+        raise ValueError("step=\"sigma' put back\" multiplies the cross-entropy's output error "
+                         f"by sigma'(z); the {_cost_name(cost_class)} cost's already has it. "
+                         "Use cost='cross-entropy'.")
     ws, bs, z = np.empty(epochs + 1), np.empty(epochs + 1), np.empty(epochs + 1)
     for e in range(epochs + 1):
         ws[e], bs[e], z[e] = w, b, w * x + b
@@ -154,7 +182,12 @@ def train(w=0.6, b=0.9, *, eta=0.15, epochs=300, cost="quadratic", x=1.0, y=0.0,
             raise ValueError(f"the dC/da rule divides by a(1 - a), which is 0 once the output "
                              f"rounds to {float(a):g} (epoch {e}, z = {z[e]:g}); start from a "
                              "less saturated w and b, or use step='gradient'")
-        move = float(cost_class.grad_a(a, y) if step == "dC/da" else delta)
+        if step == "dC/da":
+            move = float(cost_class.grad_a(a, y))
+        elif step == "sigma' put back":
+            move = float(delta * sigmoid_prime(z[e]))
+        else:
+            move = float(delta)
         w, b = w - eta * x * move, b - eta * move
     a, delta = _forward(z, cost_class, y)
     return Trajectory(_cost_name(cost_class), float(ws[0]), float(bs[0]), eta, int(epochs),
@@ -187,15 +220,26 @@ def cost_curve(a, y, cost="cross-entropy"):
 
 # ---------------------------------------------------------------------------- plots
 
-QUANTITIES = {"output": ("a", "output a"), "cost": ("C", "cost C")}
+QUANTITIES = {"output": ("a", "output a"), "cost": ("C", "cost C"),
+              "relative cost": ("C_relative", "cost relative to its start, C / C(0)")}
+
+
+def cost_quantity(trajectories) -> str:
+    """The cost to plot for these Trajectories: "cost" when they share one cost function,
+    "relative cost" (C / C(0)) when they mix the quadratic cost and the cross-entropy,
+    whose scales differ: on one axis the cross-entropy's 4.0 at w = b = 2 would flatten
+    the quadratic cost's 0.48, plateau and all."""
+    if isinstance(trajectories, Trajectory):
+        return "cost"
+    return "cost" if len({t.cost for t in trajectories}) <= 1 else "relative cost"
 
 
 def plot_learning(trajectories, quantity="cost", ax=None, epoch=None):
     """Plot the output a or the cost C against epoch for one or more Trajectories.
 
-    ``quantity`` is "output" or "cost". With ``epoch``, each curve is drawn faint, with
-    its part up to that epoch solid and a dot on that epoch (a frame of the widget's
-    animation; ``show_epoch`` moves it). Returns the Figure.
+    ``quantity`` is "output", "cost" or "relative cost" (C / C(0)). With ``epoch``,
+    each curve is drawn faint, with its part up to that epoch solid and a dot on that
+    epoch (a frame of the widget's animation; ``show_epoch`` moves it). Returns the Figure.
     """
     if quantity not in QUANTITIES:
         raise ValueError(f"quantity must be one of {list(QUANTITIES)}; got {quantity!r}.")
@@ -240,11 +284,12 @@ def plot_demo(trajectories, axes=None, epoch=None):
     """Output (left) and cost (right) against epoch for the given Trajectories.
 
     The book's demos are ``plot_demo(train(0.6, 0.9))`` and ``plot_demo(train(2, 2))``.
+    Runs of different costs share the right panel as C / C(0) (``cost_quantity``).
     ``axes`` is a pair of axes (new ones when None). Returns the Figure.
     """
     left, right = axes_or_new(axes, ncols=2, figsize=(9, 3.6))
     plot_learning(trajectories, "output", ax=left, epoch=epoch)
-    plot_learning(trajectories, "cost", ax=right, epoch=epoch)
+    plot_learning(trajectories, cost_quantity(trajectories), ax=right, epoch=epoch)
     left.set_ylim(0, 1)
     # One legend for both panels, below them, where it hides no curve.
     fig = left.figure
@@ -320,6 +365,193 @@ def plot_integrated_cost(y=0.3, ax=None):
     ax.plot(a, integrate_dc_da(a, y), "k:", label="∫ dC/da da, Eq. (75)")
     ax.set_xlabel("output a")
     ax.set_ylabel(f"C(a) − C({a[0]:g})   (y = {y:g})")
+    ax.legend()
+    return ax.figure
+
+
+# ----------------------------------------------------------------------- animation
+
+def animate_runs(trajectories, frames: int = 31, *, interval_ms: int = 200,
+                 hold_ms: int = 3000) -> Animation:
+    """The runs side by side, drawn epoch by epoch, as an animation that plays on a static
+    page (an animated PNG, see :mod:`nnlib.notebook.animation`).
+
+    One panel per Trajectory, two to a row, each with the output a and the cost as a
+    fraction of its start, C / C(0) (so that both costs fill their panels), up to the
+    frame's epoch, and that epoch's a and C written in. Frame i shows epoch
+    round(i E / (frames - 1)), E the most epochs of any run. The book's four demos:
+    ``animate_runs([train(w, b, cost=c) for w, b in DEMO_STARTS for c in COSTS])``.
+    """
+    if isinstance(trajectories, Trajectory):
+        trajectories = [trajectories]
+    if not trajectories or not all(isinstance(t, Trajectory) for t in trajectories):
+        raise TypeError("trajectories must be one or more Trajectory objects from train(...)")
+    if isinstance(frames, bool) or not isinstance(frames, int) or frames < 2:
+        raise ValueError(f"frames must be a whole number >= 2; got {frames!r}")
+    last = max(t.epochs for t in trajectories)
+    rows = (len(trajectories) + 1) // 2
+    fig = Figure(figsize=(7.6, 1.2 + 2.0 * rows), dpi=80, layout="constrained")
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(rows, 2, squeeze=False, sharex=True, sharey=True).ravel()
+    panels = []
+    for ax, t in zip(axes, trajectories):
+        output, = ax.plot([], [], color="C0", label="output a")
+        cost, = ax.plot([], [], color="C3", ls="--", label="cost C / C(0)")
+        text = ax.text(0.97, 0.94, "", transform=ax.transAxes, ha="right", va="top",
+                       fontsize="small", family="monospace")
+        ax.set_title(f"{t.cost}, w = {t.w0:g}, b = {t.b0:g}, η = {t.eta:g}", fontsize="medium")
+        panels.append((t, output, cost, text))
+    for ax in axes[len(trajectories):]:
+        ax.set_visible(False)
+    axes[0].set_xlim(0, max(last, 1))
+    axes[0].set_ylim(0, 1.05)
+    for ax in axes[-2:]:
+        ax.set_xlabel("epoch")
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncols=2,
+               fontsize="small")
+
+    def draw_frame(i):
+        for t, output, cost, text in panels:
+            e = min(round(i * last / (frames - 1)), t.epochs)
+            output.set_data(np.arange(e + 1), t.a[: e + 1])
+            cost.set_data(np.arange(e + 1), t.C_relative[: e + 1])
+            text.set_text(f"epoch {e:3d}\na = {t.a[e]:.3f}\nC = {t.C[e]:.3f}")
+
+    return record(fig, draw_frame, frames, artists=[a for p in panels for a in p[1:]],
+                  interval_ms=interval_ms, hold_ms=hold_ms,
+                  description=f"{len(trajectories)} runs of the neuron over {last} epochs")
+
+
+# ------------------------------------------------------------------------ break it
+
+def book_cross_entropy(a, y) -> float:
+    """The cross-entropy as the book's network2.py computes it: Eq. (57) summed from the
+    outputs ``a``, with ``np.nan_to_num`` turning an infinite term into the largest float,
+    1.8e308. nnlib computes the cost from z instead (``CrossEntropyCost.fn_z``), which
+    stays exact where a has rounded to 1 (see ``saturation_z``)."""
+    a, y = np.asarray(a, dtype=float), np.asarray(y, dtype=float)
+    if a.shape != y.shape:
+        raise ValueError(f"a has shape {a.shape} but y has shape {y.shape}; they must match")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return float(np.sum(np.nan_to_num(-y * np.log(a) - (1 - y) * np.log(1 - a))))
+
+
+def saturation_z(dtype=np.float64) -> float:
+    """The smallest z (to 1e-6) at which sigmoid(z) rounds to exactly 1.0 in ``dtype``:
+    about 36.74 in float64 and 16.64 in float32. From there on 1 - a = 0, and a cost
+    computed from a takes ln 0."""
+    low, high = 0.0, 1000.0
+    while high - low > 1e-6:
+        middle = (low + high) / 2
+        if sigmoid(np.array(middle, dtype=dtype)) == 1.0:
+            high = middle
+        else:
+            low = middle
+    return high
+
+
+def plot_saturated_cost(z_max=45.0, ax=None):
+    """The cross-entropy of one neuron that should output 0, against its weighted input z:
+    computed from z (nnlib, ``fn_z``: about z) and from a = sigma(z) with nan_to_num (the
+    book's, ``book_cross_entropy``), which is 1.8e308 from ``saturation_z()`` on, drawn
+    along the top edge of the chart. Returns the Figure."""
+    ax = axes_or_new(ax)
+    z = np.linspace(0.0, z_max, 901)
+    from_z = _costs(z, CrossEntropyCost, 0.0)
+    from_a = np.array([book_cross_entropy(sigmoid(zi), 0.0) for zi in z])
+    top = 1.2 * z_max
+    ax.plot(z, from_z, lw=4, alpha=0.4, label="from z (nnlib's fn_z)")
+    ax.plot(z, np.minimum(from_a, top), "k:", label="from a, with nan_to_num (the book's)")
+    edge = saturation_z()
+    ax.text(edge - 0.5, 0.97 * top, f"1.8e308 from z = {edge:.2f} on: off the chart",
+            ha="right", va="top", fontsize="small")
+    ax.axvline(saturation_z(np.float32), color="0.5", lw=1, ls="--")
+    ax.text(saturation_z(np.float32) - 0.5, 0.97 * top, "in float32, a\nrounds to 1 here",
+            ha="right", va="top", fontsize="small")
+    ax.set_ylim(0, top)
+    ax.set_xlabel("weighted input z (target y = 0)")
+    ax.set_ylabel("cross-entropy C")
+    ax.legend(loc="lower right")
+    return ax.figure
+
+
+#: Starting weights (w1, b1, w2, b2) of a chain x -> hidden sigmoid neuron -> output
+#: sigmoid neuron, for ``train_chain``. "hidden saturated": z1 = 6 or 7, so the hidden
+#: neuron outputs about 1 for both inputs; "output saturated": z2 about -5.5, an output
+#: near 0 where x = 1 wants 1.
+CHAIN_STARTS = {
+    "healthy": (1.0, -0.5, 1.0, -0.5),
+    "output saturated": (1.0, -0.5, 1.0, -6.0),
+    "hidden saturated": (1.0, 6.0, 1.0, -0.5),
+}
+
+
+@dataclass(frozen=True)
+class ChainRun:
+    """Every epoch of ``train_chain``: arrays of ``epochs + 1`` entries (entry 0 the start)."""
+
+    start: str             # a key of CHAIN_STARTS
+    cost: str              # "quadratic" or "cross-entropy"
+    eta: float             # learning rate
+    C: np.ndarray          # (epochs + 1,) cost, averaged over the two examples
+    outputs: np.ndarray    # (epochs + 1, 2) the output for x = 0 and for x = 1
+    grad_hidden: np.ndarray  # (epochs + 1,) |dC/dw1| of the mean cost: the hidden weight
+    grad_output: np.ndarray  # (epochs + 1,) |dC/dw2| of the mean cost: the output weight
+
+    @property
+    def label(self) -> str:
+        return f"{self.start} ({self.cost}, η={self.eta:g})"
+
+
+def train_chain(start="hidden saturated", *, eta=0.5, epochs=300, cost="cross-entropy"):
+    """Train the chain x -> hidden -> output (a Network([1, 1, 1])) to copy its input,
+    x = 0 -> y = 0 and x = 1 -> y = 1, by full-batch gradient descent; return a ChainRun.
+
+    The output layer's sigma' cancels in the cross-entropy's output error (Eq. 66, so
+    Eq. (67) has none), but backprop carries the error to the hidden neuron through
+    sigma'(z1) (BP2), which no choice of cost removes: a saturated hidden neuron stays
+    slow. Gradients come from the network's ``backprop`` (BP1-BP4).
+    """
+    if start not in CHAIN_STARTS:
+        raise ValueError(f"start must be one of {list(CHAIN_STARTS)}; got {start!r}.")
+    eta = _real("eta", eta, positive=True)
+    if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 0:
+        raise ValueError(f"epochs must be a whole number >= 0; got {epochs!r}")
+    cost_class = _cost_class(cost)
+    x, y = np.array([[0.0, 1.0]]), np.array([[0.0, 1.0]])   # two examples, as columns
+    net = Network([1, 1, 1], cost=cost_class)
+    w1, b1, w2, b2 = CHAIN_STARTS[start]
+    net.weights[0][...], net.biases[0][...] = w1, b1
+    net.weights[1][...], net.biases[1][...] = w2, b2
+    C, outputs, grads = [], [], []
+    for _ in range(epochs + 1):
+        C.append(net.summed_cost(x, y) / 2)
+        outputs.append(net.feedforward(x)[0])
+        nabla_b, nabla_w = net.backprop(x, y)                 # summed over the 2 examples
+        grads.append((abs(nabla_w[0][0, 0]) / 2, abs(nabla_w[1][0, 0]) / 2))
+        for w, b, nw, nb in zip(net.weights, net.biases, nabla_w, nabla_b):
+            w -= eta * nw / 2
+            b -= eta * nb / 2
+    grads = np.array(grads)
+    return ChainRun(start, _cost_name(cost_class), eta, np.array(C), np.array(outputs),
+                    grads[:, 0], grads[:, 1])
+
+
+def plot_chain(runs, ax=None):
+    """The cost against epoch of one or more ChainRuns, with ln 2 marked: the cost of
+    output 1/2 for both inputs, the best the chain can do while its hidden neuron says
+    the same for both. Returns the Figure."""
+    if isinstance(runs, ChainRun):
+        runs = [runs]
+    ax = axes_or_new(ax)
+    for i, run in enumerate(runs):
+        ax.plot(run.C, color=f"C{i}", label=run.label)
+    ax.axhline(np.log(2), color="0.5", lw=1, ls="--")
+    ax.text(len(runs[0].C) - 1, 0.95 * np.log(2), "ln 2: output 1/2 for both inputs",
+            ha="right", va="top", fontsize="small")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("cost C")
+    ax.set_ylim(0, None)
     ax.legend()
     return ax.figure
 
@@ -404,10 +636,14 @@ class NeuronExplorer:
 
     def _limits(self):
         """The axis limits for the current trajectories: x over the epochs, the cost's
-        y up to the first of COST_TOPS above the largest cost."""
+        y up to the first of COST_TOPS above the largest cost (up to 1.05 for C / C(0),
+        which never exceeds 1 here: with y = 0 every step lowers z, a and the cost)."""
         epochs = self.epochs.value
-        need = 1.05 * max(float(t.C.max()) for t in self.trajectories)
-        top = next((v for v in self.COST_TOPS if v >= need), need)
+        if cost_quantity(self.trajectories) == "relative cost":
+            top = 1.05
+        else:
+            need = 1.05 * max(float(t.C.max()) for t in self.trajectories)
+            top = next((v for v in self.COST_TOPS if v >= need), need)
         return (-0.02 * epochs, 1.02 * epochs), (0.0, top)
 
     def _draw_curves(self):
@@ -448,7 +684,7 @@ class NeuronExplorer:
         e = self.epoch.value
         left, right = self.figure.axes
         show_epoch(left, self.trajectories, "output", e)
-        show_epoch(right, self.trajectories, "cost", e)
+        show_epoch(right, self.trajectories, cost_quantity(self.trajectories), e)
         canvas = self.figure.figure.canvas
         canvas.restore_region(self._background)
         for artist in self._progress:

@@ -439,37 +439,60 @@ def check_one_hot(one_hot):
 
 
 # -- notebook 01: cross-entropy --------------------------------------------------------
+def check_sigmoid_prime(sigmoid_derivative):
+    """``sigmoid_derivative(z)``: sigma'(z) entry by entry, for z of any shape."""
+    rng = _fresh_rng()
+    cases = [np.array([0.0, 1.5, 4.0, -2.0]),                 # 0.25 at 0; the demos' z
+             np.array([[-1000.0, -40.0], [40.0, 1000.0]]),      # e^-z overflows at -1000
+             _random_z(rng, scale=6),
+             rng.normal(0, 6, (int(rng.integers(2, 4)), int(rng.integers(3, 6))))]
+    for z in cases:
+        inputs = f"z = {_fmt(z)}"
+        got = _call(sigmoid_derivative, "sigmoid_derivative", inputs, z)
+        _compare(got, sigmoid_prime(z), "sigmoid_derivative", inputs,
+                 hint="sigma(z) = 1 / (1 + e^{-z}): differentiate with the chain rule, then "
+                      "write the result in terms of sigma(z) itself",
+                 nonfinite="some entries are nan or inf: e^{-z} overflows for large "
+                           "negative z (e^1000 is inf, and inf / inf = nan); write the "
+                           "derivative as a product of sigma(z) and 1 - sigma(z), with "
+                           "nnlib's sigmoid, which never overflows")
+    return Feedback("correct", "sigma'(z) = sigma(z)(1 - sigma(z)): the slope is at most "
+                    f"1/4 (at z = 0) and is {float(sigmoid_prime(4.0)):.4f} at z = 4, the "
+                    "saturated start of the demos; and it costs no second exponential, "
+                    "which is how nnlib computes it.")
+
+
+def check_ce_many_layers(cross_entropy_gradients):
+    """``cross_entropy_gradients(a_prev, a, y)``: Eqs. (66)-(67) and the bias analogue."""
+    _check_output_gradients(cross_entropy_gradients, "cross_entropy_gradients",
+                            CrossEntropyCost, Sigmoid, _binary_targets,
+                            hint="delta^L = a - y (Eq. 66); nabla_w = delta a_prev^T and "
+                                 "nabla_b = delta, averaged over the columns (Eq. 67). An "
+                                 "extra a (1 - a) factor is Eq. (65)'s, for the quadratic cost")
+    z = 6.0   # a saturated output neuron with the wrong target y = 0
+    return Feedback("correct", f"No sigma'(z) left: for a neuron stuck at z = {z:g} with "
+                    f"target 0 the quadratic cost's output error (Eq. 65) is "
+                    f"{float(QuadraticCost.delta(z, sigmoid(z), 0.0)):.4f}, the "
+                    f"cross-entropy's {float(CrossEntropyCost.delta(z, sigmoid(z), 0.0)):.4f}, "
+                    f"so it learns {1 / float(sigmoid_prime(z)):.0f} times faster.")
+
+
+def check_linear_quadratic(linear_gradients):
+    """``linear_gradients(a_prev, a, y)``: Eqs. (68)-(70), linear outputs, quadratic cost."""
+    _check_output_gradients(linear_gradients, "linear_gradients", QuadraticCost, "linear",
+                            _real_targets,
+                            hint="with a = z, delta^L = a - y (Eq. 68); nabla_w = delta "
+                                 "a_prev^T (Eq. 69), nabla_b = delta (Eq. 70), averaged "
+                                 "over the columns")
+    return Feedback("correct", "Linear outputs have no sigma'(z) to shrink the gradient, "
+                    "so the quadratic cost learns without a slowdown there (Eqs. 68-70).")
+
+
 def _cross_entropy_each(a, y):
     """Eq. (57) for each (a, y) pair separately: nnlib's CrossEntropyCost.fn per entry,
     in the shape of ``a``."""
     return CrossEntropyCost.fn(np.reshape(a, (1, -1)), np.reshape(y, (1, -1)),
                                axis=0).reshape(np.shape(a))
-
-
-def check_ce_roles(cross_entropy):
-    """``cross_entropy(a, y)``: the single-neuron cross-entropy, entry by entry."""
-    a = np.array([0.3, 0.9, 0.5, 1e-4, 0.999])
-    rng = _fresh_rng()
-    cases = [(a, np.full_like(a, target), target) for target in (0.0, 1.0, 0.25)]
-    for shape in ((int(rng.choice([2, 3, 4, 6, 7])),), (2, int(rng.integers(2, 5)))):
-        y = rng.choice([0.0, 1.0, rng.uniform(0, 1)], shape)   # targets 0, 1 and between
-        cases.append((rng.uniform(0.01, 0.99, shape), y, None))
-    for a, y, target in cases:
-        inputs = f"a = {_fmt(a)}, y = {target if target is not None else _fmt(y)}"
-        got = _as_array(_call(cross_entropy, "cross_entropy", inputs, a, y), "cross_entropy",
-                        a.shape, inputs)
-        if not np.all(np.isfinite(got)) and target is not None and target in (0.0, 1.0):
-            raise _wrong(f"At y = {target:g} your cost is infinite or nan.", inputs=inputs,
-                         expected=_cross_entropy_each(a, y), got=got,
-                         hint="a logarithm of y is being taken, and ln 0 = -inf. The logs "
-                              "belong to the output a, which a sigmoid keeps strictly "
-                              "inside (0, 1); the target y is often exactly 0 or 1")
-        _compare(got, _cross_entropy_each(a, y), "cross_entropy", inputs,
-                 hint="C = -[y ln a + (1 - y) ln(1 - a)] (Eq. 57 for one input); check "
-                      "which of a and y sits inside the logarithms")
-    return Feedback("correct", "The logarithms are of the output a, which a sigmoid never "
-                    "makes exactly 0 or 1, so the cost stays finite for targets y = 0 "
-                    "and 1; the swapped form takes ln 0 there and is useless.")
 
 
 def check_ce_minimum(best_output, binary_entropy):
@@ -499,30 +522,30 @@ def check_ce_minimum(best_output, binary_entropy):
                     "binary entropy (Eq. 64): zero only when y is 0 or 1.")
 
 
-def check_ce_many_layers(cross_entropy_gradients):
-    """``cross_entropy_gradients(a_prev, a, y)``: Eqs. (66)-(67) and the bias analogue."""
-    _check_output_gradients(cross_entropy_gradients, "cross_entropy_gradients",
-                            CrossEntropyCost, Sigmoid, _binary_targets,
-                            hint="delta^L = a - y (Eq. 66); nabla_w = delta a_prev^T and "
-                                 "nabla_b = delta, averaged over the columns (Eq. 67). An "
-                                 "extra a (1 - a) factor is Eq. (65)'s, for the quadratic cost")
-    z = 6.0   # a saturated output neuron with the wrong target y = 0
-    return Feedback("correct", f"No sigma'(z) left: for a neuron stuck at z = {z:g} with "
-                    f"target 0 the quadratic cost's output error (Eq. 65) is "
-                    f"{float(QuadraticCost.delta(z, sigmoid(z), 0.0)):.4f}, the "
-                    f"cross-entropy's {float(CrossEntropyCost.delta(z, sigmoid(z), 0.0)):.4f}, "
-                    f"so it learns {1 / float(sigmoid_prime(z)):.0f} times faster.")
-
-
-def check_linear_quadratic(linear_gradients):
-    """``linear_gradients(a_prev, a, y)``: Eqs. (68)-(70), linear outputs, quadratic cost."""
-    _check_output_gradients(linear_gradients, "linear_gradients", QuadraticCost, "linear",
-                            _real_targets,
-                            hint="with a = z, delta^L = a - y (Eq. 68); nabla_w = delta "
-                                 "a_prev^T (Eq. 69), nabla_b = delta (Eq. 70), averaged "
-                                 "over the columns")
-    return Feedback("correct", "Linear outputs have no sigma'(z) to shrink the gradient, "
-                    "so the quadratic cost learns without a slowdown there (Eqs. 68-70).")
+def check_ce_roles(cross_entropy):
+    """``cross_entropy(a, y)``: the single-neuron cross-entropy, entry by entry."""
+    a = np.array([0.3, 0.9, 0.5, 1e-4, 0.999])
+    rng = _fresh_rng()
+    cases = [(a, np.full_like(a, target), target) for target in (0.0, 1.0, 0.25)]
+    for shape in ((int(rng.choice([2, 3, 4, 6, 7])),), (2, int(rng.integers(2, 5)))):
+        y = rng.choice([0.0, 1.0, rng.uniform(0, 1)], shape)   # targets 0, 1 and between
+        cases.append((rng.uniform(0.01, 0.99, shape), y, None))
+    for a, y, target in cases:
+        inputs = f"a = {_fmt(a)}, y = {target if target is not None else _fmt(y)}"
+        got = _as_array(_call(cross_entropy, "cross_entropy", inputs, a, y), "cross_entropy",
+                        a.shape, inputs)
+        if not np.all(np.isfinite(got)) and target is not None and target in (0.0, 1.0):
+            raise _wrong(f"At y = {target:g} your cost is infinite or nan.", inputs=inputs,
+                         expected=_cross_entropy_each(a, y), got=got,
+                         hint="a logarithm of y is being taken, and ln 0 = -inf. The logs "
+                              "belong to the output a, which a sigmoid keeps strictly "
+                              "inside (0, 1); the target y is often exactly 0 or 1")
+        _compare(got, _cross_entropy_each(a, y), "cross_entropy", inputs,
+                 hint="C = -[y ln a + (1 - y) ln(1 - a)] (Eq. 57 for one input); check "
+                      "which of a and y sits inside the logarithms")
+    return Feedback("correct", "The logarithms are of the output a, which a sigmoid never "
+                    "makes exactly 0 or 1, so the cost stays finite for targets y = 0 "
+                    "and 1; the swapped form takes ln 0 there and is useless.")
 
 
 def check_xj_term(weight_gradient):
@@ -840,13 +863,14 @@ def check_errors_eliminated(errors_eliminated):
                     "between seeds.")
 
 
-#: Every exercise's checker, by key, in the order notebooks 01-04 pose them.
+#: Every exercise's checker, by key, in the order notebooks 00-04 pose them.
 CHECKERS = {
     "one_hot": check_one_hot,
-    "ce_roles": check_ce_roles,
-    "ce_minimum": check_ce_minimum,
+    "sigmoid_prime": check_sigmoid_prime,
     "ce_many_layers": check_ce_many_layers,
     "linear_quadratic": check_linear_quadratic,
+    "ce_minimum": check_ce_minimum,
+    "ce_roles": check_ce_roles,
     "xj_term": check_xj_term,
     "softmax_monotonic": check_softmax_monotonic,
     "softmax_nonlocal": check_softmax_nonlocal,
