@@ -128,15 +128,58 @@ def _product(gemm, a, a_transposed, b, b_transposed, c, alpha, beta):
          scalars[1:].ctypes, c.ctypes, dims[5:].ctypes)
 
 
-@_jit
-def _sigmoid_layer(z):
-    """a = sigma(z) in place.
+#: e^x = 2^n e^r with n = round(x / ln 2) and |r| <= ln(2) / 2: ln 2 in two parts (r is
+#: then exact to double precision), and e^r by its Taylor polynomial to r^13 / 13!
+#: (``_exp_taylor``; the first term left out is below 1e-17 of e^r).
+_LOG2_E = 1.4426950408889634
+_LN2_HIGH, _LN2_LOW = 6.93147180369123816490e-01, 1.90821492927058770002e-10
+#: |x| beyond which ``_sigmoid_layer`` computes e^x as e^(+-700): 2^n then stays a normal
+#: double, and sigma is already 1.0 (z >= 700) or below 1e-304 (z <= -700) there.
+_EXP_LIMIT = 700.0
 
-    For z << 0, exp(-z) overflows to inf and 1/(1 + inf) is exactly 0.0, the correctly
-    rounded answer (compiled code raises no warning for it)."""
-    for i in range(z.shape[0]):
-        for j in range(z.shape[1]):
-            z[i, j] = 1.0 / (1.0 + math.exp(-z[i, j]))
+
+@_jit
+def _exp_taylor(r):
+    """1 + r + r^2/2! + ... + r^13/13!, by Horner's rule."""
+    p = 1.0 / 6227020800.0 * r + 1.0 / 479001600.0
+    p = p * r + 1.0 / 39916800.0
+    p = p * r + 1.0 / 3628800.0
+    p = p * r + 1.0 / 362880.0
+    p = p * r + 1.0 / 40320.0
+    p = p * r + 1.0 / 5040.0
+    p = p * r + 1.0 / 720.0
+    p = p * r + 1.0 / 120.0
+    p = p * r + 1.0 / 24.0
+    p = p * r + 1.0 / 6.0
+    p = p * r + 0.5
+    p = p * r + 1.0
+    return p * r + 1.0
+
+
+@_jit
+def _sigmoid_layer(z, scratch):
+    """a = sigma(z) = 1 / (1 + e^{-z}) in place (Eq. 3), ``scratch`` a float64 array of at
+    least 2 z.size entries.
+
+    e^{-z} is computed here, not by ``math.exp``: each call of that is a call into the C
+    library, which the compiler cannot turn into vector instructions, and it took a sixth
+    of a [784, 30, 10] step. Here every operation is arithmetic on the entries in turn,
+    which it can: e^x = 2^n p(r) with p the Taylor polynomial (``_EXP_TAYLOR``), and 2^n
+    made from its bits (the exponent field n + 1023) in the int64 view of ``scratch``.
+    Within 2 ulp of math.exp for |z| <= 700 (in float64 for both dtypes); NaN stays NaN."""
+    flat = z.reshape(z.size)
+    size = flat.size
+    powers, polys = scratch[:size], scratch[size:2 * size]
+    power_bits = powers.view(np.int64)
+    for i in range(size):
+        x = -np.float64(flat[i])
+        x = -_EXP_LIMIT if x < -_EXP_LIMIT else (_EXP_LIMIT if x > _EXP_LIMIT else x)
+        n = math.floor(x * _LOG2_E + 0.5)
+        r = (x - n * _LN2_HIGH) - n * _LN2_LOW
+        polys[i] = _exp_taylor(r)
+        power_bits[i] = (np.int64(n) + 1023) << 52
+    for i in range(size):
+        flat[i] = 1.0 / (1.0 + polys[i] * powers[i])
 
 
 @_jit
@@ -154,7 +197,7 @@ def _softmax_layer(z):
 
 
 @_jit
-def _forward(weights, biases, x, acts, output, gemm):
+def _forward(weights, biases, x, acts, scratch, output, gemm):
     """z^l = w^l a^{l-1} + b^l and a^l = sigma(z^l) for every layer, in rows (so
     z^l = a^{l-1} (w^l)^T + (b^l)^T), from the inputs a^0 = ``x``.
 
@@ -173,7 +216,7 @@ def _forward(weights, biases, x, acts, output, gemm):
         else:
             _product(gemm, acts[l - 1], False, weights[l], True, z, 1.0, 1.0)
         if l < last or output == SIGMOID:
-            _sigmoid_layer(z)
+            _sigmoid_layer(z, scratch)
         elif output == SOFTMAX:
             _softmax_layer(z)
 
@@ -217,10 +260,12 @@ def _descend(weights, biases, x, acts, deltas, decay, gemm):
 
 @_jit
 def _batch_buffers(weights, rows, dtype):
-    """a^l and delta^l of every layer for a mini-batch of ``rows`` examples."""
+    """a^l and delta^l of every layer for a mini-batch of ``rows`` examples, and
+    ``_sigmoid_layer``'s scratch space."""
     acts = [np.empty((rows, w.shape[0]), dtype) for w in weights]
     deltas = [np.empty((rows, w.shape[0]), dtype) for w in weights]
-    return acts, deltas
+    widest = max([w.shape[0] for w in weights])
+    return acts, deltas, np.empty(2 * rows * widest, np.float64)
 
 
 @_jit
@@ -235,13 +280,13 @@ def _gather(X, Y, rows, xs, ys):
 def _train(xs, ys, weights, biases, m, eta, decay, output, error, gemm):
     """One gradient step per ``m`` consecutive rows of xs, ys (the last may be fewer)."""
     n = xs.shape[0]
-    acts, deltas = _batch_buffers(weights, m, xs.dtype)
+    acts, deltas, scratch = _batch_buffers(weights, m, xs.dtype)
     for start in range(0, n, m):
         k = min(m, n - start)
         if k < m:
-            acts, deltas = _batch_buffers(weights, k, xs.dtype)
+            acts, deltas, scratch = _batch_buffers(weights, k, xs.dtype)
         x, y = xs[start:start + k], ys[start:start + k]
-        _forward(weights, biases, x, acts, output, gemm)
+        _forward(weights, biases, x, acts, scratch, output, gemm)
         _backward(weights, acts, deltas, y, error, eta / k, gemm)
         _descend(weights, biases, x, acts, deltas, decay, gemm)
 
