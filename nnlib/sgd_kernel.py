@@ -79,11 +79,17 @@ _CACHE_DIR = None if _numba_can_cache() else (_private_cache_dir() or False)
 def _jit(function):
     """``numba.njit`` (without Python's lock), with the on-disk cache in ``_CACHE_DIR``.
     numba picks a function's cache folder when the function is decorated, so setting its
-    CACHE_DIR only meanwhile leaves other modules' numba functions as they were."""
+    CACHE_DIR only meanwhile leaves other modules' numba functions as they were.
+
+    Division follows numpy (x / 0 is inf or NaN) rather than Python (ZeroDivisionError):
+    the check Python's rule needs before every division keeps a loop that divides from
+    being compiled to vector instructions. No division here can be by zero (the divisors
+    are 1 + e^{-z}, softmax's sum, which is at least 1, and the mini-batch size)."""
     if not _CACHE_DIR:
-        return numba.njit(cache=_CACHE_DIR is None, nogil=True)(function)
+        return numba.njit(cache=_CACHE_DIR is None, nogil=True,
+                          error_model="numpy")(function)
     with _numba_setting("CACHE_DIR", str(_CACHE_DIR)):
-        return numba.njit(cache=True, nogil=True)(function)
+        return numba.njit(cache=True, nogil=True, error_model="numpy")(function)
 
 
 @contextlib.contextmanager
