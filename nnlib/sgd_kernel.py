@@ -115,20 +115,29 @@ GEMM = {np.dtype(np.float64): _blas_gemm("dgemm"), np.dtype(np.float32): _blas_g
 
 
 @_jit
-def _product(gemm, a, a_transposed, b, b_transposed, c, alpha, beta):
+def _blas_arguments(gemm, dtype):
+    """``gemm`` with the small arrays ``_product`` passes it its numbers in (their
+    addresses: BLAS takes every argument as a pointer), made once per chunk of steps."""
+    return gemm, np.empty(6, np.int32), np.empty(2, dtype), np.empty(2, np.uint8)
+
+
+@_jit
+def _product(blas, a, a_transposed, b, b_transposed, c, alpha, beta):
     """c = alpha op(a) op(b) + beta c for C-ordered 2-D arrays, op(x) = x.T or x, in one
-    BLAS call (beta = 1 adds to c, with no temporary array).
+    BLAS call (beta = 1 adds to c, with no temporary array); ``blas`` is made by
+    ``_blas_arguments``.
 
     BLAS reads arrays column by column, so it sees each C-ordered array transposed; it is
-    asked for c^T = alpha op(b)^T op(a)^T + beta c^T, which is the same numbers. Its
-    arguments are all pointers, so each number is passed as an element of a small array."""
-    rows, cols = c.shape[1], c.shape[0]                   # of c^T, as BLAS sees it
-    inner = a.shape[0] if a_transposed else a.shape[1]    # the summed dimension
-    # BLAS's M, N, K, then the row lengths of b, a and c (its "leading dimensions")
-    dims = np.array([rows, cols, inner, b.shape[1], a.shape[1], c.shape[1]], np.int32)
-    scalars = np.array([alpha, beta], c.dtype)
-    ops = np.array([ord("T" if b_transposed else "N"), ord("T" if a_transposed else "N")],
-                   np.uint8)
+    asked for c^T = alpha op(b)^T op(a)^T + beta c^T, which is the same numbers."""
+    gemm, dims, scalars, ops = blas
+    # BLAS's M, N, K (rows and columns of c^T, the summed dimension), then the row
+    # lengths of b, a and c (its "leading dimensions")
+    dims[0], dims[1] = c.shape[1], c.shape[0]
+    dims[2] = a.shape[0] if a_transposed else a.shape[1]
+    dims[3], dims[4], dims[5] = b.shape[1], a.shape[1], c.shape[1]
+    scalars[0], scalars[1] = alpha, beta
+    ops[0] = ord("T") if b_transposed else ord("N")
+    ops[1] = ord("T") if a_transposed else ord("N")
     gemm(ops[0:].ctypes, ops[1:].ctypes, dims[0:].ctypes, dims[1:].ctypes, dims[2:].ctypes,
          scalars[0:].ctypes, b.ctypes, dims[3:].ctypes, a.ctypes, dims[4:].ctypes,
          scalars[1:].ctypes, c.ctypes, dims[5:].ctypes)
@@ -203,7 +212,7 @@ def _softmax_layer(z):
 
 
 @_jit
-def _forward(weights, biases, x, acts, scratch, output, gemm):
+def _forward(weights, biases, x, acts, scratch, output, blas):
     """z^l = w^l a^{l-1} + b^l and a^l = sigma(z^l) for every layer, in rows (so
     z^l = a^{l-1} (w^l)^T + (b^l)^T), from the inputs a^0 = ``x``.
 
@@ -218,9 +227,9 @@ def _forward(weights, biases, x, acts, scratch, output, gemm):
         for i in range(z.shape[0]):
             z[i, :] = b[:, 0]
         if l == 0:
-            _product(gemm, x, False, weights[l], True, z, 1.0, 1.0)
+            _product(blas, x, False, weights[l], True, z, 1.0, 1.0)
         else:
-            _product(gemm, acts[l - 1], False, weights[l], True, z, 1.0, 1.0)
+            _product(blas, acts[l - 1], False, weights[l], True, z, 1.0, 1.0)
         if l < last or output == SIGMOID:
             _sigmoid_layer(z, scratch)
         elif output == SOFTMAX:
@@ -228,7 +237,7 @@ def _forward(weights, biases, x, acts, scratch, output, gemm):
 
 
 @_jit
-def _backward(weights, acts, deltas, y, error, scale, gemm):
+def _backward(weights, acts, deltas, y, error, scale, blas):
     """BP1 and BP2, each delta^l scaled by ``scale`` (= eta/m; BP2 is linear in delta).
 
     BP1: delta^L = a^L - y, times sigma'(z^L) = a (1 - a) for ``A_MINUS_Y_SIGMA``.
@@ -242,23 +251,23 @@ def _backward(weights, acts, deltas, y, error, scale, gemm):
                 d[i, j] *= a[i, j] * (1.0 - a[i, j])
     for l in range(last - 1, -1, -1):
         d, a = deltas[l], acts[l]
-        _product(gemm, deltas[l + 1], False, weights[l + 1], False, d, 1.0, 0.0)
+        _product(blas, deltas[l + 1], False, weights[l + 1], False, d, 1.0, 0.0)
         for i in range(d.shape[0]):
             for j in range(d.shape[1]):
                 d[i, j] *= a[i, j] * (1.0 - a[i, j])
 
 
 @_jit
-def _descend(weights, biases, x, acts, deltas, decay, gemm):
+def _descend(weights, biases, x, acts, deltas, decay, blas):
     """BP3 and BP4 with the step, for the deltas scaled by eta/m:
     w -> decay w - delta^T a^{l-1} (in rows; one BLAS call, no gradient array formed)
     and b -> b - the sum of the delta^l rows."""
     for l in range(len(weights)):
         w = weights[l]  # decay > 0 (sgd_epoch checks): BLAS skips reading c when beta = 0
         if l == 0:
-            _product(gemm, deltas[l], True, x, False, w, -1.0, decay)
+            _product(blas, deltas[l], True, x, False, w, -1.0, decay)
         else:
-            _product(gemm, deltas[l], True, acts[l - 1], False, w, -1.0, decay)
+            _product(blas, deltas[l], True, acts[l - 1], False, w, -1.0, decay)
         b, d = biases[l], deltas[l]
         for j in range(b.shape[0]):
             b[j, 0] -= d[:, j].sum()
@@ -287,14 +296,15 @@ def _train(xs, ys, weights, biases, m, eta, decay, output, error, gemm):
     """One gradient step per ``m`` consecutive rows of xs, ys (the last may be fewer)."""
     n = xs.shape[0]
     acts, deltas, scratch = _batch_buffers(weights, m, xs.dtype)
+    blas = _blas_arguments(gemm, xs.dtype)
     for start in range(0, n, m):
         k = min(m, n - start)
         if k < m:
             acts, deltas, scratch = _batch_buffers(weights, k, xs.dtype)
         x, y = xs[start:start + k], ys[start:start + k]
-        _forward(weights, biases, x, acts, scratch, output, gemm)
-        _backward(weights, acts, deltas, y, error, eta / k, gemm)
-        _descend(weights, biases, x, acts, deltas, decay, gemm)
+        _forward(weights, biases, x, acts, scratch, output, blas)
+        _backward(weights, acts, deltas, y, error, eta / k, blas)
+        _descend(weights, biases, x, acts, deltas, decay, blas)
 
 
 #: Bytes of examples gathered per chunk (whole mini-batches, at least one): two chunks of
