@@ -32,7 +32,6 @@ import inspect
 import json
 import math
 import numbers
-import os
 import sys
 import threading
 import warnings
@@ -42,10 +41,11 @@ import numpy as np
 from threadpoolctl import ThreadpoolController
 from tqdm.auto import tqdm
 
-from . import sgd_kernel
+from . import checks, sgd_kernel
 from .activations import DEFINED_METHODS as LAYER_METHODS
 from .activations import OUTPUT_LAYERS, Linear, Sigmoid, Softmax, real_array
 from .costs import COSTS, CrossEntropyCost, LogLikelihoodCost, QuadraticCost
+from .costs import one_hot as one_hot_targets  # one_hot is the flag of accuracy, total_cost
 from .costs import DEFINED_METHODS as COST_METHODS
 from .fileio import write_json_atomic
 
@@ -96,14 +96,6 @@ def _single_thread_blas():
                 _blas_limit.restore_original_limits()
 
 
-def one_hot_rows(labels, n_classes: int) -> np.ndarray:
-    """Integer labels (n,) -> one-hot rows (n, n_classes): row i has a 1 at labels[i]."""
-    labels = np.asarray(labels)
-    out = np.zeros((labels.size, n_classes))
-    out[np.arange(labels.size), labels.reshape(-1)] = 1.0
-    return out
-
-
 class _Data:
     """A data set as arrays, one example per row: X (n, n_in), Y (n, n_out) targets, and
     labels (n,) ints when the targets are one-hot (classification), else None."""
@@ -127,42 +119,6 @@ class _Buffers:
         self.sp = [np.empty((n, m), dtype) for n in sizes[1:-1]]     # sigma'(z^l) hidden
         self.gw = [np.empty((n, k), dtype) for k, n in zip(sizes[:-1], sizes[1:])]
         self.gb = [np.empty((n, 1), dtype) for n in sizes[1:]]
-
-
-def _check_positive_int(name, value, minimum=1):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}; got {value!r}")
-
-
-def _physical_memory():
-    """Bytes of RAM on this machine, or None where the system does not say."""
-    try:
-        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (AttributeError, ValueError, OSError):
-        return None
-
-
-def _check_sizes(sizes):
-    """``sizes`` as a list of ints, after checking it lists at least two layers of at least
-    one neuron and that their weights and biases would fit in this machine's memory (so a
-    typo such as [784, 10**9, 10] is an error, not minutes of swapping or a MemoryError)."""
-    if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__iter__"):
-        raise TypeError(f"sizes must be a list of layer sizes, input first, e.g. [784, 30, 10]; "
-                        f"got {sizes!r}")
-    sizes = list(sizes)
-    if len(sizes) < 2:
-        raise ValueError(f"sizes must list at least two layers (input and output), "
-                         f"e.g. [784, 30, 10]; got {sizes!r}")
-    for i, n in enumerate(sizes):
-        _check_positive_int(f"sizes[{i}]", n)
-    sizes = [int(n) for n in sizes]
-    parameters = sum((k + 1) * n for k, n in zip(sizes[:-1], sizes[1:]))
-    memory = _physical_memory()
-    if memory and parameters * 8 > memory:
-        raise ValueError(f"sizes {sizes} need {parameters:,} weights and biases, "
-                         f"{parameters * 8 / 2**30:,.1f} GiB in float64, more than this "
-                         f"machine's {memory / 2**30:,.1f} GiB of memory; use smaller layers")
-    return sizes
 
 
 def _check_cost_class(cost):
@@ -209,13 +165,6 @@ def _parameter_shapes(sizes):
             "biases": [(n, 1) for n in sizes[1:]]}
 
 
-def _check_real(name, value, positive):
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and np.isfinite(value)
-    if not ok or (value <= 0 if positive else value < 0):
-        bound = "> 0" if positive else ">= 0"
-        raise ValueError(f"{name} must be a finite number {bound}; got {value!r}")
-
-
 class Network:
     """A network of sigmoid layers with an output layer chosen by the cost.
 
@@ -227,11 +176,9 @@ class Network:
     """
 
     def __init__(self, sizes, cost=CrossEntropyCost, output=None, *, dtype=np.float64, seed=None):
-        sizes = _check_sizes(sizes)
+        sizes = checks.layer_sizes(sizes)
         _check_cost_class(cost)
-        dtype = np.dtype(dtype)
-        if dtype not in (np.float32, np.float64):
-            raise ValueError(f"dtype must be float32 or float64; got {dtype}")
+        dtype = checks.float_dtype(dtype)
         self.sizes = sizes
         self._cost = cost
         self.output = getattr(cost, "output_layer", Sigmoid) if output is None else output
@@ -260,9 +207,7 @@ class Network:
     @output.setter
     def output(self, output):
         if isinstance(output, str):
-            if output not in OUTPUT_LAYERS:
-                raise ValueError(f"output must be one of {sorted(OUTPUT_LAYERS)}; got {output!r}")
-            output = OUTPUT_LAYERS[output]
+            output = OUTPUT_LAYERS[checks.choice("output", output, sorted(OUTPUT_LAYERS))]
         if output not in OUTPUT_LAYERS.values():
             raise TypeError(f"output must be nnlib.activations.Sigmoid, Softmax or Linear; "
                             f"got {output!r}")
@@ -389,7 +334,7 @@ class Network:
         if a.ndim != 2 or a.shape[0] != n:
             raise ValueError(f"{name} must have shape ({n}, 1) or ({n}, m), one column per "
                              f"example; got shape {a.shape}")
-        _check_finite(a.T, name, "values")
+        checks.finite_array(f"{name}: values", a.T, example_axis=0)
         return a
 
     # -- training ------------------------------------------------------------------
@@ -412,10 +357,10 @@ class Network:
         called after each epoch (numbered from 0) and its monitoring, e.g. to evaluate
         other data.
         """
-        _check_positive_int("epochs", epochs, minimum=0)
-        _check_positive_int("mini_batch_size", mini_batch_size)
-        _check_real("eta (the learning rate)", eta, positive=True)
-        _check_real("lmbda (the L2 regularisation parameter)", lmbda, positive=False)
+        checks.integer("epochs", epochs, minimum=0)
+        checks.integer("mini_batch_size", mini_batch_size, minimum=1)
+        checks.real("eta (the learning rate)", eta, positive=True)
+        checks.real("lmbda (the L2 regularisation parameter)", lmbda, minimum=0)
         # numpy scalars too: as Python numbers, both training paths compute in the same types
         epochs, mini_batch_size = int(epochs), int(mini_batch_size)
         eta, lmbda = float(eta), float(lmbda)
@@ -599,12 +544,12 @@ class Network:
         passes when it monitors), else the size of ``data`` (as in the book). Labels are
         detected as in ``accuracy``; the book's ``convert=True`` here means the labels are
         integers."""
-        _check_real("lmbda", lmbda, positive=False)
+        checks.real("lmbda", lmbda, minimum=0)
         if convert is not None:
             one_hot = self._one_hot_from_convert(one_hot, not convert, "total_cost")
         data = self._data(data, "data", one_hot)
         if training_size is not None:
-            _check_positive_int("training_size", training_size)
+            checks.integer("training_size", training_size, minimum=1)
         self._check_parameters(copy=False)
         return self._evaluate(data, lmbda, training_size or len(data), True, False)[0]
 
@@ -634,21 +579,21 @@ class Network:
             raise ValueError(f"{name}: {len(X)} inputs but {len(y)} labels")
         if len(X) == 0:
             raise ValueError(f"{name} is empty: it has 0 examples; pass at least one")
-        _check_finite(X, name, "inputs")
+        checks.finite_array(f"{name}: inputs", X, example_axis=0)
         X = np.ascontiguousarray(X, dtype=self.dtype)
         y = np.asarray(y)
         if y.dtype.kind not in "biuf":
             raise TypeError(f"{name}: labels or targets must be real numbers; got dtype {y.dtype}")
         if y.ndim == 1:
             labels = self._check_labels(y, name)
-            Y = one_hot_rows(labels, n_out).astype(self.dtype)
+            Y = one_hot_targets(labels, n_out, axis=1, dtype=self.dtype)
             found_one_hot = False
         else:
             y = y.reshape(len(y), -1)
             if y.shape[1] != n_out:
                 raise ValueError(f"{name}: targets must have {n_out} values each "
                                  f"(sizes[-1]={n_out}); got {y.shape[1]}")
-            _check_finite(y, name, "targets")
+            checks.finite_array(f"{name}: targets", y, example_axis=0)
             self._check_target_range(y, name)
             Y = np.ascontiguousarray(y, dtype=self.dtype)
             is_one_hot = np.all((y == 0) | (y == 1)) and np.all(y.sum(axis=1) == 1)
@@ -818,13 +763,6 @@ class _DivergenceWatch:
                       stacklevel=4)
 
 
-def _check_finite(a, name, what):
-    if not np.all(np.isfinite(a)):
-        first = np.argwhere(~np.isfinite(a))[0]
-        raise ValueError(f"{name}: {what} contain NaN or inf (first at example {first[0]}); "
-                         "clean or drop those examples")
-
-
 def load(filename):
     """Load a network saved by ``Network.save`` or by the book's ``network2.py``.
 
@@ -854,7 +792,7 @@ def load(filename):
         if not isinstance(sizes, list):  # a JSON list; the number 784 or a string is not
             raise TypeError(f"sizes must be a list of layer sizes, e.g. [784, 30, 10]; "
                             f"got {sizes!r:.80}")
-        sizes = _check_sizes(sizes)
+        sizes = checks.layer_sizes(sizes)
     except (ValueError, TypeError) as e:
         raise bad(str(e)) from None
     # Every list's nesting, length and entries are checked before any array is made: a

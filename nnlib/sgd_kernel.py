@@ -21,7 +21,6 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import math
-import numbers
 import os
 import stat
 import tempfile
@@ -32,6 +31,8 @@ import numba
 import numpy as np
 from numba.typed import List
 from numba.extending import get_cython_function_address
+
+from . import checks
 
 # Output layers (nnlib.activations) and output errors delta^L (BP1) the kernel knows.
 SIGMOID, SOFTMAX, LINEAR = 0, 1, 2
@@ -298,17 +299,13 @@ def _check_epoch(weights, biases, X, Y, order, mini_batch_size, eta, decay, outp
     if order.size and (order.min() < 0 or order.max() >= X.shape[0]):
         raise ValueError(f"sgd_epoch: order holds indices from {order.min()} to {order.max()}; "
                          f"X has {X.shape[0]} rows, so they must be 0..{X.shape[0] - 1}")
-    if isinstance(mini_batch_size, bool) or not isinstance(mini_batch_size, numbers.Integral) \
-            or mini_batch_size < 1:
-        raise ValueError(f"sgd_epoch: mini_batch_size must be an integer >= 1; got "
-                         f"{mini_batch_size!r}")
+    m = checks.integer("sgd_epoch: mini_batch_size", mini_batch_size, minimum=1)
     for name, value in (("eta", eta), ("decay", decay)):
-        if not (isinstance(value, numbers.Real) and math.isfinite(value) and value > 0):
-            raise ValueError(f"sgd_epoch: {name} must be a finite number > 0; got {value!r}")
+        checks.real(f"sgd_epoch: {name}", value, positive=True)
     if output not in (SIGMOID, SOFTMAX, LINEAR) or error not in (A_MINUS_Y, A_MINUS_Y_SIGMA):
         raise ValueError(f"sgd_epoch: output must be SIGMOID, SOFTMAX or LINEAR and error "
                          f"A_MINUS_Y or A_MINUS_Y_SIGMA; got {output!r}, {error!r}")
-    return order.astype(np.int64, copy=False), int(mini_batch_size)
+    return order.astype(np.int64, copy=False), m
 
 
 def sgd_epoch(weights, biases, X, Y, order, mini_batch_size, eta, decay, output, error):

@@ -11,7 +11,7 @@ import pytest
 
 import book_reference as ref
 from nnlib import network as network_module
-from nnlib import network2, sgd_kernel
+from nnlib import checks, network2, sgd_kernel
 from nnlib.activations import Sigmoid, Softmax
 from nnlib.costs import CrossEntropyCost, LogLikelihoodCost, QuadraticCost
 from nnlib.gradcheck import TOLERANCE, check_gradients
@@ -453,7 +453,8 @@ def test_bad_data():
         net.SGD(wrong_dim, 1, 1, 0.5, progress=False)
     nan = toy_data(3)
     nan[1][0][2, 0] = np.nan
-    with pytest.raises(ValueError, match="NaN or inf \\(first at example 1\\)"):
+    with pytest.raises(ValueError, match=r"inputs must be finite; it contains NaN "
+                                         r"\(at example 1\); clean or drop"):
         net.SGD(nan, 1, 1, 0.5, progress=False)
     with pytest.raises(ValueError, match="label 7 at example 1 is out of range.*0..3"):
         net.accuracy([(np.zeros((6, 1)), 0), (np.zeros((6, 1)), 7)])
@@ -621,7 +622,8 @@ def test_wrong_parameters_are_refused_wherever_they_are_used(tmp_path, method, a
 
 
 def test_feedforward_of_nan_input_raises_as_sgd_does():
-    with pytest.raises(ValueError, match=r"a: values contain NaN or inf \(first at example 1\)"):
+    with pytest.raises(ValueError, match=r"a: values must be finite; it contains NaN "
+                                         r"\(at example 1\)"):
         Network([3, 2]).feedforward(np.array([[0.0, 1.0], [0.0, np.nan], [0.0, 0.0]]))
 
 
@@ -674,7 +676,7 @@ def test_load_checks_the_structure_before_allocating(tmp_path):
 
 
 def test_absurd_sizes_are_refused_before_allocating_naming_the_memory(tmp_path, monkeypatch):
-    monkeypatch.setattr(network_module, "_physical_memory", lambda: 8 * 2**30)
+    monkeypatch.setattr(checks, "_physical_memory", lambda: 8 * 2**30)
     message = r"need 795,000,000,010 weights and biases, 5,923.2 GiB .* machine's 8.0 GiB"
     with pytest.raises(ValueError, match=message):
         Network([784, 10**9, 10])
@@ -819,7 +821,8 @@ def test_save_into_a_missing_folder_names_the_folder(tmp_path):
 
 @pytest.mark.parametrize("j", [10, -1, 3.0, True])
 def test_vectorized_result_refuses_what_is_not_a_class(j):
-    with pytest.raises(ValueError, match=rf"j must be a class, an integer 0..9; got {j!r}"):
+    with pytest.raises(ValueError, match=rf"j must be an integer from 0 to 9 \(a class\); "
+                                         rf"got {j!r}"):
         network2.vectorized_result(j)
 
 
