@@ -103,12 +103,16 @@ def sequence(name: str, values, what: str, example: str, of: type | None = None)
 
 
 def finite_array(name: str, a, example_axis: int | None = None) -> np.ndarray:
-    """``a``, after checking that it holds no NaN or inf (one vectorised pass).
+    """``a``, after checking that it holds no NaN or inf (one pass over it, a sum).
 
     The error names the first bad entry: by its index, or, when ``example_axis`` is the
     axis the examples run along, by its example (and says to clean or drop those)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = np.sum(a)  # NaN or inf if any entry is: one pass, no temporary array
+    if np.isfinite(total):
+        return a
     finite = np.isfinite(a)
-    if np.all(finite):
+    if np.all(finite):  # the sum overflowed; every entry is finite
         return a
     first = np.argwhere(~finite)[0]
     found = "NaN" if np.isnan(np.asarray(a)[tuple(first)]) else "inf"
