@@ -8,9 +8,9 @@ Nothing here depends on pytest.
   Notebook 7 is built from JupyterLab's own components: its page holds the same
   application object, notebook panel, commands and output DOM, so everything below
   works in both. What differs is described by :class:`FrontEnd`: the module that
-  starts the server, the name its options are given under, and how a notebook is
-  opened (a tab of one JupyterLab page; a page of its own, ``/notebooks/NAME``, in
-  Notebook 7).
+  starts the server, the class of its server extension (told to expose the app), and
+  how a notebook is opened (a tab of one JupyterLab page; a page of its own,
+  ``/notebooks/NAME``, in Notebook 7).
 * :class:`LabServer` starts one of them (both are ``LabServerApp``s of jupyterlab_server)
   on 127.0.0.1 on a free port, with a token, in a folder of its own (root, settings,
   workspaces, Jupyter config and runtime files), with news pop-ups and autosave off,
@@ -83,7 +83,7 @@ class FrontEnd:
             return None
         found = "is not installed" if installed is None else f"is {installed}"
         return (f"{self.title} needs the Python package {self.package}>={self.min_version}, "
-                f"which {found} here: pip install -e '.[test]'")
+                f"which {found} here: pip install -e . in this checkout")
 
 
 JUPYTERLAB = FrontEnd("jupyterlab", "JupyterLab", "jupyterlab", "4", "jupyterlab", "LabApp",

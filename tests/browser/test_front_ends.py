@@ -11,7 +11,7 @@ def test_a_front_end_whose_package_is_absent_is_missing():
     absent = replace(NOTEBOOK7, package="nnlib-no-such-package")
     assert absent.missing() == (
         "Notebook 7 needs the Python package nnlib-no-such-package>=7, which is not "
-        "installed here: pip install -e '.[test]'")
+        "installed here: pip install -e . in this checkout")
 
 
 def test_a_front_end_whose_package_is_too_old_is_missing():
