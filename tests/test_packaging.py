@@ -140,7 +140,7 @@ def _requirement(text):
 
 
 #: Runtime dependencies nnlib's code does not import, and why they are needed anyway.
-NOT_IMPORTED = {"jupyterlab": "runs the notebooks"}
+NOT_IMPORTED = {"jupyterlab": "runs the notebooks", "notebook": "Notebook 7, the other front end"}
 
 
 def _imported_distributions():
