@@ -216,10 +216,17 @@ def test_a_diverging_run_is_warned_about():
     assert sum("training diverged" in str(w.message) for w in seen) == 1  # once, not per epoch
 
 
-def _wrapped(method):
-    """``method`` wrapped as a reader might, to watch it: same names, same numbers."""
+def _lambda(method, calls):
+    """``method`` replaced by a lambda that counts its calls in ``calls``: same numbers."""
+    return staticmethod(lambda *args, **kw: (calls.append(1), method(*args, **kw))[1])
+
+
+def _wrapped(method, calls):
+    """``method`` wrapped with functools.wraps, as a reader might to watch it: same names,
+    same numbers, its calls counted in ``calls``."""
     @functools.wraps(method)
     def watched(*args, **kwargs):
+        calls.append(1)
         return method(*args, **kwargs)
     return staticmethod(watched)
 
@@ -227,24 +234,25 @@ def _wrapped(method):
 @pytest.mark.parametrize("owner, name, cost, output", [
     (Softmax, "fn", LogLikelihoodCost, None), (Sigmoid, "fn", LogLikelihoodCost, None),
     (LogLikelihoodCost, "delta", LogLikelihoodCost, None),
-    (QuadraticCost, "grad_a", QuadraticCost, "linear"), (Linear, "backward", QuadraticCost, "linear"),
-    (Linear, "fn", QuadraticCost, "linear")])
-@pytest.mark.parametrize("replace", [
-    lambda method: staticmethod(lambda *args, **kw: method(*args, **kw)), _wrapped])
+    (QuadraticCost, "grad_a", QuadraticCost, "linear"),
+    (Linear, "backward", QuadraticCost, "linear"), (Linear, "fn", QuadraticCost, "linear")])
+@pytest.mark.parametrize("replace", [_lambda, _wrapped])
 def test_a_replaced_method_is_trained_by_numpy_and_refused_by_compiled(
         monkeypatch, owner, name, cost, output, replace):
     """Every method whose arithmetic the compiled engine copies, replaced by a lambda or a
-    functools.wraps wrapper: "auto" trains in numpy, which calls it; "compiled" names it."""
-    data = toy_data(8)
-    monkeypatch.setattr(owner, name, replace(getattr(owner, name)))
+    functools.wraps wrapper: "compiled" refuses, naming it; "auto" trains in numpy, which
+    calls it."""
+    data, calls = toy_data(8), []
+    monkeypatch.setattr(owner, name, replace(getattr(owner, name), calls))
     net = Network([6, 5, 4], cost=cost, output=output, seed=19)
     with pytest.raises(ValueError, match=rf"cannot train this network: {owner.__name__}.{name} "
                                          rf"has been replaced \(by .*\), and the compiled "
                                          rf"engine computes nnlib's own\. Train it with "
                                          rf"engine='numpy'"):
         net.SGD(data, 1, 4, 0.5, progress=False, verbose=False, engine="compiled")
+    calls.clear()
     net.SGD(data, 1, 4, 0.5, progress=False, verbose=False)
-    assert net.engine_used == "numpy"
+    assert net.engine_used == "numpy" and calls
 
 
 def test_a_method_another_pair_would_use_does_not_stop_the_compiled_engine(monkeypatch):
