@@ -599,10 +599,11 @@ class Network:
         of a one-column call: a NaN weight shows there as NaN outputs, in plain view.)
 
         With ``copy`` (before training), give the network its own copies, as C-ordered
-        arrays of its dtype, which training then updates in place. Copying makes arrays a
-        reader assigned safe to train (read-only, another dtype or order, one array used
+        arrays of its dtype, which the compiled engine then updates in place (the numpy
+        engine makes new ones at every step, as the book's SGD does). Copying makes arrays
+        a reader assigned safe to train (read-only, another dtype or order, one array used
         twice, or another network's), and leaves the arrays held before the call
-        untouched, as the book's SGD does: it makes new arrays at every step."""
+        untouched."""
         for key, shapes in self._shapes().items():
             arrays = getattr(self, key)
             if not isinstance(arrays, (list, tuple)) or len(arrays) != len(shapes):
