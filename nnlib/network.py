@@ -576,11 +576,14 @@ class Network:
             w -> (1 - eta lmbda / n) w - (eta / m) sum_x dC_x/dw
             b -> b - (eta / m) sum_x dC_x/db
 
-        New arrays each step, as in the book (the ones held before are left as they were)."""
+        In place, as the compiled engine does (the book makes new arrays; writing over the
+        old ones saves allocating and filling a fresh weight matrix every step)."""
         nabla_b, nabla_w = self._backprop(x, y)
         m = x.shape[1]
-        self.weights = [decay * w - (eta / m) * nw for w, nw in zip(self.weights, nabla_w)]
-        self.biases = [b - (eta / m) * nb for b, nb in zip(self.biases, nabla_b)]
+        for w, b, nw, nb in zip(self.weights, self.biases, nabla_w, nabla_b):
+            w *= decay                   # (1 - eta lmbda / n) w: the L2 weight decay
+            w -= (eta / m) * nw
+            b -= (eta / m) * nb
 
     def _compiled_epoch(self, train, order, m, eta, decay):
         """One epoch with the compiled engine (``nnlib.sgd_kernel.sgd_epoch``), the same
@@ -599,11 +602,10 @@ class Network:
         of a one-column call: a NaN weight shows there as NaN outputs, in plain view.)
 
         With ``copy`` (before training), give the network its own copies, as C-ordered
-        arrays of its dtype, which the compiled engine then updates in place (the numpy
-        engine makes new ones at every step, as the book's SGD does). Copying makes arrays
-        a reader assigned safe to train (read-only, another dtype or order, one array used
+        arrays of its dtype, which training then updates in place. Copying makes arrays a
+        reader assigned safe to train (read-only, another dtype or order, one array used
         twice, or another network's), and leaves the arrays held before the call
-        untouched."""
+        untouched, as the book's SGD does: it makes new arrays at every step."""
         for key, shapes in self._shapes().items():
             arrays = getattr(self, key)
             if not isinstance(arrays, (list, tuple)) or len(arrays) != len(shapes):
