@@ -556,9 +556,9 @@ class Network:
             if engine == "compiled":
                 raise ImportError(f"engine='compiled': {missing}. Install them (pip install "
                                   "numba scipy) or train with engine='numpy'") from e
-            warnings.warn(f"training with the numpy engine, several times slower: {missing}. "
-                          "pip install numba scipy for speed, or pass engine='numpy' to "
-                          "choose numpy without this warning", stacklevel=3)
+            warnings.warn(f"training with the numpy engine, slower at small mini-batches: "
+                          f"{missing}. pip install numba scipy for speed, or pass "
+                          "engine='numpy' to choose numpy without this warning", stacklevel=3)
             return "numpy"
         return "compiled"
 

@@ -165,11 +165,11 @@ print(json.dumps({"engine": net.engine_used, "weights": [w.tolist() for w in net
     assert done.returncode == 0, done.stderr[-3000:]
     result = json.loads(done.stdout)
     assert result["engine"] == "numpy" and not result["numba"]
-    assert result["warnings"] == ["training with the numpy engine, several times slower: the "
-                                  "compiled engine needs numba and scipy, which failed to "
-                                  "import (No module named 'numba'). pip install numba scipy "
-                                  "for speed, or pass engine='numpy' to choose numpy without "
-                                  "this warning"]
+    assert result["warnings"] == ["training with the numpy engine, slower at small "
+                                  "mini-batches: the compiled engine needs numba and scipy, "
+                                  "which failed to import (No module named 'numba'). pip "
+                                  "install numba scipy for speed, or pass engine='numpy' to "
+                                  "choose numpy without this warning"]
     assert result["refusal"] == ("ImportError: engine='compiled': the compiled engine needs "
                                  "numba and scipy, which failed to import (No module named "
                                  "'numba'). Install them (pip install numba scipy) or train "
