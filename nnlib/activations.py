@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import checks
+
 
 def real_array(x, name="z"):
     """``x`` as a numpy array of floats: float32 and float64 (any float) stay as they are,
@@ -33,15 +35,6 @@ def real_array(x, name="z"):
     hint = " (take x.real if the imaginary part is meant to be dropped)" if complex_ else ""
     raise TypeError(f"{name} must hold real numbers (floats or integers); got dtype "
                     f"{x.dtype}{hint}")
-
-
-def _finite(z, name):
-    """z, after checking that it holds no NaN or inf (for functions that mix entries)."""
-    if not np.all(np.isfinite(z)):
-        raise ValueError(f"{name} must be finite; it contains "
-                         f"{'NaN' if np.any(np.isnan(z)) else 'inf'} "
-                         f"(at index {tuple(int(i) for i in np.argwhere(~np.isfinite(z))[0])})")
-    return z
 
 
 def sigmoid(z, out=None):
@@ -72,7 +65,7 @@ def sigmoid_prime(z):
 def _scaled(z, c):
     """c * z for the softmax of Eq. (83), for a finite real z; refuses a c that is not a
     finite number > 0 or that makes c * z overflow."""
-    z = _finite(real_array(z), "z")
+    z = checks.finite_array("z", real_array(z))
     if z.size == 0:
         raise ValueError(f"softmax needs at least one z; got an empty array of shape {z.shape}")
     ok = (np.ndim(c) == 0 and not isinstance(c, (bool, np.bool_))
@@ -162,7 +155,11 @@ class Sigmoid:
     """A layer of sigmoid neurons: a = sigma(z), applied to each neuron separately."""
 
     name = "sigmoid"
-    fn = staticmethod(sigmoid)
+
+    @staticmethod
+    def fn(z, out=None):
+        """sigma(z) entry by entry: ``sigmoid``."""
+        return sigmoid(z, out)
 
     @staticmethod
     def backward(z, a, grad_a):
@@ -207,8 +204,3 @@ class Linear:
 
 #: Output layers by the name a saved network records.
 OUTPUT_LAYERS = {layer.name: layer for layer in (Sigmoid, Softmax, Linear)}
-
-#: Each layer's methods as defined here, taken before anyone can patch them: the network's
-#: compiled training stands in for them only while they are unchanged.
-DEFINED_METHODS = {(layer, name): getattr(layer, name)
-                   for layer in OUTPUT_LAYERS.values() for name in ("fn", "backward")}

@@ -26,11 +26,17 @@ against a (10,) vector into a 10 x 10 array and return ten times the cost; compl
 non-numeric input raises a TypeError. ``fn`` and ``fn_z`` also need finite values, and
 the costs that take logarithms (``target_range = (0, 1)``) need y, and the a given to
 ``fn``, in [0, 1]: outside it the cross-entropy is negative or NaN, not a cost.
+
+``one_hot(labels, n_classes)`` makes the targets y of classification, one-hot columns
+(or rows); the book's ``vectorized_result`` and the network's training data use it.
 """
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
+from . import checks
 from .activations import Sigmoid, Softmax, log_softmax, real_array, sigmoid
 
 
@@ -184,10 +190,40 @@ class LogLikelihoodCost:
         return a - y
 
 
+def one_hot(labels, n_classes, *, axis=0, dtype=np.float64, name="labels"):
+    """One-hot targets: 1.0 at each example's class, 0.0 elsewhere. The desired outputs y
+    of the log-likelihood (Eq. 80) and of the book's MNIST training data (its
+    ``vectorized_result``).
+
+    ``labels`` is one class, an int (giving one column, (n_classes, 1)), or an array of
+    them, each 0..n_classes-1. The classes run along ``axis``: 0 gives the book's layout,
+    one column per example, (n_classes, m); 1 gives one row per example, (m, n_classes),
+    as ``nnlib.network`` holds its data. ``name`` names ``labels`` in an error.
+    """
+    checks.integer("n_classes", n_classes, minimum=1)
+    checks.choice("axis", axis, (0, 1))
+    last = n_classes - 1
+    if isinstance(labels, numbers.Number) or np.ndim(labels) == 0:
+        # one class, made directly: several times faster, for code that makes its targets
+        # one example at a time, as the book's does with vectorized_result
+        k = checks.integer(name, labels, 0, last, detail=" (a class)")
+        y = np.zeros((n_classes, 1) if axis == 0 else (1, n_classes), dtype)
+        y[(k, 0) if axis == 0 else (0, k)] = 1.0
+        return y
+    labels = np.asarray(labels).reshape(-1)
+    if labels.size and labels.dtype.kind not in "iu":
+        raise checks.WrongKindError(f"{name} must be integers from 0 to {last} (classes); "
+                                    f"got dtype {labels.dtype}")
+    outside = np.flatnonzero((labels < 0) | (labels > last))
+    if outside.size:
+        k = outside[0]
+        raise ValueError(f"{name} must be integers from 0 to {last} (classes); got "
+                         f"{labels[k]} at position {k}")
+    examples = np.arange(labels.size)
+    y = np.zeros((n_classes, labels.size) if axis == 0 else (labels.size, n_classes), dtype)
+    y[(labels, examples) if axis == 0 else (examples, labels)] = 1.0
+    return y
+
+
 #: Costs by the name the book's saved-network JSON records ("cost": "CrossEntropyCost").
 COSTS = {cost.__name__: cost for cost in (QuadraticCost, CrossEntropyCost, LogLikelihoodCost)}
-
-#: Each cost's methods as defined here, taken before anyone can patch them: the network's
-#: compiled training stands in for them only while they are unchanged.
-DEFINED_METHODS = {(cost, name): getattr(cost, name)
-                   for cost in COSTS.values() for name in ("delta", "grad_a")}

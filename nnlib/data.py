@@ -33,8 +33,6 @@ it needs only the two test-set files and splits their 10,000 digits 8,000 / 1,00
 from __future__ import annotations
 
 import gzip
-import math
-import numbers
 import os
 import re
 import socket
@@ -48,6 +46,8 @@ import numpy as np
 import pooch
 import requests
 from tqdm.auto import tqdm
+
+from . import checks
 
 #: Public copies of MNIST's four .gz files, tried in this order: the S3 bucket torchvision
 #: uses, the Google Cloud bucket TensorFlow uses, and the original page.
@@ -129,8 +129,7 @@ def read_idx(path, kind: str) -> np.ndarray:
     Raises ``MnistFormatError`` naming the file if its magic number, image size or length
     is wrong, if a label is not 0..9, or if its gzip data is damaged.
     """
-    if kind not in MAGIC:
-        raise ValueError(f"kind must be 'images' or 'labels'; got {kind!r}")
+    checks.choice("kind", kind, MAGIC)
     path = Path(path)
     with open(path, "rb") as f:
         compressed = f.read(2) == b"\x1f\x8b"  # the gzip signature
@@ -253,8 +252,11 @@ def locate(names, *, data_dir=None, cache_dir=None, mirrors=None, timeout=DEFAUL
         raise ValueError(f"unknown MNIST file {unknown[0]!r}; expected one of {sorted(FILES)}")
     folder, cache = resolve_data_dir(data_dir), resolve_cache_dir(cache_dir)
     mirrors = _check_mirrors(MIRRORS if mirrors is None else mirrors)
-    _check_timeout(timeout)
-    _check_time_limit(time_limit)
+    for part in timeout if isinstance(timeout, tuple) and len(timeout) == 2 else (timeout,):
+        checks.real("timeout", part, positive=True,
+                    detail=" (seconds), one number or a pair (connect, read)")
+    checks.real("time_limit", time_limit, positive=True, detail=f" (seconds for one file "
+                f"from one mirror; default {DEFAULT_TIME_LIMIT:g})")
     local = {n: _in_folder(FILES[n], folder) for n in names}
     paths = []
     for name in names:
@@ -467,58 +469,27 @@ def _unavailable_message(file, failures, needed, folder, cache) -> str:
 
 
 def _check_mirrors(mirrors):
-    wrong = TypeError(f"mirrors must be a list of base URLs (strings), e.g. [{MIRRORS[0]!r}]; "
-                      f"got {mirrors!r:.100}")
-    if isinstance(mirrors, (str, bytes)):
-        raise wrong
-    try:
-        mirrors = tuple(mirrors)  # once: a generator would be used up by the check below
-    except TypeError:
-        raise wrong from None
-    if not all(isinstance(m, str) for m in mirrors):
-        raise wrong
+    mirrors = tuple(checks.sequence("mirrors", mirrors, "base URLs (strings)",
+                                    f"[{MIRRORS[0]!r}]", of=str))
     if not mirrors:
         raise ValueError("mirrors is empty; to stay offline, pass download=False instead")
     return mirrors
-
-
-def _check_timeout(timeout):
-    parts = timeout if isinstance(timeout, tuple) and len(timeout) == 2 else (timeout,)
-    if not all(isinstance(t, numbers.Real) and not isinstance(t, bool) and t > 0
-               for t in parts):
-        raise ValueError(f"timeout must be seconds > 0, one number or (connect, read); "
-                         f"got {timeout!r}")
-
-
-def _check_time_limit(time_limit):
-    if not (isinstance(time_limit, numbers.Real) and not isinstance(time_limit, bool)
-            and time_limit > 0 and math.isfinite(time_limit)):
-        raise ValueError(f"time_limit must be seconds > 0 for one file from one mirror "
-                         f"(default {DEFAULT_TIME_LIMIT:g}); got {time_limit!r}")
 
 
 # -- arrays ------------------------------------------------------------------------------
 def load_set(name: str, **where) -> tuple[np.ndarray, np.ndarray]:
     """MNIST's ``"train"`` (60,000) or ``"test"`` (10,000) set as uint8 images
     ``(n, 28, 28)`` and labels ``(n,)``. ``where``: the keywords of ``locate``."""
-    if name not in SETS:
-        raise ValueError(f"MNIST's sets are 'train' and 'test'; got {name!r}")
+    checks.choice("MNIST's set", name, SETS)
     return read_set(locate(SETS[name], **where), SETS[name])
 
 
 def as_arrays(images, labels, dtype=np.float32) -> tuple[np.ndarray, np.ndarray]:
     """uint8 images ``(n, 28, 28)`` and labels ``(n,)`` -> X ``(n, 784)`` of ``dtype`` in
     [0, 1] (pixel / 255, one image a row) and int64 labels: what the network takes."""
-    X = images.reshape(len(images), -1).astype(_float_dtype(dtype))
+    X = images.reshape(len(images), -1).astype(checks.float_dtype(dtype))
     X /= 255
     return X, labels.astype(np.int64)
-
-
-def _float_dtype(dtype) -> np.dtype:
-    dtype = np.dtype(dtype)
-    if dtype not in (np.float32, np.float64):
-        raise ValueError(f"dtype must be float32 or float64; got {dtype}")
-    return dtype
 
 
 def load(dtype=np.float32, **where) -> Splits:
@@ -527,7 +498,7 @@ def load(dtype=np.float32, **where) -> Splits:
 
     Needs all four files (downloaded on first use). ``where``: the keywords of
     ``locate`` (data_dir, cache_dir, mirrors, timeout, time_limit, download, progress)."""
-    dtype = _float_dtype(dtype)  # checked before anything is read
+    dtype = checks.float_dtype(dtype)  # checked before anything is read
     X, y = as_arrays(*load_set("train", **where), dtype)
     return Splits((X[:N_TRAINING], y[:N_TRAINING]), (X[N_TRAINING:], y[N_TRAINING:]),
                   as_arrays(*load_set("test", **where), dtype))
@@ -550,6 +521,6 @@ def load_small(dtype=np.float32, **where) -> Splits:
 
     Needs only the two test-set files (``t10k-*``): for quick runs, demos without a
     network connection and CI. ``where``: the keywords of ``locate``."""
-    dtype = _float_dtype(dtype)  # checked before anything is read
+    dtype = checks.float_dtype(dtype)  # checked before anything is read
     X, y = as_arrays(*load_set("test", **where), dtype)
     return Splits(*((X[part], y[part]) for part in small_split(len(X))))

@@ -1,4 +1,5 @@
-"""Writing files so that a crash or a full disk never leaves half a file behind."""
+"""JSON files: written so that a crash or a full disk never leaves half a file behind,
+read so that a file that is not JSON says so."""
 from __future__ import annotations
 
 import json
@@ -24,3 +25,16 @@ def write_json_atomic(path, obj) -> None:
     except BaseException:
         os.unlink(tmp)
         raise
+
+
+def read_json(path, what: str):
+    """The JSON value in the file ``path``. A file that is not valid JSON, or whose lists
+    nest so deep that the parser gives up (a damaged or crafted file), raises a
+    ValueError saying that ``path`` is not ``what`` (e.g. "a results file") and why."""
+    path = Path(path)
+    try:
+        return json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise ValueError(f"{path} is not {what}: it is not valid JSON ({e})") from None
+    except RecursionError:
+        raise ValueError(f"{path} is not {what}: its lists are nested thousands deep") from None

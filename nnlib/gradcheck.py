@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import checks
+
 #: Largest error accepted between backprop and central differences (float64, eps=1e-6:
 #: truncation ~eps^2 and round-off ~1e-16/eps are both far below it).
 TOLERANCE = 1e-7
@@ -51,8 +53,7 @@ def numerical_gradient(f, p, eps=1e-6):
         raise TypeError(f"p must be a numpy array of floats, which is nudged in place; got "
                         f"{type(p).__name__}" + (f" of dtype {p.dtype}"
                                                  if isinstance(p, np.ndarray) else ""))
-    if not (np.isscalar(eps) and np.isfinite(eps) and eps > 0):
-        raise ValueError(f"eps must be a finite number > 0; got {eps!r}")
+    checks.real("eps", eps, positive=True)
     grad = np.zeros_like(p)
     for i in np.ndindex(p.shape):
         kept = p[i]
@@ -75,8 +76,7 @@ def check_gradients(net, x, y, eps=1e-6, tolerance=TOLERANCE) -> GradientCheck:
     if net.dtype != np.float64:
         raise ValueError(f"gradient checks need a float64 network (this one is {net.dtype}): "
                          "finite differences in float32 are too coarse to judge")
-    if not (np.isscalar(tolerance) and np.isfinite(tolerance) and tolerance >= 0):
-        raise ValueError(f"tolerance must be a finite number >= 0; got {tolerance!r}")
+    checks.real("tolerance", tolerance, minimum=0)
     nabla_b, nabla_w = net.backprop(x, y)
     cost = lambda: net.summed_cost(x, y)  # noqa: E731
     return GradientCheck(

@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import data
-from .network2 import vectorized_result
+from .costs import one_hot
 
 
 def load_data(small: bool = False, **where):
@@ -41,11 +41,14 @@ def load_data_wrapper(small: bool = False, **where):
     the book: x an ``(784, 1)`` float32 column; y a ``(10, 1)`` one-hot column in the
     training data and an ``int`` digit in the validation and test data."""
     training, validation, test = load_data(small, **where)
-    return (_pairs(*training, vectorized_result),
-            _pairs(*validation, int),
-            _pairs(*test, int))
+    images, labels = training
+    # one-hot rows (n, 10), made at once; each pair's y is a (10, 1) view of its row
+    return (_pairs(images, one_hot(labels, 10, axis=1)), _pairs(*validation), _pairs(*test))
 
 
-def _pairs(images, labels, target):
-    """A list of (x (784, 1), target(label)) pairs; each x is a view into ``images``."""
-    return [(x.reshape(-1, 1), target(int(label))) for x, label in zip(images, labels)]
+def _pairs(images, targets):
+    """A list of (x (784, 1), y) pairs, x a view into ``images``; y an int label, or a
+    (10, 1) column when ``targets`` holds one-hot rows."""
+    if targets.ndim == 1:
+        return [(x.reshape(-1, 1), int(label)) for x, label in zip(images, targets)]
+    return [(x.reshape(-1, 1), y.reshape(-1, 1)) for x, y in zip(images, targets)]

@@ -6,12 +6,8 @@
 Everything here is defined in ``nnlib.network``, ``nnlib.costs`` and
 ``nnlib.activations``; this module only gathers the names the book uses.
 """
-import numbers
-
-import numpy as np
-
 from .activations import sigmoid, sigmoid_prime
-from .costs import CrossEntropyCost, LogLikelihoodCost, QuadraticCost
+from .costs import CrossEntropyCost, LogLikelihoodCost, QuadraticCost, one_hot
 from .network import Network, load
 
 __all__ = ["Network", "load", "QuadraticCost", "CrossEntropyCost", "LogLikelihoodCost",
@@ -19,9 +15,6 @@ __all__ = ["Network", "load", "QuadraticCost", "CrossEntropyCost", "LogLikelihoo
 
 
 def vectorized_result(j, n_classes=10):
-    """A (n_classes, 1) column with 1.0 at row j: the book's one-hot training target."""
-    if isinstance(j, bool) or not isinstance(j, numbers.Integral) or not 0 <= j < n_classes:
-        raise ValueError(f"j must be a class, an integer 0..{n_classes - 1}; got {j!r}")
-    e = np.zeros((n_classes, 1))
-    e[j] = 1.0
-    return e
+    """A (n_classes, 1) column with 1.0 at row j: the book's one-hot training target
+    (``nnlib.costs.one_hot`` of one class)."""
+    return one_hot(j, n_classes, name="j")

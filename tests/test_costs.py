@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from nnlib.activations import log_softmax, sigmoid, softmax
-from nnlib.costs import COSTS, CrossEntropyCost, LogLikelihoodCost, QuadraticCost
+from nnlib.costs import COSTS, CrossEntropyCost, LogLikelihoodCost, QuadraticCost, one_hot
 from nnlib.gradcheck import numerical_gradient
 
 
@@ -131,3 +131,28 @@ def test_huge_float32_values_do_not_overflow_the_quadratic_cost():
         warnings.simplefilter("error")
         assert QuadraticCost.fn(a, y) == pytest.approx(0.5 * 1.8446744e19 ** 2, rel=1e-6)
         assert QuadraticCost.fn(np.array([1e300]), np.array([-1e300])) == np.inf
+
+
+# -- one-hot targets ------------------------------------------------------------------
+def test_one_hot_puts_a_one_at_each_class_in_columns_or_rows():
+    assert one_hot(2, 4).tolist() == [[0], [0], [1], [0]]          # one class: a column
+    np.testing.assert_array_equal(one_hot([2, 0, 3], 4), np.eye(4)[:, [2, 0, 3]])
+    rows = one_hot(np.array([2, 0]), 4, axis=1, dtype=np.float32)
+    assert rows.dtype == np.float32 and rows.flags.c_contiguous
+    np.testing.assert_array_equal(rows, np.eye(4)[[2, 0]])
+    assert one_hot(1, 3, axis=1).tolist() == [[0, 1, 0]]
+
+
+@pytest.mark.parametrize("labels, error, match", [
+    (4, ValueError, r"true_class must be an integer from 0 to 3 \(a class\); got 4"),
+    (-1, ValueError, "got -1"),
+    (1.0, TypeError, "got 1.0"),
+    (True, TypeError, "got True"),
+    ("1", TypeError, "got '1'"),
+    ([0, 4, 1], ValueError, r"true_class must be integers from 0 to 3 \(classes\); got 4 at "
+                            r"position 1"),
+    ([0.0, 1.0], TypeError, "got dtype float64"),
+])
+def test_one_hot_refuses_what_is_not_a_class(labels, error, match):
+    with pytest.raises(error, match=match):
+        one_hot(labels, 4, name="true_class")

@@ -179,15 +179,15 @@ def test_cost_curve_is_lowest_at_the_target():
 
 # -- bad input ------------------------------------------------------------------------------
 @pytest.mark.parametrize("kwargs, error, words", [
-    ({"w": "0.6"}, TypeError, "w must be a real number"),
-    ({"w": True}, TypeError, "w must be a real number"),
-    ({"b": float("nan")}, ValueError, "b must be finite"),
-    ({"eta": 0.0}, ValueError, "eta must be > 0"),
-    ({"eta": -0.1}, ValueError, "eta must be > 0"),
-    ({"epochs": 1.5}, TypeError, "epochs must be an int"),
-    ({"epochs": -1}, ValueError, "epochs must be between"),
+    ({"w": "0.6"}, TypeError, "w must be a finite number; got '0.6'"),
+    ({"w": True}, TypeError, "w must be a finite number; got True"),
+    ({"b": float("nan")}, ValueError, "b must be a finite number; got nan"),
+    ({"eta": 0.0}, ValueError, "eta must be a finite number > 0, e.g. eta=0.15; got 0.0"),
+    ({"eta": -0.1}, ValueError, "eta must be a finite number > 0"),
+    ({"epochs": 1.5}, TypeError, "epochs must be an integer"),
+    ({"epochs": -1}, ValueError, "epochs must be an integer from 0 to 100000; got -1"),
     ({"cost": "hinge"}, ValueError, "cost must be one of"),
-    ({"y": 1.5}, ValueError, r"y must lie in \[0.0, 1.0\]"),
+    ({"y": 1.5}, ValueError, r"y must be a finite number in \[0, 1\]; got 1.5"),
     ({"step": "dC/dz"}, ValueError, "step must be one of"),
 ])
 def test_bad_training_settings_are_explained(kwargs, error, words):
@@ -196,7 +196,7 @@ def test_bad_training_settings_are_explained(kwargs, error, words):
 
 
 def test_bad_neuron_state_is_explained():
-    with pytest.raises(ValueError, match=r"y must lie in \[0.0, 1.0\]"):
+    with pytest.raises(ValueError, match=r"y must be a finite number in \[0, 1\]"):
         cross_entropy.neuron_state(2.0, 2.0, "cross-entropy", y=-0.1)
     with pytest.raises(ValueError, match="cost must be one of"):
         cross_entropy.neuron_state(2.0, 2.0, "log-likelihood")
@@ -412,9 +412,9 @@ def _frame(png, k):
 
 
 @pytest.mark.parametrize("kwargs, words", [
-    ({"frames": 0}, "frames must be a whole number >= 1"),
-    ({"frames": 2, "interval_ms": 0}, "interval_ms must be whole milliseconds"),
-    ({"frames": 2, "colours": 300}, "colours must be a whole number from 2 to 256"),
+    ({"frames": 0}, "frames must be an integer >= 1; got 0"),
+    ({"frames": 2, "interval_ms": 0}, r"interval_ms must be an integer >= 1 \(milliseconds\)"),
+    ({"frames": 2, "colours": 300}, "colours must be an integer from 2 to 256; got 300"),
 ])
 def test_record_refuses_settings_it_cannot_honour(kwargs, words):
     figure = Figure()
@@ -426,7 +426,7 @@ def test_record_refuses_settings_it_cannot_honour(kwargs, words):
 def test_animate_runs_needs_trajectories():
     with pytest.raises(TypeError, match="Trajectory objects"):
         cross_entropy.animate_runs([])
-    with pytest.raises(ValueError, match="frames must be a whole number >= 2"):
+    with pytest.raises(ValueError, match="frames must be an integer >= 2; got 1"):
         cross_entropy.animate_runs(cross_entropy.train(epochs=5), frames=1)
 
 
@@ -525,9 +525,9 @@ def test_the_chain_is_trained_by_the_true_gradient_of_its_mean_cost(chains):
 def test_bad_chain_settings_are_explained():
     with pytest.raises(ValueError, match="start must be one of"):
         cross_entropy.train_chain("both saturated")
-    with pytest.raises(ValueError, match="eta must be > 0"):
+    with pytest.raises(ValueError, match="eta must be a finite number > 0"):
         cross_entropy.train_chain(eta=0.0)
-    with pytest.raises(ValueError, match="epochs must be a whole number"):
+    with pytest.raises(ValueError, match="epochs must be an integer >= 0; got -1"):
         cross_entropy.train_chain(epochs=-1)
 
 

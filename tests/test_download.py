@@ -193,7 +193,8 @@ def test_when_every_mirror_trickles_the_error_names_the_time_limit_and_leaves_no
 
 @pytest.mark.parametrize("time_limit", [0, -5, float("nan"), float("inf"), "60", True, None])
 def test_a_time_limit_that_is_not_seconds_is_refused(time_limit, cache):
-    with pytest.raises(ValueError, match=r"time_limit must be seconds > 0 .*default 300"):
+    with pytest.raises(ValueError, match=r"time_limit must be a finite number > 0 \(seconds for "
+                                         r"one file from one mirror; default 300\)"):
         data.locate(NAMES, cache_dir=cache, time_limit=time_limit)
 
 

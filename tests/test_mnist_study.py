@@ -383,6 +383,7 @@ def saved_record(splits, tmp_path_factory):
 
 @pytest.mark.parametrize("damage, message", [
     (lambda r: "not json", "not valid JSON"),
+    (lambda r: "[" * 100_000 + "]" * 100_000, "nested thousands deep"),
     (lambda r: [], "not a results file"),
     (lambda r: {**r, "format": "other"}, "not a results file"),
     (lambda r: {**r, "runs": {}}, '"runs" must be a list'),
@@ -393,7 +394,8 @@ def saved_record(splits, tmp_path_factory):
     (lambda r: _edit_run(r, config={"cost": "Hinge"}), "cost must be one of"),
     (lambda r: _edit_run(r, config={"seeds": [0, 1]}), "a run has one seed"),
     (lambda r: _edit_run(r, test_accuracy=[1]), "one value per epoch"),
-    (lambda r: _edit_run(r, test_accuracy=[5, 500]), r"test_accuracy\[1\] is 500, more than"),
+    (lambda r: _edit_run(r, test_accuracy=[5, 500]),
+     r"test_accuracy\[1\] must be an integer from 0 to 20 \(correct examples of the 20 "),
     (lambda r: _edit_run(r, validation_accuracy=2.5), "validation_accuracy needs one value per"),
     (lambda r: _edit_run(r, validation_accuracy=[2.5, 1]),
      r"validation_accuracy\[0\] must be an integer"),
@@ -439,7 +441,7 @@ def _edit_run(record, config=None, **fields):
     ({"initializer": "xavier"}, ValueError, "initializer must be one of"),
     ({"dtype": "float16"}, ValueError, "dtype must be one of"),
     ({"data": "mnist"}, ValueError, "data must be one of"),
-    ({"sizes": "784-30-10"}, TypeError, "neurons per layer"),
+    ({"sizes": "784-30-10"}, TypeError, "sizes must be a list of layer sizes"),
     ({"sizes": (784,)}, ValueError, "at least two layers"),
 ])
 def test_a_bad_config_says_what_was_expected(fields, error, message):
@@ -516,20 +518,20 @@ def test_the_curves_explorer_redraws_in_place_and_leaks_no_figure(splits):
     results = mnist_study.run_study(TINY_PLAN, splits=splits, progress=False)
     before = plt.get_fignums()
     explorer = mnist_study.CurvesExplorer(results)
-    first = explorer.live.image.value
+    first = explorer.figure.image.value
     assert "after epoch 2" in explorer.readout.value  # the last epoch, to start
     explorer.epoch.value = 1
     assert "after epoch 1" in explorer.readout.value
-    assert explorer.live.image.value != first
+    assert explorer.figure.image.value != first
     explorer.hidden.value = 4
-    assert "[784, 4, 10]" in explorer.live.ax.get_title()
+    assert "[784, 4, 10]" in explorer.figure.ax.get_title()
     explorer.choice.value = "best η (validation)"
     best = results.best_etas()
-    labels = [t.get_text() for t in explorer.live.ax.get_legend().get_texts()]
+    labels = [t.get_text() for t in explorer.figure.ax.get_legend().get_texts()]
     assert labels == [f"{mnist_study.COST_LABELS[c]}, η = {best[c]:g}" for c in best]
     assert plt.get_fignums() == before
     assert "Curves explorer" in explorer._repr_mimebundle_()["text/plain"]
-    with pytest.raises(ValueError, match=r"hidden must be one of the plan's sizes \(3, 4\)"):
+    with pytest.raises(ValueError, match=r"hidden must be one of \[3, 4\] \(the plan's sizes\)"):
         mnist_study.plot_test_curves(results, hidden=30)
 
 

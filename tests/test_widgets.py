@@ -1,5 +1,13 @@
-"""LiveFigure: redrawn in place, no pyplot figures leaked, layout fixed after the first draw."""
+"""LiveFigure: redrawn in place, no pyplot figures leaked, layout fixed after the first draw.
+The demos: controls that hold, and a picture and a text where widgets cannot run."""
+import base64
+import io
+import json
+import re
+from pathlib import Path
+
 import ipywidgets
+import matplotlib.image as mpimg
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
@@ -8,7 +16,10 @@ from traitlets import TraitError
 from nnlib.notebook import log_likelihood
 from nnlib.notebook.cross_entropy import NeuronExplorer
 from nnlib.notebook.softmax import SoftmaxDemo
-from nnlib.notebook.widgets import ControlValueError, LiveFigure, play_step
+from nnlib.notebook.widgets import ControlValueError, Demo, LiveFigure, play_step
+
+NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
+WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 
 
 def test_refresh_swaps_the_png_in_place_and_leaks_no_figure():
@@ -165,22 +176,69 @@ def test_a_range_may_still_narrow_and_the_neuron_still_retrains_up_to_500_epochs
     assert explorer.epoch.max == explorer.play.max == 500
 
 
-def test_every_widget_class_of_nnlib_is_among_the_demos_tested_here():
-    """A new widget class must join DEMOS, so that its controls are held to the same
-    rules: every class in nnlib with a notebook display (``_repr_mimebundle_``) and
-    controls of its own is one of the demos' classes."""
+def test_every_demo_is_a_demo_and_among_the_demos_tested_here():
+    """One widget base: no class of nnlib.notebook that shows widgets but ``Demo`` makes
+    its own notebook display (``_repr_mimebundle_``; an Animation, a picture, has its
+    own), and every demo, a subclass of ``Demo``, is among DEMOS, so that its controls
+    are held to the same rules."""
     import importlib
     import inspect
     import pkgutil
 
     import nnlib.notebook
 
-    tested = {type(make()).__name__ for make in DEMOS.values()}
-    shown = set()
+    tested = {type(make()) for make in DEMOS.values()}
+    demos, own_displays = set(), set()
     for info in pkgutil.iter_modules(nnlib.notebook.__path__):
         module = importlib.import_module(f"nnlib.notebook.{info.name}")
-        for name, cls in inspect.getmembers(module, inspect.isclass):
-            if cls.__module__ == module.__name__ and "_repr_mimebundle_" in vars(cls) \
-                    and "widgets." in inspect.getsource(cls):
-                shown.add(name)
-    assert shown and shown <= tested, f"not tested: {sorted(shown - tested)}"
+        for _, cls in inspect.getmembers(module, inspect.isclass):
+            if cls.__module__ == module.__name__:
+                if "_repr_mimebundle_" in vars(cls) and "widgets." in inspect.getsource(cls):
+                    own_displays.add(cls.__qualname__)
+                if issubclass(cls, Demo) and cls is not Demo:
+                    demos.add(cls)
+    assert own_displays == {"Demo"}
+    assert demos == tested, f"not tested: {sorted(c.__name__ for c in demos - tested)}"
+
+
+def _png(data) -> np.ndarray:
+    """An image/png entry of an output (base64 text) as an (h, w, channels) array."""
+    text = "".join(data) if isinstance(data, list) else data
+    return mpimg.imread(io.BytesIO(base64.b64decode(text)), format="png")
+
+
+@pytest.mark.parametrize("demo_name", sorted(DEMOS))
+def test_every_demo_carries_a_picture_and_a_text_for_pages_without_widgets(demo_name):
+    """Where widgets can't run (GitHub, nbviewer) the page shows image/png, or else
+    text/plain; the picture is the demo's figures as they are when it is displayed."""
+    demo = DEMOS[demo_name]()
+    bundle = demo._repr_mimebundle_()
+    assert bundle[WIDGET_MIME]["model_id"] == demo.widget.model_id
+    assert bundle["text/plain"].endswith(" (run the notebook to use them)")
+    assert not re.search(r"0x[0-9a-f]{6,}", bundle["text/plain"])  # no memory address
+    picture = _png(bundle["image/png"])
+    figures = [mpimg.imread(io.BytesIO(f.image.value), format="png") for f in demo.live_figures]
+    assert picture.shape[0] == max(f.shape[0] for f in figures)       # side by side
+    assert picture.shape[1] == sum(f.shape[1] for f in figures)
+    np.testing.assert_array_equal(picture[:figures[0].shape[0], :figures[0].shape[1]],
+                                  figures[0])
+
+
+def test_every_widget_saved_in_the_notebooks_carries_a_picture():
+    """Every widget output saved in a notebook holds an image/png beside the widget view,
+    which GitHub and nbviewer show (they cannot run widgets). The one exception is 00's
+    widget probe, whose text, where widgets don't render, is the point."""
+    from nnlib.notebook.envcheck import PROBE_TEXT
+
+    widgets_seen = 0
+    for path in sorted(NOTEBOOK_DIR.glob("*.ipynb")):
+        cells = json.loads(path.read_text())["cells"]
+        for i, cell in enumerate(cells):
+            for output in cell.get("outputs", []):
+                data = output.get("data", {})
+                if WIDGET_MIME not in data or "".join(data.get("text/plain", "")) == PROBE_TEXT:
+                    continue
+                widgets_seen += 1
+                assert "image/png" in data, f"{path.name}, cell {i}: a widget without a picture"
+                assert _png(data["image/png"]).size > 0
+    assert widgets_seen >= 8  # the demos of 01-04

@@ -26,6 +26,8 @@ import numpy as np
 from matplotlib.figure import Figure
 from PIL import Image
 
+from .. import checks
+
 
 @dataclass(frozen=True)
 class Animation:
@@ -53,13 +55,10 @@ def record(figure: Figure, draw_frame, frames: int, *, artists=(), interval_ms: 
     dithering), which makes the file several times smaller than full colour.
     ``figure`` must have an Agg canvas (``Figure()`` plus ``FigureCanvasAgg(figure)``).
     """
-    if isinstance(frames, bool) or not isinstance(frames, int) or frames < 1:
-        raise ValueError(f"frames must be a whole number >= 1; got {frames!r}")
+    frames = checks.integer("frames", frames, minimum=1)
     for name, value in (("interval_ms", interval_ms), ("hold_ms", hold_ms)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be whole milliseconds >= 1; got {value!r}")
-    if isinstance(colours, bool) or not isinstance(colours, int) or not 2 <= colours <= 256:
-        raise ValueError(f"colours must be a whole number from 2 to 256; got {colours!r}")
+        checks.integer(name, value, minimum=1, detail=" (milliseconds)")
+    checks.integer("colours", colours, 2, 256)
     canvas = figure.canvas
     for artist in artists:
         artist.set_animated(True)      # left out of canvas.draw(), drawn by hand below

@@ -27,8 +27,6 @@ neuron starts saturated (``plot_chain``).
 from __future__ import annotations
 
 import io
-import math
-import numbers
 from dataclasses import dataclass
 
 import ipywidgets as widgets
@@ -37,12 +35,13 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from .. import checks
 from ..activations import sigmoid, sigmoid_prime
 from ..costs import CrossEntropyCost, QuadraticCost
 from ..network import Network
 from .animation import Animation, record
-from .widgets import (FloatSlider, IntSlider, LiveFigure, Play, ToggleButtons, axes_or_new,
-                      play_step)
+from .widgets import (Demo, FloatSlider, IntSlider, LiveFigure, Play, ToggleButtons,
+                      axes_or_new, play_step)
 
 #: The two costs the toy neuron can learn with, by the names the widget shows.
 COSTS = {"quadratic": QuadraticCost, "cross-entropy": CrossEntropyCost}
@@ -60,27 +59,11 @@ DEMO_STARTS = ((0.6, 0.9), (2.0, 2.0))
 STEPS = ("gradient", "dC/da", "sigma' put back")
 
 
-def _real(name, value, *, positive=False, low=None, high=None) -> float:
-    """``value`` as a float, or a TypeError/ValueError that says what was expected."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number; got {type(value).__name__} {value!r}")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be finite; got {value!r}. Pass an ordinary number.")
-    if positive and value <= 0:
-        raise ValueError(f"{name} must be > 0; got {value!r}. Try e.g. {name}=0.15.")
-    if low is not None and not low <= value <= high:
-        raise ValueError(f"{name} must lie in [{low}, {high}]; got {value!r}.")
-    return value
-
-
 def _cost_class(cost):
     """The cost class for a name in COSTS (or one of those classes itself)."""
     if cost in COSTS.values():
         return cost
-    if isinstance(cost, str) and cost in COSTS:
-        return COSTS[cost]
-    raise ValueError(f"cost must be one of {list(COSTS)}; got {cost!r}.")
+    return COSTS[checks.choice("cost", cost, COSTS)]
 
 
 def _cost_name(cost_class) -> str:
@@ -107,8 +90,8 @@ def neuron_state(w, b, cost="quadratic", x=1.0, y=0.0):
     (Eqs. 55-56 for the quadratic cost, Eqs. 61-62 for the cross-entropy).
     """
     cost = _cost_class(cost)
-    x, y = _real("x", x), _real("y", y, low=0.0, high=1.0)
-    z = np.array([_real("w", w) * x + _real("b", b)])  # (1,)
+    x, y = checks.real("x", x), checks.real("y", y, minimum=0, maximum=1)
+    z = np.array([checks.real("w", w) * x + checks.real("b", b)])  # (1,)
     a, delta = _forward(z, cost, y)
     return float(a[0]), float(_costs(z, cost, y)[0]), x * float(delta[0]), float(delta[0])
 
@@ -161,14 +144,11 @@ def train(w=0.6, b=0.9, *, eta=0.15, epochs=300, cost="quadratic", x=1.0, y=0.0,
     quadratic cost, x = 1, y = 0). ``step="dC/da"`` moves w and b by ``eta x dC/da`` and
     ``eta dC/da`` (the cost's ``grad_a``, Eq. 75) as the book's animation did.
     """
-    w, b, eta = _real("w", w), _real("b", b), _real("eta", eta, positive=True)
-    x, y = _real("x", x), _real("y", y, low=0.0, high=1.0)
-    if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral):
-        raise TypeError(f"epochs must be an int; got {type(epochs).__name__} {epochs!r}")
-    if not 0 <= epochs <= 100_000:
-        raise ValueError(f"epochs must be between 0 and 100000; got {epochs}.")
-    if step not in STEPS:
-        raise ValueError(f"step must be one of {STEPS}; got {step!r}.")
+    w, b = checks.real("w", w), checks.real("b", b)
+    eta = checks.real("eta", eta, positive=True, detail=", e.g. eta=0.15")
+    x, y = checks.real("x", x), checks.real("y", y, minimum=0, maximum=1)
+    epochs = checks.integer("epochs", epochs, 0, 100_000)
+    checks.choice("step", step, STEPS)
     cost_class = _cost_class(cost)
     if step == "sigma' put back" and cost_class is not CrossEntropyCost:
         raise ValueError("step=\"sigma' put back\" multiplies the cross-entropy's output error "
@@ -190,7 +170,7 @@ def train(w=0.6, b=0.9, *, eta=0.15, epochs=300, cost="quadratic", x=1.0, y=0.0,
             move = float(delta)
         w, b = w - eta * x * move, b - eta * move
     a, delta = _forward(z, cost_class, y)
-    return Trajectory(_cost_name(cost_class), float(ws[0]), float(bs[0]), eta, int(epochs),
+    return Trajectory(_cost_name(cost_class), float(ws[0]), float(bs[0]), eta, epochs,
                       x, y, step, w=ws, b=bs, a=a, C=_costs(z, cost_class, y),
                       grad_w=x * delta, grad_b=delta)
 
@@ -241,8 +221,7 @@ def plot_learning(trajectories, quantity="cost", ax=None, epoch=None):
     each curve is drawn faint, with its part up to that epoch solid and a dot on that
     epoch (a frame of the widget's animation; ``show_epoch`` moves it). Returns the Figure.
     """
-    if quantity not in QUANTITIES:
-        raise ValueError(f"quantity must be one of {list(QUANTITIES)}; got {quantity!r}.")
+    checks.choice("quantity", quantity, QUANTITIES)
     if isinstance(trajectories, Trajectory):
         trajectories = [trajectories]
     ax = axes_or_new(ax)
@@ -386,8 +365,7 @@ def animate_runs(trajectories, frames: int = 31, *, interval_ms: int = 200,
         trajectories = [trajectories]
     if not trajectories or not all(isinstance(t, Trajectory) for t in trajectories):
         raise TypeError("trajectories must be one or more Trajectory objects from train(...)")
-    if isinstance(frames, bool) or not isinstance(frames, int) or frames < 2:
-        raise ValueError(f"frames must be a whole number >= 2; got {frames!r}")
+    checks.integer("frames", frames, minimum=2)
     last = max(t.epochs for t in trajectories)
     rows = (len(trajectories) + 1) // 2
     fig = Figure(figsize=(7.6, 1.2 + 2.0 * rows), dpi=80, layout="constrained")
@@ -512,11 +490,9 @@ def train_chain(start="hidden saturated", *, eta=0.5, epochs=300, cost="cross-en
     sigma'(z1) (BP2), which no choice of cost removes: a saturated hidden neuron stays
     slow. Gradients come from the network's ``backprop`` (BP1-BP4).
     """
-    if start not in CHAIN_STARTS:
-        raise ValueError(f"start must be one of {list(CHAIN_STARTS)}; got {start!r}.")
-    eta = _real("eta", eta, positive=True)
-    if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 0:
-        raise ValueError(f"epochs must be a whole number >= 0; got {epochs!r}")
+    checks.choice("start", start, CHAIN_STARTS)
+    eta = checks.real("eta", eta, positive=True)
+    epochs = checks.integer("epochs", epochs, minimum=0)
     cost_class = _cost_class(cost)
     x, y = np.array([[0.0, 1.0]]), np.array([[0.0, 1.0]])   # two examples, as columns
     net = Network([1, 1, 1], cost=cost_class)
@@ -558,7 +534,7 @@ def plot_chain(runs, ax=None):
 
 # --------------------------------------------------------------------------- widget
 
-class NeuronExplorer:
+class NeuronExplorer(Demo):
     """Sliders for the toy neuron's start, eta, epochs and cost; a Play control over epochs.
 
     Changing w, b, eta, epochs or the cost retrains once (``retrain``: new
@@ -573,8 +549,7 @@ class NeuronExplorer:
     CHOICES = ("quadratic", "cross-entropy", "both")
 
     def __init__(self, w=0.6, b=0.9, eta=0.15, epochs=300, cost="both", epoch=None):
-        if cost not in self.CHOICES:
-            raise ValueError(f"cost must be one of {self.CHOICES}; got {cost!r}.")
+        checks.choice("cost", cost, self.CHOICES)
         slider = dict(continuous_update=True, style={"description_width": "4em"})
         self.w = FloatSlider(value=w, min=-4, max=4, step=0.1, description="w", **slider)
         self.b = FloatSlider(value=b, min=-4, max=4, step=0.1, description="b", **slider)
@@ -711,8 +686,5 @@ class NeuronExplorer:
         return (f"NeuronExplorer(w={self.w.value:g}, b={self.b.value:g}, "
                 f"eta={self.eta.value:g}, epochs={self.epochs.value}, cost={self.cost.value!r})")
 
-    def _repr_mimebundle_(self, **kwargs):
-        """The widget, with a short plain-text stand-in where widgets can't render."""
-        bundle = self.widget._repr_mimebundle_(**kwargs)
-        bundle["text/plain"] = repr(self) + " (sliders: run the notebook to use them)"
-        return bundle
+    def summary(self) -> str:
+        return f"{self!r}: sliders and a Play control"

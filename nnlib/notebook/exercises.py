@@ -51,8 +51,9 @@ import warnings
 
 import numpy as np
 
+from .. import checks
 from ..activations import Sigmoid, Softmax, sigmoid, sigmoid_prime, softmax
-from ..costs import CrossEntropyCost, LogLikelihoodCost, QuadraticCost
+from ..costs import CrossEntropyCost, LogLikelihoodCost, QuadraticCost, one_hot
 from ..gradcheck import TOLERANCE, check_gradients, numerical_gradient
 from ..network import Network
 
@@ -85,8 +86,7 @@ class Feedback:
     COLOURS = {"correct": "#2e7d32", "incorrect": "#c62828", "not attempted": "#757575"}
 
     def __init__(self, status: str, message: str, details=()):
-        if status not in self.HEADLINES:
-            raise ValueError(f"status must be one of {list(self.HEADLINES)}; got {status!r}")
+        checks.choice("status", status, self.HEADLINES)
         self.status = status
         self.message = message
         self.details = [(label, text) for label, text in details if text]
@@ -389,7 +389,7 @@ def _check_output_gradients(fn, name, cost, output, targets, hint):
 
 
 def _one_hot_targets(rng, n_out, n):
-    return np.eye(n_out)[:, rng.integers(0, n_out, n)]
+    return one_hot(rng.integers(0, n_out, n), n_out)
 
 
 def _binary_targets(rng, n_out, n):
@@ -750,7 +750,7 @@ def check_two_class_softmax(two_class_as_sigmoid):
         classes = rng.permutation([0, 1, *rng.integers(0, 2, n - 2)])
         cases.append((rng.normal(0, 3, (2, n)), classes))
     for z, classes in cases:
-        y = np.eye(2)[:, classes]                     # (2, n) one-hot columns
+        y = one_hot(classes, 2)                       # (2, n) one-hot columns
         n = z.shape[1]
         inputs = f"z =\n{_fmt(z)}\ny =\n{_fmt(y)}"
         got = _call(two_class_as_sigmoid, name, inputs, z, y)
@@ -953,9 +953,7 @@ def check(key: str, *answers, time_limit: float = TIME_LIMIT) -> Feedback:
         raise TypeError(f"check({key!r}, ...) takes {len(names)} answer(s), {names}; got "
                         f"{len(answers)}. Restore the check(...) line of the exercise cell."
                         ) from None
-    if not (isinstance(time_limit, (int, float)) and not isinstance(time_limit, bool)
-            and 0 < time_limit < float("inf")):
-        raise ValueError(f"time_limit must be seconds > 0; got {time_limit!r}")
+    checks.real("time_limit", time_limit, positive=True, detail=" (seconds)")
     tokens = _ANSWERED.set(set()), _CHANGED.set([])
     note = None
     try:

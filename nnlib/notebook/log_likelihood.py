@@ -22,17 +22,17 @@ Plot functions draw onto the axes they are given (a new inline pyplot figure whe
 """
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass, field
 
 import ipywidgets as widgets
 import numpy as np
 
+from .. import checks
 from ..activations import Sigmoid, Softmax
-from ..costs import CrossEntropyCost, LogLikelihoodCost, QuadraticCost
+from ..costs import CrossEntropyCost, LogLikelihoodCost, QuadraticCost, one_hot
 from ..network import Network
 from .softmax import START_Z, Z_MAX, Z_MIN, Z_STEP, SoftmaxBars, as_weighted_inputs
-from .widgets import (Dropdown, FloatSlider, IntSlider, LiveFigure, Play, axes_or_new,
+from .widgets import (Demo, Dropdown, FloatSlider, IntSlider, LiveFigure, Play, axes_or_new,
                       play_step)
 
 RIGHT, WRONG = "C2", "0.65"  # colours: the right class's bar, the other bars
@@ -43,20 +43,8 @@ RIGHT, WRONG = "C2", "0.65"  # colours: the right class's bar, the other bars
 def _class_index(true_class, n):
     """true_class as an int in 0..n-1: the row of the right output neuron (the book
     numbers the four neurons of its demos 1..4, so row 0 is its a_1)."""
-    if isinstance(true_class, bool) or not isinstance(true_class, numbers.Integral):
-        raise TypeError(f"true_class must be an int 0..{n - 1} (the row of the right "
-                        f"output neuron); got {type(true_class).__name__} {true_class!r}")
-    if not 0 <= true_class < n:
-        raise ValueError(f"true_class must be between 0 and {n - 1} for {n} output "
-                         f"neurons; got {true_class}")
-    return int(true_class)
-
-
-def one_hot(true_class, n):
-    """The desired output y of Eqs. (81)-(82): an (n, 1) column, 1 at ``true_class``."""
-    y = np.zeros((n, 1))
-    y[_class_index(true_class, n)] = 1.0
-    return y
+    return checks.integer("true_class", true_class, 0, n - 1,
+                          detail=" (the row of the right output neuron)")
 
 
 # --------------------------------------------------------- Eq. (80): the cost itself
@@ -131,7 +119,7 @@ class SoftmaxCostView:
         """Draw the example with weighted inputs ``z`` (n,) whose right output neuron is
         row ``true_class``; return its cost -ln a_y (from ``LogLikelihoodCost.fn_z``)."""
         z = as_weighted_inputs(z)
-        y = one_hot(true_class, len(z))
+        y = one_hot(_class_index(true_class, len(z)), len(z))
         a = self.bars.show(z)
         for j, bar in enumerate(self.bars.bars):
             bar.set_color(RIGHT if j == true_class else WRONG)
@@ -152,7 +140,7 @@ def plot_softmax_cost(z=START_Z, true_class=2, axes=None):
     return axes[0].figure
 
 
-class LogLikelihoodExplorer:
+class LogLikelihoodExplorer(Demo):
     """Sliders for the weighted inputs z_j, a dropdown for the right class, and the
     softmax outputs with the cost -ln a_y (Eq. 80) redrawn as they move.
 
@@ -196,11 +184,8 @@ class LogLikelihoodExplorer:
         self.figure.refresh()
         self.readout.value = f"C = −ln a<sub>{j + 1}</sub> = <b>{cost:.3f}</b>"
 
-    def _repr_mimebundle_(self, **kwargs):
-        bundle = self.widget._repr_mimebundle_(**kwargs)
-        bundle["text/plain"] = ("Log-likelihood explorer: sliders z1..zn, a right-class menu "
-                                "and a figure (run the notebook to use them)")
-        return bundle
+    def summary(self) -> str:
+        return "Log-likelihood explorer: sliders z1..zn, a right-class menu and a figure"
 
 
 # ------------------------------------------- Eqs. (81)-(82): no learning slowdown
@@ -229,11 +214,8 @@ class SlowdownConfig:
             raise ValueError(f"weights and biases need the same length >= 2 (one per output "
                              f"neuron); got {len(self.weights)} and {len(self.biases)}")
         _class_index(self.true_class, len(self.weights))
-        if not (isinstance(self.eta, numbers.Real) and self.eta > 0):
-            raise ValueError(f"eta must be a number > 0; got {self.eta!r}")
-        if isinstance(self.epochs, bool) or not isinstance(self.epochs, numbers.Integral) \
-                or not 0 <= self.epochs <= 10_000:
-            raise ValueError(f"epochs must be an int from 0 to 10000; got {self.epochs!r}")
+        checks.real("eta", self.eta, positive=True)
+        checks.integer("epochs", self.epochs, 0, 10_000)
 
     @property
     def z0(self):
@@ -315,10 +297,7 @@ class SlowdownView:
 
     def show(self, epoch):
         """Draw the runs as they are after ``epoch`` steps."""
-        last = len(self.runs[0].costs) - 1
-        if isinstance(epoch, bool) or not isinstance(epoch, numbers.Integral) \
-                or not 0 <= epoch <= last:
-            raise ValueError(f"epoch must be an int from 0 to {last}; got {epoch!r}")
+        checks.integer("epoch", epoch, 0, len(self.runs[0].costs) - 1)
         for run, solid, dot, bars in zip(self.runs, self.solid, self.dots, self.bars):
             solid.set_data(np.arange(epoch + 1), run.right[:epoch + 1])
             dot.set_data([epoch], [run.right[epoch]])
@@ -345,7 +324,7 @@ def slowdown_table(runs, epochs=(0, 10, 50, 150, 300)):
     return "\n".join([head, sub, *rows])
 
 
-class SlowdownExplorer:
+class SlowdownExplorer(Demo):
     """A Play control and an epoch slider over precomputed SlowdownRuns.
 
     Moving the slider only moves artists (the runs are trained once, on creation);
@@ -378,11 +357,9 @@ class SlowdownExplorer:
         self.readout.value = (f"<b>epoch {e}</b><table><tr><th>layer</th><th>a<sub>y</sub>"
                               f"</th><th>cost</th></tr>{rows}</table>")
 
-    def _repr_mimebundle_(self, **kwargs):
-        bundle = self.widget._repr_mimebundle_(**kwargs)
-        bundle["text/plain"] = ("Slowdown explorer: a Play button and an epoch slider over "
-                                f"{len(self.runs)} training runs (run the notebook to use them)")
-        return bundle
+    def summary(self) -> str:
+        return (f"Slowdown explorer: a Play button and an epoch slider over {len(self.runs)} "
+                "training runs")
 
 
 # ------------------------------------- Eq. (84) at work: a network trained on digits
@@ -408,11 +385,8 @@ class DigitsConfig:
 
     def __post_init__(self):
         for name in ("n_train", "epochs", "mini_batch_size"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-                raise ValueError(f"{name} must be an int >= 1; got {value!r}")
-        if not (isinstance(self.eta, numbers.Real) and self.eta > 0):
-            raise ValueError(f"eta must be a number > 0; got {self.eta!r}")
+            checks.integer(name, getattr(self, name), minimum=1)
+        checks.real("eta", self.eta, positive=True)
 
     @classmethod
     def for_mode(cls, quick):
@@ -558,7 +532,7 @@ def plot_output_distributions(runs, X, labels, picks, axes=None):
     return axes[0][0].figure
 
 
-class DigitOutputsExplorer:
+class DigitOutputsExplorer(Demo):
     """A slider over the examples of X: the digit and both networks' outputs, redrawn
     in place. ``index`` (IntSlider), ``readout`` (HTML), ``figure`` (a LiveFigure)."""
 
@@ -583,8 +557,5 @@ class DigitOutputsExplorer:
             f"{run.label}: says {int(a.argmax())} with output {a.max():.3f}; "
             f"outputs sum to {a.sum():.3f}" for run, a in zip(self.runs, outputs))
 
-    def _repr_mimebundle_(self, **kwargs):
-        bundle = self.widget._repr_mimebundle_(**kwargs)
-        bundle["text/plain"] = ("Digit explorer: a slider over the examples and both "
-                                "networks' outputs (run the notebook to use them)")
-        return bundle
+    def summary(self) -> str:
+        return "Digit explorer: a slider over the examples and both networks' outputs"

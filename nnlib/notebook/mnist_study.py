@@ -36,12 +36,12 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
-import numbers
 import platform
 import subprocess
 import time
 from collections import Counter
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 
 import ipywidgets as widgets
@@ -50,13 +50,13 @@ from matplotlib.ticker import MaxNLocator
 from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
-from .. import data
+from .. import checks, data
 from ..activations import sigmoid, sigmoid_prime
 from ..costs import COSTS
-from ..fileio import write_json_atomic
-from ..network import Network, _check_positive_int, _check_real
+from ..fileio import read_json, write_json_atomic
+from ..network import Network
 from . import widgets as guarded
-from .widgets import LiveFigure, axes_or_new
+from .widgets import Demo, LiveFigure, axes_or_new
 
 #: The costs of the study, in the order tables list them, with the names they show.
 COST_LABELS = {
@@ -122,10 +122,7 @@ def _distinct(name, values, what, example, check):
     """``values`` as a non-empty tuple without repeats, each passing ``check(label,
     value)``; otherwise a TypeError or ValueError naming ``name``, ``what`` it lists
     and an ``example``."""
-    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
-        raise TypeError(f"{name} must be a list of {what}, e.g. {name}={example}; "
-                        f"got {values!r}")
-    values = tuple(values)
+    values = tuple(checks.sequence(name, values, what, f"{name}={example}"))
     for i, value in enumerate(values):
         check(f"{name}[{i}]", value)
     if not values or len(set(values)) != len(values):
@@ -137,13 +134,8 @@ def _distinct(name, values, what, example, check):
 def _seeds(name, seeds):
     """``seeds`` as a non-empty tuple of distinct integers >= 0."""
     seeds = _distinct(name, seeds, "integer seeds", "(0, 1, 2)",
-                      lambda label, seed: _check_positive_int(label, seed, minimum=0))
+                      lambda label, seed: checks.integer(label, seed, minimum=0))
     return tuple(int(s) for s in seeds)
-
-
-def _choice(name, value, options):
-    if value not in options:
-        raise ValueError(f"{name} must be one of {sorted(options)}; got {value!r}")
 
 
 def _set(obj, **fields):
@@ -174,24 +166,16 @@ class Config:
     #                                "small" (8,000 / 1,000 / 1,000 of the test digits)
 
     def __post_init__(self):
-        if isinstance(self.sizes, (str, bytes)) or not hasattr(self.sizes, "__iter__"):
-            raise TypeError(f"sizes must list the neurons per layer, e.g. (784, 30, 10); "
-                            f"got {self.sizes!r}")
-        sizes = tuple(self.sizes)
-        if len(sizes) < 2:
-            raise ValueError(f"sizes must have at least two layers; got {sizes!r}")
-        for i, n in enumerate(sizes):
-            _check_positive_int(f"sizes[{i}]", n)
-        _choice("cost", self.cost, COSTS)
-        _check_real("eta (the learning rate)", self.eta, positive=True)
-        _check_real("lmbda", self.lmbda, positive=False)
-        _check_positive_int("epochs", self.epochs)
-        _check_positive_int("mini_batch_size", self.mini_batch_size)
-        _choice("initializer", self.initializer, INITIALIZERS)
-        _choice("dtype", self.dtype, DTYPES)
-        _choice("data", self.data, DATA_MODES)
-        _set(self, sizes=tuple(int(n) for n in sizes), seeds=_seeds("seeds", self.seeds),
-             eta=float(self.eta), lmbda=float(self.lmbda))
+        sizes = checks.layer_sizes(self.sizes)
+        checks.choice("cost", self.cost, sorted(COSTS))
+        eta = checks.real("eta (the learning rate)", self.eta, positive=True)
+        lmbda = checks.real("lmbda", self.lmbda, minimum=0)
+        checks.integer("epochs", self.epochs, minimum=1)
+        checks.integer("mini_batch_size", self.mini_batch_size, minimum=1)
+        checks.choice("initializer", self.initializer, sorted(INITIALIZERS))
+        checks.choice("dtype", self.dtype, DTYPES)
+        checks.choice("data", self.data, sorted(DATA_MODES))
+        _set(self, sizes=tuple(sizes), seeds=_seeds("seeds", self.seeds), eta=eta, lmbda=lmbda)
 
     @property
     def hidden(self) -> int | tuple:
@@ -234,16 +218,16 @@ class Plan:
     def __post_init__(self):
         if not isinstance(self.name, str):
             raise TypeError(f"name must be a string such as 'quick'; got {self.name!r}")
-        _choice("data", self.data, DATA_MODES)
-        _choice("dtype", self.dtype, DTYPES)
-        _check_positive_int("epochs", self.epochs)
-        _check_positive_int("session_epochs", self.session_epochs)
-        _check_positive_int("widen", self.widen, minimum=0)
+        checks.choice("data", self.data, sorted(DATA_MODES))
+        checks.choice("dtype", self.dtype, DTYPES)
+        checks.integer("epochs", self.epochs, minimum=1)
+        checks.integer("session_epochs", self.session_epochs, minimum=1)
+        checks.integer("widen", self.widen, minimum=0)
         factors = _distinct("sweep_factors", self.sweep_factors, "factors of the book's eta",
                             "(0.5, 1.0, 2.0)",
-                            lambda label, f: _check_real(label, f, positive=True))
+                            lambda label, f: checks.real(label, f, positive=True))
         hidden = _distinct("hidden", self.hidden, "hidden-layer sizes", "(30, 100)",
-                           _check_positive_int)
+                           lambda label, n: checks.integer(label, n, minimum=1))
         _set(self, seeds=_seeds("seeds", self.seeds),
              sweep_seeds=_seeds("sweep_seeds", self.sweep_seeds),
              hidden=tuple(int(n) for n in hidden),
@@ -334,8 +318,8 @@ class Run:
         if len(self.config.seeds) != 1:
             raise ValueError(f"a run has one seed; its config has {self.config.seeds!r}")
         for name in ("n_training", "n_validation", "n_test"):
-            _check_positive_int(name, getattr(self, name))
-        _check_real("seconds", self.seconds, positive=False)
+            checks.integer(name, getattr(self, name), minimum=1)
+        checks.real("seconds", self.seconds, minimum=0)
         epochs = self.config.epochs
         series = {}
         for name, n in (("test_accuracy", self.n_test), ("test_cost", None),
@@ -347,9 +331,10 @@ class Run:
                                  [:300])
             for i, value in enumerate(values):
                 if n is None:
-                    _check_real(f"{name}[{i}]", value, positive=False)
+                    checks.real(f"{name}[{i}]", value, minimum=0)
                 else:
-                    _check_count(f"{name}[{i}]", value, n)
+                    checks.integer(f"{name}[{i}]", value, 0, n,
+                                   detail=f" (correct examples of the {n} evaluated)")
             series[name] = tuple(float(v) if n is None else int(v) for v in values)
         confusion = _confusion(self.test_confusion, self.config.sizes[-1])
         if int(confusion.sum()) != self.n_test or int(np.trace(confusion)) != series[
@@ -400,18 +385,21 @@ def _confusion(value, n_out) -> np.ndarray:
         table = np.array(value, dtype=object)
     except ValueError:  # ragged
         table = None
-    if table is None or table.shape != (n_out, n_out) or not all(
-            isinstance(c, numbers.Integral) and not isinstance(c, bool) and c >= 0
-            for c in table.flat):
+    if table is None or table.shape != (n_out, n_out):
         raise ValueError(f"test_confusion must be {n_out} rows of {n_out} counts >= 0 "
                          f"(true digit by answer); got {str(value)[:200]}")
+    for (i, j), count in np.ndenumerate(table):
+        checks.integer(f"test_confusion[{i}][{j}]", count, minimum=0)
     return table.astype(np.int64)
 
 
-def _check_count(name, value, n):
-    _check_positive_int(name, value, minimum=0)
-    if value > n:
-        raise ValueError(f"{name} is {value}, more than the {n} examples evaluated")
+def _version(distribution):
+    """The installed version of ``distribution``, or None where it is not installed (numba
+    and scipy are needed only by the compiled engine)."""
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return None
 
 
 @functools.lru_cache(maxsize=None)
@@ -422,8 +410,6 @@ def environment() -> dict:
     scipy, the BLAS numpy calls, and the machine."""
     import hashlib
 
-    import numba
-    import scipy
     from threadpoolctl import threadpool_info
 
     package = Path(__file__).resolve().parent.parent  # nnlib/
@@ -449,14 +435,14 @@ def environment() -> dict:
             "nnlib_modified": None if commit is None else bool(git("status", "--porcelain",
                                                                     "--", "nnlib")),
             "python": platform.python_version(), "numpy": np.__version__,
-            "numba": numba.__version__, "scipy": scipy.__version__,
+            "numba": _version("numba"), "scipy": _version("scipy"),
             "blas": "; ".join(blas) or None, "machine": platform.machine()}
 
 
 def load_splits(mode: str, **where) -> data.Splits:
     """(training, validation, test) arrays for a data mode (a key of DATA_MODES), in float32.
     ``where``: the keywords of ``nnlib.data.locate`` (data_dir, ...)."""
-    _choice("data mode", mode, DATA_MODES)
+    checks.choice("data mode", mode, sorted(DATA_MODES))
     return getattr(data, DATA_MODES[mode])(np.float32, **where)
 
 
@@ -626,10 +612,7 @@ def load_results(path) -> Results:
     """Results saved by ``Results.save``, checked: a file that is not one raises a
     ValueError naming the file, the part that is wrong and what was expected."""
     path = Path(path)
-    try:
-        record = json.loads(path.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise ValueError(f"{path} is not a results file: it is not valid JSON ({e})") from None
+    record = read_json(path, "a results file")
     if not isinstance(record, dict) or record.get("format") != RESULTS_FORMAT:
         found = record.get("format") if isinstance(record, dict) else None
         older = (" It was written by an older nnlib, whose runs lack per-epoch validation "
@@ -765,7 +748,7 @@ def run_study(plan: Plan, path=None, splits=None, progress=True, workers=1,
     (joblib, loky backend), ``client`` (a ``dask.distributed.Client``) on a Dask
     cluster; each run's numbers are the same either way. One progress bar (tqdm.auto: a
     widget in a notebook) counts the runs trained."""
-    _check_positive_int("workers", workers)
+    checks.integer("workers", workers, minimum=1)
     path = None if path is None else Path(path)
     results = load_results(path) if path is not None and path.exists() else Results()
     sizes = DATA_SIZES[plan.data] if splits is None else tuple(len(x) for x, _ in splits)
@@ -1182,8 +1165,7 @@ def _cells(results, plan, hidden, etas):
     """The table's configs (one per cost) for one hidden size and learning rates."""
     plan = results._plan(plan)
     hidden = plan.hidden[0] if hidden is None else hidden
-    if hidden not in plan.hidden:
-        raise ValueError(f"hidden must be one of the plan's sizes {plan.hidden}; got {hidden!r}")
+    checks.choice("hidden", hidden, plan.hidden, detail=" (the plan's sizes)")
     return [c for c in plan.table(etas) if c.hidden == hidden]
 
 
@@ -1195,16 +1177,14 @@ def plot_test_curves(results: Results, hidden=None, etas=None, epoch=None, plan=
     epochs = configs[0].epochs
     if epoch is None:
         epoch = epochs
-    elif (isinstance(epoch, bool) or not isinstance(epoch, numbers.Integral)
-          or not 1 <= epoch <= epochs):
-        raise ValueError(f"epoch must be an integer from 1 to {epochs} (the epochs of each "
-                         f"run), e.g. epoch={epochs} for the last; got {epoch!r}")
+    checks.integer("epoch", epoch, 1, epochs,
+                   detail=f" (the epochs of each run), e.g. epoch={epochs} for the last")
     ax = axes_or_new(ax, figsize=(6.4, 3.6))
     _draw_curves(ax, results, configs, epoch)
     return ax.figure
 
 
-class CurvesExplorer:
+class CurvesExplorer(Demo):
     """``plot_test_curves`` with controls: a menu for the hidden size, a choice of
     learning rates (the book's, or each cost's best from the sweep), and an epoch slider
     with Play; beside the figure, each cost's mean ± sd at that epoch."""
@@ -1220,32 +1200,29 @@ class CurvesExplorer:
         self.epoch = guarded.IntSlider(value=epochs, min=1, max=epochs, description="epoch")
         self.play = guarded.Play(value=epochs, min=1, max=epochs, interval=500)
         widgets.jslink((self.play, "value"), (self.epoch, "value"))
-        self.live = LiveFigure(figsize=(6.4, 3.6), css_class="nnlib-curves-figure")
+        self.figure = LiveFigure(figsize=(6.4, 3.6), css_class="nnlib-curves-figure")
         self.readout = widgets.HTML()
         for control in (self.hidden, self.choice, self.epoch):
             control.observe(self.redraw, names="value")
         self.widget = widgets.VBox([widgets.HBox([self.hidden, self.choice]),
                                     widgets.HBox([self.play, self.epoch]),
-                                    self.live.image, self.readout])
+                                    self.figure.image, self.readout])
         self.redraw()
 
     def redraw(self, change=None):
         """Draw the chosen cells at the chosen epoch, in place."""
         configs = _cells(self.results, self.plan, self.hidden.value,
                          self.etas[self.choice.value])
-        ax = self.live.ax
+        ax = self.figure.ax
         ax.clear()
         at = _draw_curves(ax, self.results, configs, self.epoch.value)
-        self.live.refresh()
+        self.figure.refresh()
         self.readout.value = f"after epoch {self.epoch.value}: " + ";  ".join(
             f"{COST_LABELS[cost]} <b>{mean:.2f} ± {sd:.2f} %</b>"
             for cost, (mean, sd) in at.items())
 
-    def _repr_mimebundle_(self, **kwargs):
-        bundle = self.widget._repr_mimebundle_(**kwargs)
-        bundle["text/plain"] = ("Curves explorer: hidden size, learning rates, and an epoch "
-                                "slider with Play (run the notebook to use them)")
-        return bundle
+    def summary(self) -> str:
+        return "Curves explorer: hidden size, learning rates, and an epoch slider with Play"
 
 
 def describe(plan: Plan) -> str:

@@ -15,8 +15,9 @@ from __future__ import annotations
 import ipywidgets as widgets
 import numpy as np
 
+from .. import checks
 from ..activations import sigmoid, softmax, softmax_jacobian
-from .widgets import FloatLogSlider, FloatSlider, LiveFigure, axes_or_new
+from .widgets import Demo, FloatLogSlider, FloatSlider, LiveFigure, axes_or_new
 
 #: The book's starting weighted inputs; their softmax is (0.315, 0.009, 0.633, 0.043).
 START_Z = (2.5, -1.0, 3.2, 0.5)
@@ -42,9 +43,7 @@ def as_weighted_inputs(z) -> np.ndarray:
             f"z should be one layer's weighted inputs, a 1-D array of at least 2 numbers; "
             f"got shape {arr.shape}. Pass e.g. z=(2.5, -1, 3.2, 0.5), or z.ravel() for a column."
         )
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"z should be finite numbers; got {arr}. Remove the inf/NaN entries.")
-    return arr
+    return checks.finite_array("z", arr)
 
 
 def format_vector(v, decimals: int = 3) -> str:
@@ -207,7 +206,7 @@ def plot_softmax_vs_c(z=START_Z, c_values=None, ax=None):
     return ax.figure
 
 
-class SoftmaxDemo:
+class SoftmaxDemo(Demo):
     """The book's softmax slider demo: sliders z1..zn drive a bar chart that moves in place.
 
     ``SoftmaxDemo()`` starts at the book's z = (2.5, -1, 3.2, 0.5). ``with_c=True`` adds
@@ -257,7 +256,7 @@ class SoftmaxDemo:
 
         controls = widgets.VBox([*self.sliders, self.reset_button])
         images = [live.image for live in self.live_figures]
-        self.box = widgets.VBox([widgets.HBox([controls, *images]), self.readout])
+        self.widget = widgets.VBox([widgets.HBox([controls, *images]), self.readout])
         self.update()
 
     @property
@@ -312,10 +311,6 @@ class SoftmaxDemo:
             self._resetting = False
         self.update()
 
-    def _repr_mimebundle_(self, **kwargs):
-        """Display the widget box; where widgets can't render, say what is there instead."""
-        bundle = self.box._repr_mimebundle_(**kwargs)
+    def summary(self) -> str:
         names = ", ".join(s.description for s in self.sliders)
-        bundle["text/plain"] = (f"Softmax demo: sliders {names} and a bar chart "
-                                "(run the notebook to use them)")
-        return bundle
+        return f"Softmax demo: sliders {names} and a bar chart"

@@ -9,6 +9,10 @@ Plot functions in nnlib draw onto an ``ax`` they are given; a notebook calls the
 with ``ax=None`` for the static figure (which GitHub and nbval see), then hands a
 ``LiveFigure``'s axes to the same function, or updates its artists, for the widget.
 
+Every demo (a slider explorer) is a ``Demo``: it shows as its widget where widgets run,
+and carries for pages that cannot run them (GitHub, nbviewer, a JupyterLab without the
+widget extension) a PNG of its figure as it first appears and a line of text.
+
 The controls of nnlib's demos are the ipywidgets ones with a guard: ``FloatSlider``,
 ``FloatLogSlider``, ``IntSlider``, ``Play``, ``Dropdown`` and ``ToggleButtons`` here
 refuse, with a ``ControlValueError`` that names the control, what was set and what it
@@ -20,12 +24,14 @@ to it, as ipywidgets does.
 """
 from __future__ import annotations
 
+import base64
 import io
-
 import math
 
 import ipywidgets as widgets
 import matplotlib as mpl
+import matplotlib.image as mpimg
+import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from traitlets import TraitError, validate
@@ -98,6 +104,55 @@ class LiveFigure:
             with mpl.rc_context({"figure.autolayout": False,
                                  "figure.constrained_layout.use": False}):
                 self.figure.set_layout_engine(None)
+
+
+class Demo:
+    """Base of nnlib's demos: a widget with a picture and a text to stand in for it.
+
+    A subclass sets ``self.widget`` (the box of controls and figures) and ``self.figure``
+    (its LiveFigure; a demo with several overrides ``live_figures``), and defines
+    ``summary()``. Displayed in a notebook, the demo's output holds three
+    representations: the widget view, which JupyterLab, Notebook 7 and VS Code render
+    (it ranks above the others); ``image/png``, the figures as they are at that moment,
+    which a page that cannot run widgets shows instead (nbconvert, and so nbviewer and
+    GitHub, skip a widget view whose state is not saved in the notebook); and
+    ``text/plain``.
+    """
+
+    widget: widgets.Widget
+    figure: LiveFigure
+
+    @property
+    def live_figures(self) -> list:
+        """The demo's LiveFigures, in the order they are laid out."""
+        return [self.figure]
+
+    def summary(self) -> str:
+        """What the demo holds, in a few words, e.g. "Softmax demo: sliders z1, z2"."""
+        raise NotImplementedError
+
+    def text(self) -> str:
+        """The plain-text stand-in: the summary and what to do to use the demo."""
+        return f"{self.summary()} (run the notebook to use them)"
+
+    def picture(self) -> bytes:
+        """The figures as they are now, as one PNG (side by side, tops aligned)."""
+        pngs = [bytes(live.image.value) for live in self.live_figures]
+        if len(pngs) == 1:
+            return pngs[0]
+        images = [mpimg.imread(io.BytesIO(png), format="png") for png in pngs]  # RGBA
+        height = max(image.shape[0] for image in images)
+        row = np.hstack([np.pad(image, ((0, height - image.shape[0]), (0, 0), (0, 0)),
+                                constant_values=1.0) for image in images])  # white below
+        buf = io.BytesIO()
+        mpimg.imsave(buf, row, format="png")
+        return buf.getvalue()
+
+    def _repr_mimebundle_(self, **kwargs):
+        bundle = self.widget._repr_mimebundle_(**kwargs)
+        bundle["text/plain"] = self.text()
+        bundle["image/png"] = base64.b64encode(self.picture()).decode("ascii")
+        return bundle
 
 
 # -- controls that hold ---------------------------------------------------------------
