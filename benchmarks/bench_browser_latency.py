@@ -203,8 +203,7 @@ def main() -> int:
                     key = "ArrowRight" if i % 2 == 0 else "ArrowLeft"  # stay near the start
                     results[name].append(move_latency(page, handle, chart, key))
             for name, (handle, chart) in subjects.items():
-                track = page.locator(".widget-slider", has=handle).first.locator(".noUi-target")
-                width = track.bounding_box()["width"]
+                width = handle.evaluate("h => h.closest('.noUi-target').clientWidth")
                 # across most of the slider, right then back left, from near the middle
                 distance = (0.4 if turn % 2 == 0 else -0.4) * width
                 drags[name].append(drag(page, handle, chart, distance))

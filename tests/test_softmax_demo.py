@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
+from nnlib.activations import softmax
 from nnlib.notebook import softmax as softmax_module
 from nnlib.notebook.softmax import (
     START_Z,
@@ -45,12 +46,12 @@ def svg_elements(svg: str, tag: str, css_class: str):
 def heights(demo):
     """The bar chart's bar heights, read back from its SVG in data units."""
     return np.array([float(r.get("height")) for r in
-                     svg_elements(demo.bars_chart.value, "rect", "nnlib-bar")]) * 1.1 / 190
+                     svg_elements(demo.bars_chart.svg, "rect", "nnlib-bar")]) * 1.1 / 190
 
 
 def label_texts(demo):
     """The values the bar chart prints over its bars."""
-    return [t.text for t in svg_elements(demo.bars_chart.value, "text", "nnlib-bar-value")]
+    return [t.text for t in svg_elements(demo.bars_chart.svg, "text", "nnlib-bar-value")]
 
 
 def jacobian_texts(demo):
@@ -75,7 +76,7 @@ def test_starts_at_the_books_values(demo):
     assert demo.readout.value == BOOK_READOUT
     assert label_texts(demo) == ["0.315", "0.009", "0.633", "0.043"]
     np.testing.assert_allclose(heights(demo), eq78(START_Z), atol=BAR_TOL)
-    assert demo.bars_chart.value.startswith("<svg")
+    assert demo.bars_chart.svg.startswith("<svg")
     assert demo.picture().startswith(b"\x89PNG")
 
 
@@ -88,15 +89,15 @@ def test_readout_text_format():
 # --- the callback ---------------------------------------------------------------------
 
 def test_slider_move_updates_bars_labels_readout_and_chart(demo):
-    before, picture = demo.bars_chart.value, demo.picture()
+    before, picture = demo.bars_chart.svg, demo.picture()
     demo.z_sliders[0].value = 5.0
     z = np.array([5.0, -1.0, 3.2, 0.5])
     expected = eq78(z)
     np.testing.assert_allclose(heights(demo), expected, atol=BAR_TOL)
     assert label_texts(demo) == [f"{x:.3f}" for x in expected]
     assert demo.readout.value == f"a = ({', '.join(f'{x:.3f}' for x in expected)})   sum = 1.000"
-    assert demo.bars_chart.value != before
-    assert "z = (5.0, -1.0, 3.2, 0.5)" in demo.bars_chart.value  # the title
+    assert demo.bars_chart.svg != before
+    assert "z = (5.0, -1.0, 3.2, 0.5)" in demo.bars_chart.svg  # the title
     assert demo.picture() != picture  # the matplotlib picture follows too, when asked
 
 
@@ -279,3 +280,27 @@ def test_start_outside_the_sliders_is_refused():
 def test_bad_c_values_are_refused():
     with pytest.raises(ValueError, match="positive constants"):
         plot_softmax_vs_c(START_Z, c_values=[0.0, 1.0])
+
+
+# --- what the browser shows before the kernel answers ---------------------------------
+
+@pytest.mark.parametrize("with_c", [False, True])
+def test_lookup_tables_hold_what_the_kernel_draws_after_the_move(with_c):
+    """For each slider and a few of its values, the row the browser would show at once
+    (title, then the printed values) is what the kernel's chart shows once that slider
+    is there: nnlib's softmax, three decimals."""
+    demo = SoftmaxDemo(with_c=with_c)
+    start = [s.value for s in demo.sliders]
+    tables = demo.bars_chart.tables
+    assert demo.bars_chart.base == start and len(tables) == len(demo.sliders)
+    for j, (slider, table) in enumerate(zip(demo.sliders, tables)):
+        exponents = table["log"]
+        for k in (0, 7, len(table["rows"]) - 1):
+            x = table["min"] + k * table["step"]
+            slider.value = 10 ** x if exponents else x
+            row = tables[j]["rows"][k]
+            title = ET.fromstring(demo.bars_chart.svg).find(f".//{SVG}text[@class='nnlib-chart-title']")
+            assert row == [title.text, *label_texts(demo)], (slider.description, k)
+            assert np.allclose([float(v) for v in row[1:]], softmax(demo.z, demo.c), atol=5e-4)
+        demo.reset()
+

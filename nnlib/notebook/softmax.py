@@ -20,7 +20,7 @@ from matplotlib.colors import Normalize, to_hex
 
 from .. import checks
 from ..activations import sigmoid, softmax, softmax_jacobian
-from .svgchart import Panel, chart_widget, color, document, number, text
+from .svgchart import BarLookup, Panel, chart_widget, color, document, number, slider_table, text
 from .widgets import Demo, FloatLogSlider, FloatSlider, LiveFigure, axes_or_new
 
 #: The book's starting weighted inputs; their softmax is (0.315, 0.009, 0.633, 0.043).
@@ -103,13 +103,18 @@ def bars_title(z, a, c: float = 1.0) -> str:
     return f"z = {format_vector(z, 1)}{c_part}   sum of a = {float(np.sum(a)):.3f}"
 
 
+def bars_panel(n: int) -> Panel:
+    """Where ``bars_svg`` draws n bars: 310 x 190 px, values 0 to 1.1 upwards."""
+    return Panel(56, 26, 310, 190, (0.4, n + 0.6), (0, 1.1))
+
+
 def bars_svg(z, c: float = 1.0) -> str:
     """``SoftmaxBars`` as SVG for the browser to draw: the bars of a = softmax(z, c)
     (Eqs. 78, 83) on the same fixed 0-1.1 axis, each value printed on top (class
     ``nnlib-bar-value``, three decimals) and the same title."""
     a = softmax(z, c)
     n, fill = a.size, color(0)
-    panel = Panel(56, 26, 310, 190, (0.4, n + 0.6), (0, 1.1))
+    panel = bars_panel(n)
     parts = panel.frame(xticks=range(1, n + 1), xlabels=[f"a{j}" for j in range(1, n + 1)],
                         yticks=np.linspace(0, 1, 5), ylabel_format="{:.2f}",
                         ylabel="output activation aᴸⱼ", title=bars_title(z, a, c))
@@ -305,7 +310,10 @@ class SoftmaxDemo(Demo):
         self.readout = widgets.Label(style={"font_family": "monospace"})
         self.readout.add_class("nnlib-softmax-readout")
 
-        self.bars_chart = chart_widget("nnlib-softmax-bars")
+        self.bars_chart = BarLookup("nnlib-softmax-bars", sliders=self.sliders)
+        panel = bars_panel(self.start.size)
+        self.bars_chart.geometry = {"bottom": panel.y(0), "scale": panel.height / panel.ylim[1],
+                                    "gap": 3}
         self.bars_figure = LiveFigure(figsize=(4.8, 3.2))
         self.bars = SoftmaxBars(self.bars_figure.ax, self.start.size)
         self.jacobian_chart = self.jacobian_figure = self.jacobian = None
@@ -349,11 +357,38 @@ class SoftmaxDemo(Demo):
         move (an SVG of a few KB per chart). Returns a = softmax(z, c), shape (n,)."""
         z, c = self.z, self.c
         a = softmax(z, c)
-        self.bars_chart.value = bars_svg(z, c)
+        with self.bars_chart.hold_sync():  # one message: the chart with its tables
+            self.bars_chart.svg = bars_svg(z, c)
+            self.bars_chart.base = [float(s.value) for s in self.sliders]
+            self.bars_chart.tables = self.lookup_tables(z, c)
         self.readout.value = readout_text(a)
         if self.jacobian_chart is not None:
             self.jacobian_chart.value = jacobian_svg(z, c)
         return a
+
+    def lookup_tables(self, z, c: float) -> list[dict]:
+        """For each slider, the bar chart's title and printed values (``bars_title``,
+        three decimals) at every value the slider can take while the others stay at
+        (z, c): what the browser shows, without waiting for the kernel, when one slider
+        moves (``svgchart.BarLookup``). About 30 KB for four z sliders and c."""
+        tables = []
+        for j, slider in enumerate(self.z_sliders):
+            grid = np.round(np.arange(slider.min, slider.max + slider.step / 2, slider.step), 10)
+            zs = np.repeat(z[:, None], grid.size, axis=1)  # (n, values): one z per column
+            zs[j] = grid
+            activations = softmax(zs, c)                    # column by column (Eq. 78/83)
+            tables.append(slider_table(grid, (
+                [bars_title(zk, ak, c), *(f"{x:.3f}" for x in ak)]
+                for zk, ak in zip(zs.T, activations.T))))
+        if self.c_slider is not None:
+            s = self.c_slider
+            exponents = np.round(np.arange(s.min, s.max + s.step / 2, s.step), 10)
+            cs = 10.0 ** exponents
+            activations = softmax(z[:, None] * cs)  # column k: softmax(z, c_k), Eq. (83)
+            tables.append(slider_table(exponents, (
+                [bars_title(z, ak, ck), *(f"{x:.3f}" for x in ak)]
+                for ck, ak in zip(cs, activations.T)), log=True))
+        return tables
 
     def update(self, change=None) -> None:
         """The sliders' callback: ``show()``, unless a reset is moving several sliders."""

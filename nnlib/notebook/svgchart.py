@@ -22,8 +22,10 @@ from __future__ import annotations
 
 from html import escape
 
+import anywidget
 import ipywidgets as widgets
 import numpy as np
+import traitlets
 from matplotlib.colors import to_hex
 from matplotlib.ticker import MaxNLocator
 
@@ -101,7 +103,8 @@ class Panel:
             parts.append(text(self.left - 36, middle, ylabel,
                               extra=f' transform="rotate(-90 {number(self.left - 36)} {number(middle)})"'))
         if title:
-            parts.append(text(self.left + self.width / 2, self.top - 8, title))
+            parts.append(text(self.left + self.width / 2, self.top - 8, title,
+                              css_class="nnlib-chart-title"))
         return parts
 
     def polyline(self, xs, ys, stroke: str, *, opacity: float = 1.0, css_class: str = "") -> str:
@@ -137,3 +140,78 @@ def chart_widget(css_class: str) -> widgets.HTML:
     chart = widgets.HTML()
     chart.add_class(css_class)
     return chart
+
+
+#: The browser half of ``BarLookup``: shows the kernel's SVG and, when one slider has moved
+#: since, the row of that slider's table under its new value (bar heights, printed
+#: values, title), in the same frame as the move. Two or more sliders moved (the kernel
+#: is behind): it waits for the kernel's next chart.
+_BAR_LOOKUP_ESM = """
+async function render({ model, el }) {
+  const sliders = await Promise.all(model.get("sliders").map(
+    ref => model.widget_manager.get_model(ref.replace("IPY_MODEL_", ""))));
+  const paint = (row) => {
+    const { bottom, scale, gap } = model.get("geometry");
+    const title = el.querySelector(".nnlib-chart-title");
+    if (title) title.textContent = row[0];
+    const bars = el.querySelectorAll(".nnlib-bar"), texts = el.querySelectorAll(".nnlib-bar-value");
+    row.slice(1).forEach((label, i) => {
+      const h = parseFloat(label) * scale;
+      bars[i].setAttribute("y", (bottom - h).toFixed(1));
+      bars[i].setAttribute("height", h.toFixed(1));
+      texts[i].setAttribute("y", (bottom - h - gap).toFixed(1));
+      texts[i].textContent = label;
+    });
+  };
+  const show = () => {
+    const base = model.get("base"), tables = model.get("tables");
+    const moved = sliders.map((s, j) => Math.abs(s.get("value") - base[j]) > 1e-9 ? j : -1)
+                         .filter(j => j >= 0);
+    if (moved.length !== 1) return;   // none: the kernel's chart is right; several: wait
+    const j = moved[0], t = tables[j], v = sliders[j].get("value");
+    const row = t.rows[Math.round(((t.log ? Math.log10(v) : v) - t.min) / t.step)];
+    if (row) paint(row);
+  };
+  const draw = () => { el.innerHTML = model.get("svg"); show(); };
+  draw();
+  model.on("change:svg", draw);
+  sliders.forEach(s => s.on("change:value", show));
+  return () => sliders.forEach(s => s.off("change:value", show));
+}
+export default { render };
+"""
+
+
+class BarLookup(anywidget.AnyWidget):
+    """A bar chart (SVG from the kernel) that follows its sliders in the browser itself.
+
+    With each chart the kernel sends, for every slider, the chart's bar values (as the
+    printed text) and title for every value that slider can take while the others stay
+    put (``tables``). The browser then shows a move of one slider in the same frame,
+    without waiting for the kernel, from numbers the kernel computed; the kernel's next
+    chart, and tables, follow. Made by ``SoftmaxDemo``; ``css_class`` names it in the page.
+
+    The SVG must hold bars of class ``nnlib-bar``, texts of class ``nnlib-bar-value``,
+    and a ``nnlib-chart-title``; ``geometry`` says where a value's bar ends: the bottom
+    of the axis (px), px per unit, and the gap between a bar and its printed value.
+    """
+
+    _esm = _BAR_LOOKUP_ESM
+    svg = traitlets.Unicode("").tag(sync=True)
+    sliders = traitlets.List(traitlets.Instance(widgets.Widget)).tag(
+        sync=True, **widgets.widget_serialization)
+    base = traitlets.List(traitlets.Float()).tag(sync=True)
+    tables = traitlets.List(traitlets.Dict()).tag(sync=True)
+    geometry = traitlets.Dict().tag(sync=True)
+
+    def __init__(self, css_class: str, **kwargs):
+        super().__init__(**kwargs)
+        self.add_class(css_class)
+
+
+def slider_table(grid, rows, *, log: bool = False) -> dict:
+    """One slider's table for ``BarLookup``: its values ``grid`` (evenly spaced; for a
+    log slider, evenly spaced exponents of 10) and a row of texts for each."""
+    grid = np.asarray(grid, dtype=float)
+    return {"min": float(grid[0]), "step": float(grid[1] - grid[0]), "log": log,
+            "rows": [list(row) for row in rows]}
