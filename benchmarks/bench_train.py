@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/bench_train.py            # 50,000 examples, ~1-2 minutes
     .venv/bin/python benchmarks/bench_train.py --n 10000  # quicker, noisier
+    .venv/bin/python benchmarks/bench_train.py --engine numpy  # the numpy reference engine
 
 Times one epoch of SGD (mini-batch 10, eta 0.5, cross-entropy) on synthetic 784-value
 inputs for [784, 30, 10] and [784, 100, 10]: nnlib in float64 and float32, and the plain
@@ -12,8 +13,9 @@ the reference. Then times
 ``accuracy`` over 10,000 examples against a per-example loop of ``feedforward``.
 Targets on [784, 30, 10]: float64 >= 10x, float32 >= 15x the reference.
 
-nnlib trains these networks in a loop that numba compiles the first time it runs in an
-environment (then loads from its cache); that one-off cost is timed and printed first.
+nnlib trains with ``SGD(..., engine=--engine)``, by default "compiled": a loop that
+numba compiles the first time it runs in an environment (then loads from its cache);
+that one-off cost is timed and printed first.
 Each SGD call also checks and converts its training data once, before the first epoch;
 that is timed as a run of 0 epochs, printed, and taken out of nnlib's per-epoch figure
 (the reference is handed its data ready-made).
@@ -61,26 +63,27 @@ def reference_epoch(sizes, pairs):
     return time.perf_counter() - t
 
 
-def nnlib_times(sizes, data, dtype, epochs):
-    """Seconds for nnlib's SGD to run 0 epochs and ``epochs`` epochs. Each SGD call first
-    checks and converts its data once; the 0-epoch run times just that setup."""
+def nnlib_times(sizes, data, dtype, epochs, engine):
+    """Seconds for nnlib's SGD to run 0 epochs and ``epochs`` epochs with ``engine``. Each
+    SGD call first checks and converts its data once; the 0-epoch run times just that."""
     times = []
     for n_epochs in (0, epochs):
         net = Network(sizes, dtype=dtype, seed=0)
         t = time.perf_counter()
-        net.SGD(data, n_epochs, 10, 0.5, progress=False, verbose=False)
+        net.SGD(data, n_epochs, 10, 0.5, progress=False, verbose=False, engine=engine)
         times.append(time.perf_counter() - t)
     return times
 
 
-def warm_up():
-    """Seconds to make the compiled epoch ready in float64 and float32: a compilation on
-    the first run in an environment, a load from numba's cache after that."""
+def warm_up(engine):
+    """Seconds to make ``engine`` ready in float64 and float32: for the compiled one, a
+    compilation on the first run in an environment, a load from numba's cache after that."""
     X, labels, _ = synthetic(20)
     t = time.perf_counter()
     for dt in (np.float64, np.float32):
         Network([784, 30, 10], dtype=dt, seed=0).SGD((X.astype(dt), labels), 1, 10, 0.5,
-                                                      progress=False, verbose=False)
+                                                      progress=False, verbose=False,
+                                                      engine=engine)
     return time.perf_counter() - t
 
 
@@ -89,20 +92,24 @@ def main():
     parser.add_argument("--n", type=int, default=50_000, help="training examples (default 50000)")
     parser.add_argument("--repeats", type=int, default=5,
                         help="rounds; each contender's fastest round is kept (default 5)")
+    parser.add_argument("--engine", choices=["compiled", "numpy"], default="compiled",
+                        help="the SGD engine nnlib trains with (default compiled)")
     args = parser.parse_args()
-    print(f"compiled epoch ready in {warm_up():.1f} s (compiled once per environment, "
-          "then cached)")
+    ready = warm_up(args.engine)
+    if args.engine == "compiled":
+        print(f"compiled epoch ready in {ready:.1f} s (compiled once per environment, "
+              "then cached)")
     X, labels, pairs = synthetic(args.n)
     data = {dt: (X.astype(dt), labels) for dt in (np.float64, np.float32)}
-    print(f"One epoch, mini-batch 10, {args.n} examples (seconds; speed-up over the per-example "
-          "reference)")
+    print(f"One epoch, mini-batch 10, {args.n} examples, nnlib's {args.engine} engine (seconds; "
+          "speed-up over the per-example reference)")
     for sizes in ([784, 30, 10], [784, 100, 10]):
         reference = []
         setup, run = {np.float64: [], np.float32: []}, {np.float64: [], np.float32: []}
         for _ in range(args.repeats):  # interleaved: a slow spell of the machine hits all alike
             reference.append(reference_epoch(sizes, pairs))
             for dt in (np.float64, np.float32):
-                t_setup, t_run = nnlib_times(sizes, data[dt], dt, EPOCHS)
+                t_setup, t_run = nnlib_times(sizes, data[dt], dt, EPOCHS, args.engine)
                 setup[dt].append(t_setup)
                 run[dt].append(t_run)
         # An epoch's own time, comparable with the reference's (which gets its data

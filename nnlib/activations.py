@@ -155,7 +155,11 @@ class Sigmoid:
     """A layer of sigmoid neurons: a = sigma(z), applied to each neuron separately."""
 
     name = "sigmoid"
-    fn = staticmethod(sigmoid)
+
+    @staticmethod
+    def fn(z, out=None):
+        """sigma(z) entry by entry: ``sigmoid``."""
+        return sigmoid(z, out)
 
     @staticmethod
     def backward(z, a, grad_a):
@@ -200,8 +204,3 @@ class Linear:
 
 #: Output layers by the name a saved network records.
 OUTPUT_LAYERS = {layer.name: layer for layer in (Sigmoid, Softmax, Linear)}
-
-#: Each layer's methods as defined here, taken before anyone can patch them: the network's
-#: compiled training stands in for them only while they are unchanged.
-DEFINED_METHODS = {(layer, name): getattr(layer, name)
-                   for layer in OUTPUT_LAYERS.values() for name in ("fn", "backward")}

@@ -227,8 +227,3 @@ def one_hot(labels, n_classes, *, axis=0, dtype=np.float64, name="labels"):
 
 #: Costs by the name the book's saved-network JSON records ("cost": "CrossEntropyCost").
 COSTS = {cost.__name__: cost for cost in (QuadraticCost, CrossEntropyCost, LogLikelihoodCost)}
-
-#: Each cost's methods as defined here, taken before anyone can patch them: the network's
-#: compiled training stands in for them only while they are unchanged.
-DEFINED_METHODS = {(cost, name): getattr(cost, name)
-                   for cost in COSTS.values() for name in ("delta", "grad_a")}

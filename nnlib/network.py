@@ -7,9 +7,16 @@ differs, and why:
 * A mini-batch is processed as one matrix, its examples as columns, instead of one
   example at a time. The numbers are the same (the per-example gradients are simply
   summed by the matrix product); tests/test_network.py checks that against a plain
-  per-example implementation to 1e-12. It is many times faster (benchmarks/). For the
-  book's cost/output pairs, ``SGD`` runs each epoch as one compiled loop
-  (``nnlib.sgd_kernel``, the same arithmetic); other pairs use ``_step`` below.
+  per-example implementation to 1e-12. It is many times faster (benchmarks/).
+* ``SGD`` has two engines, chosen by ``engine=``. "numpy" is the reference, written
+  here as the book writes it (``_update_mini_batch``, ``_backprop``: BP1-BP4 on one
+  mini-batch matrix); it trains any cost and output layer, and a method you replace
+  (``CrossEntropyCost.delta = staticmethod(my_delta)``) is the one it calls. "compiled"
+  runs each epoch as one loop compiled by numba (``nnlib.sgd_kernel``, the same
+  arithmetic, held to the same reference), many times faster at small mini-batches, for
+  the pairs of ``COMPILED_PAIRS`` and with nnlib's own methods only. "auto" (the
+  default) takes the compiled engine where it can and numpy elsewhere, and says so when
+  numba is missing; ``net.engine_used`` tells which one trained.
 * The output layer can be sigmoid (the book's), softmax (Eq. 78, for the log-likelihood
   cost of Eq. 80) or linear (Eqs. 68-70). It defaults to the one the cost is paired with.
 * Shuffling uses the network's own seeded generator and never reorders the caller's
@@ -28,6 +35,7 @@ b^l of shape (n_l, 1); z^l = w^l a^{l-1} + b^l; a^l = sigma(z^l).
 from __future__ import annotations
 
 import contextlib
+import importlib
 import inspect
 import json
 import math
@@ -41,12 +49,10 @@ import numpy as np
 from threadpoolctl import ThreadpoolController
 from tqdm.auto import tqdm
 
-from . import checks, sgd_kernel
-from .activations import DEFINED_METHODS as LAYER_METHODS
+from . import checks
 from .activations import OUTPUT_LAYERS, Linear, Sigmoid, Softmax, real_array
 from .costs import COSTS, CrossEntropyCost, LogLikelihoodCost, QuadraticCost
 from .costs import one_hot as one_hot_targets  # one_hot is the flag of accuracy, total_cost
-from .costs import DEFINED_METHODS as COST_METHODS
 from .fileio import write_json_atomic
 
 _EVAL_CHUNK = 10_000  # examples per forward pass when evaluating (bounds memory)
@@ -55,20 +61,19 @@ _blas_lock = threading.Lock()  # guards the two below
 _blas_limit = None  # the one-thread limit in force while _blas_users > 0
 _blas_users = 0  # trainings running now, in any thread
 
-#: The (cost, output layer) pairs the compiled epoch of nnlib.sgd_kernel trains, each with
-#: the output error delta^L (BP1) it gives and the cost's method that the numpy path would
-#: call for it. Exact classes only (a subclass may change delta).
-_KERNEL_ERRORS = {
-    (CrossEntropyCost, Sigmoid): (sgd_kernel.A_MINUS_Y, "delta"),         # Eq. 66
-    (LogLikelihoodCost, Softmax): (sgd_kernel.A_MINUS_Y, "delta"),        # Eq. 84
-    (QuadraticCost, Sigmoid): (sgd_kernel.A_MINUS_Y_SIGMA, "delta"),      # Eq. 55
-    (QuadraticCost, Linear): (sgd_kernel.A_MINUS_Y, "grad_a"),            # Eq. 70
+#: The engines ``SGD`` trains with (``engine=``): "numpy", the reference; "compiled", the
+#: numba loop of nnlib.sgd_kernel; "auto", the compiled one where it can, else numpy.
+ENGINES = ("auto", "numpy", "compiled")
+
+#: The (cost class, output layer) pairs the compiled engine trains, each with the output
+#: error delta^L (BP1) it computes for them, by its name in nnlib.sgd_kernel.OUTPUT_ERRORS.
+#: Exact classes only: a subclass of a cost may change its delta.
+COMPILED_PAIRS = {
+    (CrossEntropyCost, Sigmoid): "a - y",               # Eq. 66
+    (LogLikelihoodCost, Softmax): "a - y",              # Eq. 84
+    (QuadraticCost, Sigmoid): "(a - y) sigma'(z)",      # Eq. 55
+    (QuadraticCost, Linear): "a - y",                   # Eq. 70
 }
-#: The methods the kernel stands in for, as nnlib defines them: a reader who patches one
-#: (to experiment with a different delta or activation) gets the numpy path, which calls it.
-_ORIGINALS = {**LAYER_METHODS, **COST_METHODS}
-_KERNEL_OUTPUTS = {Sigmoid: sgd_kernel.SIGMOID, Softmax: sgd_kernel.SOFTMAX,
-                   Linear: sgd_kernel.LINEAR}
 
 
 @contextlib.contextmanager
@@ -107,18 +112,6 @@ class _Data:
         return len(self.X)
 
 
-class _Buffers:
-    """Arrays reused by every mini-batch of size m, so training allocates nothing."""
-
-    def __init__(self, sizes, m, dtype):
-        self.x = np.empty((m, sizes[0]), dtype)   # gathered input rows (m, n_in)
-        self.y = np.empty((m, sizes[-1]), dtype)  # gathered target rows (m, n_out)
-        self.zs = [np.empty((n, m), dtype) for n in sizes[1:]]       # z^l  (n_l, m)
-        self.acts = [np.empty((n, m), dtype) for n in sizes[1:]]     # a^l  (n_l, m)
-        self.deltas = [np.empty((n, m), dtype) for n in sizes[1:]]   # delta^l (n_l, m)
-        self.sp = [np.empty((n, m), dtype) for n in sizes[1:-1]]     # sigma'(z^l) hidden
-        self.gw = [np.empty((n, k), dtype) for k, n in zip(sizes[:-1], sizes[1:])]
-        self.gb = [np.empty((n, 1), dtype) for n in sizes[1:]]
 
 
 def _check_cost_class(cost):
@@ -165,6 +158,55 @@ def _parameter_shapes(sizes):
             "biases": [(n, 1) for n in sizes[1:]]}
 
 
+def _is_costs_own_layer(cost, output):
+    """Whether ``output`` is the output layer ``cost`` is paired with (its ``output_layer``,
+    sigmoid if it names none): then BP1 is the cost's own ``delta(z, a, y)``."""
+    return output is getattr(cost, "output_layer", Sigmoid)
+
+
+def _why_not_compiled(cost, output):
+    """Why the compiled engine cannot train ``cost`` with ``output``, as a phrase, or None
+    if it can: the pair is not one of ``COMPILED_PAIRS``, or a method whose arithmetic the
+    compiled engine has its own copy of has been replaced."""
+    if (cost, output) not in COMPILED_PAIRS:
+        supported = ", ".join(f"({c.__name__}, {o.__name__})" for c, o in COMPILED_PAIRS)
+        return (f"it trains the (cost class, output layer) pairs {supported}, and this "
+                f"network's is ({cost.__name__}, {output.__name__})")
+    for owner, name in _methods_the_compiled_engine_copies(cost, output):
+        if not _defined_by_nnlib(owner, name):
+            method = getattr(owner, name)
+            by = getattr(method, "__qualname__", type(method).__name__)
+            return (f"{owner.__name__}.{name} has been replaced (by {by}), and the compiled "
+                    "engine computes nnlib's own")
+    return None
+
+
+def _methods_the_compiled_engine_copies(cost, output):
+    """The methods the numpy engine calls to train ``cost`` with ``output`` whose arithmetic
+    the compiled engine does in its own code, as (class, name) pairs: the hidden layers'
+    and the output layer's ``fn``, and for BP1 the cost's ``delta``, or its ``grad_a`` and
+    the output layer's ``backward`` when the layer is not the cost's own."""
+    if _is_costs_own_layer(cost, output):
+        bp1 = [(cost, "delta")]
+    else:
+        bp1 = [(cost, "grad_a"), (output, "backward")]
+    return [(Sigmoid, "fn"), (output, "fn"), *bp1]
+
+
+def _defined_by_nnlib(owner, name):
+    """Whether ``owner.name`` (say ``CrossEntropyCost.delta``) is still the function nnlib
+    defines there. A replacement a reader assigns to experiment (``CrossEntropyCost.delta =
+    staticmethod(my_delta)``, or another class's method) was defined elsewhere or under
+    another name, which Python records in its ``__module__`` and ``__qualname__``; a
+    wrapper made with functools.wraps copies both, but also records what it wraps
+    (``__wrapped__``). Editing nnlib's own source is not detected: train with
+    engine="numpy" then."""
+    method = getattr(owner, name)
+    return (getattr(method, "__module__", None) == owner.__module__
+            and getattr(method, "__qualname__", None) == f"{owner.__qualname__}.{name}"
+            and not hasattr(method, "__wrapped__"))
+
+
 class Network:
     """A network of sigmoid layers with an output layer chosen by the cost.
 
@@ -184,6 +226,7 @@ class Network:
         self.output = getattr(cost, "output_layer", Sigmoid) if output is None else output
         self.dtype = dtype
         self.rng = np.random.default_rng(seed)
+        self.engine_used = None  # the engine the last SGD call trained with (see SGD)
         self.default_weight_initializer()
 
     @property
@@ -244,27 +287,26 @@ class Network:
         return self.rng.standard_normal(shape).astype(self.dtype, copy=False)
 
     # -- forward and backward ------------------------------------------------------
-    def _forward(self, a, bufs=None):
-        """z^l = w^l a^{l-1} + b^l and a^l for every layer; a (n_in, m) -> lists of (n_l, m).
+    def _forward(self, a):
+        """The feedforward pass for inputs a (n_in, m), one example a column: the lists
+        ``zs`` and ``activations`` of every layer after the input, each (n_l, m).
 
-        Hidden layers are sigmoid; the last uses ``self.output``. With ``bufs`` the
-        results are written into its arrays."""
-        zs, acts = [], []
-        last = self.num_layers - 2
+        z^l = w^l a^{l-1} + b^l; a^l = sigma(z^l) in the hidden layers, and the output
+        layer's own function (``self.output``: sigmoid, softmax or linear) in the last."""
+        zs, activations = [], []
+        last = len(self.weights) - 1
         for l, (w, b) in enumerate(zip(self.weights, self.biases)):
-            z = np.matmul(w, a, out=None if bufs is None else bufs.zs[l])
-            z += b
-            layer = self.output if l == last else Sigmoid
-            a = layer.fn(z, out=None if bufs is None else bufs.acts[l])
+            z = w @ a + b                                          # (n_l, m)
+            a = (self.output if l == last else Sigmoid).fn(z)      # (n_l, m)
             zs.append(z)
-            acts.append(a)
-        return zs, acts
+            activations.append(a)
+        return zs, activations
 
     def _output_delta(self, z, a, y):
         """BP1, delta^L = dC/dz^L. The cost's own ``delta`` when the output layer is the
         one it is paired with (Eqs. 66, 84; (a - y) sigma'(z) for the quadratic cost);
         otherwise the chain rule through the output layer (e.g. Eq. 68 for linear)."""
-        if self.output is getattr(self.cost, "output_layer", Sigmoid):
+        if _is_costs_own_layer(self.cost, self.output):
             delta, method = self.cost.delta(z, a, y), "delta(z, a, y)"
         else:
             grad, method = self.cost.grad_a(a, y), "grad_a(a, y)"
@@ -277,24 +319,28 @@ class Network:
                              f"neuron and example, the shape of z, {np.shape(z)}")
         return delta
 
-    def _backprop(self, x, y, bufs, scale=1.0):
-        """Equations BP1-BP4 for a mini-batch: x (n_in, m), y (n_out, m).
+    def _backprop(self, x, y):
+        """Equations BP1-BP4 for a mini-batch, x (n_in, m) and y (n_out, m), one example a
+        column: ``(nabla_b, nabla_w)``, lists shaped like ``biases`` and ``weights``,
+        holding dC/db and dC/dw for the cost C summed over the m examples.
 
-        Leaves scale * dC/dw^l in ``bufs.gw`` and scale * dC/db^l in ``bufs.gb``, where C
-        is the cost summed over the m examples. Scaling delta^L first scales every
-        delta^l (BP2 is linear in delta), so SGD's eta/m costs one small multiply."""
-        zs, acts = self._forward(x, bufs)
-        np.multiply(self._output_delta(zs[-1], acts[-1], y), scale, out=bufs.deltas[-1])
-        for l in range(self.num_layers - 3, -1, -1):
-            # BP2: delta^l = (w^{l+1})^T delta^{l+1} * sigma'(z^l), sigma' = a (1 - a)
-            delta = np.matmul(self.weights[l + 1].T, bufs.deltas[l + 1], out=bufs.deltas[l])
-            sp = np.subtract(1, acts[l], out=bufs.sp[l])
-            sp *= acts[l]
-            delta *= sp
-        inputs = [x] + acts[:-1]
-        for l, delta in enumerate(bufs.deltas):
-            np.add.reduce(delta, axis=1, keepdims=True, out=bufs.gb[l])  # BP3: dC/db = delta
-            np.matmul(delta, inputs[l].T, out=bufs.gw[l])                # BP4: dC/dw = delta a^T
+        The book's ``backprop`` with m columns where it has one: each delta^l then holds
+        one column per example, and the row sums of BP3 and the products of BP4 add the
+        m examples' gradients up."""
+        zs, activations = self._forward(x)
+        activations = [x] + activations                   # a^0 = x, a^1, ..., a^L
+        nabla_b = [None] * len(self.biases)
+        nabla_w = [None] * len(self.weights)
+        delta = self._output_delta(zs[-1], activations[-1], y)       # BP1, (n_L, m)
+        nabla_b[-1] = delta.sum(axis=1, keepdims=True)               # BP3, (n_L, 1)
+        nabla_w[-1] = delta @ activations[-2].T                      # BP4, (n_L, n_{L-1})
+        for l in range(2, self.num_layers):
+            a = activations[-l]
+            sigma_prime = a * (1 - a)                    # sigma'(z^l), from a^l = sigma(z^l)
+            delta = (self.weights[-l + 1].T @ delta) * sigma_prime   # BP2
+            nabla_b[-l] = delta.sum(axis=1, keepdims=True)           # BP3
+            nabla_w[-l] = delta @ activations[-l - 1].T              # BP4
+        return nabla_b, nabla_w
 
     def backprop(self, x, y):
         """Gradients of the cost for examples x (n_in, m) with targets y (n_out, m).
@@ -308,17 +354,15 @@ class Network:
         self._check_target_range(y.T, "y")
         if x.shape[1] != y.shape[1]:
             raise ValueError(f"x has {x.shape[1]} examples (columns) but y has {y.shape[1]}")
-        bufs = _Buffers(self.sizes, x.shape[1], self.dtype)
-        self._backprop(x, y, bufs)
-        return bufs.gb, bufs.gw
+        return self._backprop(x, y)
 
     def summed_cost(self, x, y):
         """The cost (no L2 term) summed over examples x (n_in, m), targets y (n_out, m):
         the C whose gradients ``backprop`` returns."""
         self._check_parameters(copy=False)
         x = self._columns(x, self.sizes[0], "x")
-        zs, acts = self._forward(x)
-        return self._cost_sum(zs[-1], acts[-1], self._columns(y, self.sizes[-1], "y"))
+        zs, activations = self._forward(x)
+        return self._cost_sum(zs[-1], activations[-1], self._columns(y, self.sizes[-1], "y"))
 
     def feedforward(self, a):
         """The network's output for input a: (n_in, 1) as in the book, or (n_in, m) for m
@@ -341,12 +385,12 @@ class Network:
     def SGD(self, training_data, epochs, mini_batch_size, eta, lmbda=0.0, evaluation_data=None,
             monitor_evaluation_cost=False, monitor_evaluation_accuracy=False,
             monitor_training_cost=False, monitor_training_accuracy=False,
-            *, shuffle=True, progress=None, verbose=True, after_epoch=None):
+            *, shuffle=True, progress=None, verbose=True, after_epoch=None, engine="auto"):
         """Train by mini-batch stochastic gradient descent with L2 weight decay.
 
         Each step is w -> (1 - eta lmbda / n) w - (eta / m) sum_x dC_x/dw and
-        b -> b - (eta / m) sum_x dC_x/db, with n the training-set size and m the
-        mini-batch size (the last mini-batch of an epoch may be smaller, as in the book).
+        b -> b - (eta / m) sum_x dC_x/db (Eqs. 93-94), with n the training-set size and m
+        the mini-batch size (the last mini-batch of an epoch may be smaller, as in the book).
 
         Returns the four monitored lists (evaluation cost, evaluation accuracy, training
         cost, training accuracy), accuracies as counts of correct examples; a list stays
@@ -356,12 +400,25 @@ class Network:
         already show how far training has got); ``after_epoch(epoch)``, if given, is
         called after each epoch (numbered from 0) and its monitoring, e.g. to evaluate
         other data.
+
+        ``engine`` chooses what computes the epochs; the numbers are the same (both are
+        held to the book's per-example backprop at 1e-12). "numpy": the reference, written
+        as the book writes it (``_update_mini_batch``), for any cost and output layer, and
+        calling the methods as they are now, replaced ones too. "compiled": one loop
+        compiled by numba (``nnlib.sgd_kernel``), many times faster at small mini-batches,
+        for the pairs of ``COMPILED_PAIRS`` and nnlib's own methods only; it raises a
+        ValueError for anything else and an ImportError without numba and scipy. "auto"
+        (the default): compiled where it can train this network, else numpy, with a
+        warning when that is because numba or scipy is missing. A cost or layer method you
+        replace (``CrossEntropyCost.delta = staticmethod(my_delta)``) is thus trained in
+        numpy by "auto" and refused by "compiled". ``self.engine_used`` says which engine
+        trained ("numpy" or "compiled").
         """
         checks.integer("epochs", epochs, minimum=0)
         checks.integer("mini_batch_size", mini_batch_size, minimum=1)
         checks.real("eta (the learning rate)", eta, positive=True)
         checks.real("lmbda (the L2 regularisation parameter)", lmbda, minimum=0)
-        # numpy scalars too: as Python numbers, both training paths compute in the same types
+        # numpy scalars too: as Python numbers, both engines compute in the same types
         epochs, mini_batch_size = int(epochs), int(mini_batch_size)
         eta, lmbda = float(eta), float(lmbda)
         train = self._data(training_data, "training_data")
@@ -386,72 +443,103 @@ class Network:
                              f"with a sigmoid or softmax output layer, or linear outputs with "
                              f"the QuadraticCost (Eqs. 68-70)")
         self._check_parameters()
-        epoch_step = self._epoch_step()
-        eval_cost, eval_acc, train_cost, train_acc = [], [], [], []
+        self.engine_used = self._choose_engine(engine)
+        train_epoch = self._numpy_epoch if self.engine_used == "numpy" else self._compiled_epoch
+        evaluation_cost, evaluation_accuracy, training_cost, training_accuracy = [], [], [], []
         progress = not verbose if progress is None else progress
         for epoch in tqdm(range(epochs), desc="epochs", disable=not progress):
             order = self.rng.permutation(n) if shuffle else np.arange(n)
             with _single_thread_blas():  # also for the watch: BLAS threads woken for its
                 if epoch == 0:           # products would spin and slow the epoch down
                     watch = _DivergenceWatch(self, train, eta)
-                epoch_step(train, order, m, eta, decay)
+                train_epoch(train, order, m, eta, decay)
                 watch.after(epoch)
             if verbose:
                 print(f"Epoch {epoch} training complete")
-            for data, flags, costs, accs, label in (
-                    (train, (monitor_training_cost, monitor_training_accuracy),
-                     train_cost, train_acc, "training"),
-                    (evaluation, (monitor_evaluation_cost, monitor_evaluation_accuracy),
-                     eval_cost, eval_acc, "evaluation")):
-                if not any(flags):
-                    continue
-                cost, correct = self._evaluate(data, lmbda, n, *flags)
-                if flags[0]:
-                    costs.append(cost)
-                    if verbose:
-                        print(f"Cost on {label} data: {cost}")
-                if flags[1]:
-                    accs.append(correct)
-                    if verbose:
-                        print(f"Accuracy on {label} data: {correct} / {len(data)}")
+            # one forward pass over each data set monitored gives both its cost and accuracy
+            cost, accuracy = self._evaluate(train, lmbda, n, want_cost=monitor_training_cost,
+                                            want_accuracy=monitor_training_accuracy)
+            if monitor_training_cost:
+                training_cost.append(cost)
+                if verbose:
+                    print(f"Cost on training data: {cost}")
+            if monitor_training_accuracy:
+                training_accuracy.append(accuracy)
+                if verbose:
+                    print(f"Accuracy on training data: {accuracy} / {n}")
+            cost, accuracy = self._evaluate(evaluation, lmbda, n,
+                                            want_cost=monitor_evaluation_cost,
+                                            want_accuracy=monitor_evaluation_accuracy)
+            if monitor_evaluation_cost:
+                evaluation_cost.append(cost)
+                if verbose:
+                    print(f"Cost on evaluation data: {cost}")
+            if monitor_evaluation_accuracy:
+                evaluation_accuracy.append(accuracy)
+                if verbose:
+                    print(f"Accuracy on evaluation data: {accuracy} / {len(evaluation)}")
             if after_epoch is not None:
                 after_epoch(epoch)
-        return eval_cost, eval_acc, train_cost, train_acc
+        return evaluation_cost, evaluation_accuracy, training_cost, training_accuracy
 
-    def _kernel_error(self):
-        """The compiled kernel's code for this network's output error, or None when the
-        kernel can't stand in for the numpy path (then ``_epoch`` trains): a cost/output
-        pair it doesn't know, or a method it relies on that has been patched."""
-        pair = (self.cost, self.output)
-        if pair not in _KERNEL_ERRORS:
-            return None
-        code, method = _KERNEL_ERRORS[pair]
-        relied_on = [(self.cost, method), (Sigmoid, "fn"), (self.output, "fn"),
-                     (self.output, "backward")]
-        unpatched = all(getattr(owner, name) is _ORIGINALS[owner, name]
-                        for owner, name in relied_on)
-        return code if unpatched else None
+    def _choose_engine(self, engine):
+        """The engine ``SGD(..., engine=engine)`` trains this network with: "numpy" or
+        "compiled" (see ``SGD``). Imports nnlib.sgd_kernel, and so numba and scipy, the
+        first time the compiled engine is chosen."""
+        if engine not in ENGINES:
+            raise ValueError(f"engine must be one of {', '.join(map(repr, ENGINES))}; "
+                             f"got {engine!r}")
+        if engine == "numpy":
+            return "numpy"
+        why_not = _why_not_compiled(self.cost, self.output)
+        if why_not and engine == "compiled":
+            raise ValueError(f"engine='compiled' cannot train this network: {why_not}. Train "
+                             "it with engine='numpy' (engine='auto' chooses it for you)")
+        if why_not:
+            return "numpy"
+        try:
+            importlib.import_module(".sgd_kernel", __package__)
+        except ImportError as e:
+            missing = f"the compiled engine needs numba and scipy, which failed to import ({e})"
+            if engine == "compiled":
+                raise ImportError(f"engine='compiled': {missing}. Install them (pip install "
+                                  "numba scipy) or train with engine='numpy'") from e
+            warnings.warn(f"training with the numpy engine, slower at small mini-batches: "
+                          f"{missing}. pip install numba scipy for speed, or pass "
+                          "engine='numpy' to choose numpy without this warning", stacklevel=3)
+            return "numpy"
+        return "compiled"
 
-    def _epoch_step(self):
-        """The function that trains one epoch, ``(train, order, m, eta, decay)``: the
-        compiled kernel where it stands in for the numpy path, else ``_epoch``."""
-        error = self._kernel_error()
-        if error is None:
-            return self._epoch
-        output = _KERNEL_OUTPUTS[self.output]
-        return lambda train, order, m, eta, decay: sgd_kernel.sgd_epoch(
-            self.weights, self.biases, train.X, train.Y, order, m, eta, decay, output, error)
+    def _numpy_epoch(self, train, order, m, eta, decay):
+        """One epoch with the numpy engine: a step of gradient descent on each mini-batch of
+        ``m`` examples of ``train``, taken in ``order`` (the last may be smaller)."""
+        for k in range(0, len(order), m):
+            batch = order[k:k + m]
+            self._update_mini_batch(train.X[batch].T, train.Y[batch].T, eta, decay)
 
-    def _epoch(self, train, order, m, eta, decay):
-        """One epoch in numpy: a ``_step`` per mini-batch of ``m`` examples of ``order``
-        (the last may be smaller)."""
-        n = len(order)
-        full = _Buffers(self.sizes, m, self.dtype)
-        rest = _Buffers(self.sizes, n % m, self.dtype) if n % m else None
-        for k in range(0, n, m):
-            idx = order[k:k + m]
-            bufs = full if len(idx) == m else rest
-            self._step(train, idx, bufs, eta / len(idx), decay)
+    def _update_mini_batch(self, x, y, eta, decay):
+        """One step of gradient descent on the mini-batch x (n_in, m), y (n_out, m), with
+        ``decay`` = 1 - eta lmbda / n (Eqs. 93-94):
+
+            w -> (1 - eta lmbda / n) w - (eta / m) sum_x dC_x/dw
+            b -> b - (eta / m) sum_x dC_x/db
+
+        In place, as the compiled engine does (the book makes new arrays; writing over the
+        old ones saves allocating and filling a fresh weight matrix every step)."""
+        nabla_b, nabla_w = self._backprop(x, y)
+        m = x.shape[1]
+        for w, b, nw, nb in zip(self.weights, self.biases, nabla_w, nabla_b):
+            w *= decay                   # (1 - eta lmbda / n) w: the L2 weight decay
+            w -= (eta / m) * nw
+            b -= (eta / m) * nb
+
+    def _compiled_epoch(self, train, order, m, eta, decay):
+        """One epoch with the compiled engine (``nnlib.sgd_kernel.sgd_epoch``), the same
+        steps as ``_numpy_epoch``, updating the weights and biases in place."""
+        from . import sgd_kernel
+        sgd_kernel.sgd_epoch(self.weights, self.biases, train.X, train.Y, order, m, eta, decay,
+                             output=self.output.name,
+                             output_error=COMPILED_PAIRS[self.cost, self.output])
 
     def _check_parameters(self, copy=True, finite=True):
         """Check that every weight and bias has its layer's shape and holds real numbers,
@@ -484,35 +572,30 @@ class Network:
             if copy:
                 setattr(self, key, [np.array(a, dtype=self.dtype, order="C") for a in arrays])
 
-    def _step(self, train, idx, bufs, scale, decay):
-        """One gradient-descent step on the examples ``idx`` of ``train``."""
-        train.X.take(idx, axis=0, out=bufs.x, mode="clip")
-        train.Y.take(idx, axis=0, out=bufs.y, mode="clip")
-        self._backprop(bufs.x.T, bufs.y.T, bufs, scale)
-        for w, b, gw, gb in zip(self.weights, self.biases, bufs.gw, bufs.gb):
-            if decay != 1.0:
-                w *= decay
-            w -= gw
-            b -= gb
-
     # -- evaluation ----------------------------------------------------------------
-    def _evaluate(self, data, lmbda, l2_n, want_cost=True, want_accuracy=True):
-        """One forward pass over ``data``: (mean cost + L2 term, number correct).
-
-        The L2 term is (lmbda / 2 l2_n) sum ||w||^2 (Eq. 85). Accuracy needs labels."""
+    def _evaluate(self, data, lmbda=0.0, training_size=1, *, want_cost=False,
+                  want_accuracy=False):
+        """One forward pass over ``data`` for what is wanted: ``(cost, correct)``, the mean
+        cost plus the L2 term (lmbda / 2 training_size) sum ||w||^2 (Eq. 85) and the number
+        of examples classified correctly, each None unless wanted (with neither, no pass,
+        and ``data`` may be None). Accuracy needs labels."""
+        if not (want_cost or want_accuracy):
+            return None, None
         if want_accuracy and data.labels is None:
             raise ValueError("accuracy needs class labels (integers or one-hot targets); "
                              "these targets are not one-hot")
-        cost, correct = 0.0, 0
+        cost = 0.0 if want_cost else None
+        correct = 0 if want_accuracy else None
         for k in range(0, len(data), _EVAL_CHUNK):
-            zs, acts = self._forward(data.X[k:k + _EVAL_CHUNK].T)
+            zs, activations = self._forward(data.X[k:k + _EVAL_CHUNK].T)
             if want_cost:
-                cost += self._cost_sum(zs[-1], acts[-1], data.Y[k:k + _EVAL_CHUNK].T)
+                cost += self._cost_sum(zs[-1], activations[-1], data.Y[k:k + _EVAL_CHUNK].T)
             if want_accuracy:
-                guesses = np.argmax(acts[-1], axis=0)
+                guesses = np.argmax(activations[-1], axis=0)
                 correct += int(np.sum(guesses == data.labels[k:k + _EVAL_CHUNK]))
-        cost = cost / len(data) + 0.5 * (lmbda / l2_n) * sum(float(np.sum(w * w))
-                                                           for w in self.weights)
+        if want_cost:
+            cost = cost / len(data) + 0.5 * (lmbda / training_size) * sum(
+                float(np.sum(w * w)) for w in self.weights)
         return cost, correct
 
     def _cost_sum(self, z, a, y):
@@ -535,7 +618,7 @@ class Network:
         if convert is not None:
             one_hot = self._one_hot_from_convert(one_hot, bool(convert), "accuracy")
         self._check_parameters(copy=False)
-        return self._evaluate(self._data(data, "data", one_hot), 0.0, 1, False, True)[1]
+        return self._evaluate(self._data(data, "data", one_hot), want_accuracy=True)[1]
 
     def total_cost(self, data, lmbda, convert=None, *, one_hot=None, training_size=None):
         """Mean cost over ``data`` plus the L2 term (lmbda / 2n) sum ||w||^2 (Eq. 85).
@@ -551,7 +634,7 @@ class Network:
         if training_size is not None:
             checks.integer("training_size", training_size, minimum=1)
         self._check_parameters(copy=False)
-        return self._evaluate(data, lmbda, training_size or len(data), True, False)[0]
+        return self._evaluate(data, lmbda, training_size or len(data), want_cost=True)[0]
 
     @staticmethod
     def _one_hot_from_convert(one_hot, implied, method):
@@ -681,7 +764,7 @@ class Network:
                   "weights": [np.asarray(w).tolist() for w in self.weights],
                   "biases": [np.asarray(b).tolist() for b in self.biases],
                   "cost": self.cost.__name__}
-        if self.output is not getattr(self.cost, "output_layer", Sigmoid):
+        if not _is_costs_own_layer(self.cost, self.output):
             record["output"] = self.output.name
         write_json_atomic(filename, record)
 
@@ -724,9 +807,9 @@ class _DivergenceWatch:
     def _collapse(self):
         """What is saturated in the sample, as a phrase, or None."""
         net = self.net
-        acts = net._forward(self.x)[1]
+        activations = net._forward(self.x)[1]
         with np.errstate(invalid="ignore"):
-            saturated = [float(np.mean(a * (1 - a) < self.SATURATED)) for a in acts]
+            saturated = [float(np.mean(a * (1 - a) < self.SATURATED)) for a in activations]
         if net.output is not Sigmoid:  # a (1 - a) says nothing of softmax or linear outputs
             saturated[-1] = 0.0
         layer = int(np.argmax(saturated))
@@ -736,7 +819,7 @@ class _DivergenceWatch:
         if self.labels is None:  # no accuracy to go by: only a hidden layer all saturated
             return what if layer < len(saturated) - 1 and saturated[layer] >= self.LIMIT else None
         if saturated[layer] >= self.LIMIT_AT_CHANCE and net.sizes[-1] >= 2:
-            accuracy = float(np.mean(np.argmax(acts[-1], axis=0) == self.labels))
+            accuracy = float(np.mean(np.argmax(activations[-1], axis=0) == self.labels))
             # chance: always answering the sample's most frequent class
             chance = max(np.bincount(self.labels).max() / len(self.labels), 1 / net.sizes[-1])
             if accuracy <= chance + 0.05:

@@ -1,4 +1,8 @@
-"""One epoch of mini-batch SGD, compiled to machine code by numba.
+"""The compiled engine: one epoch of mini-batch SGD, compiled to machine code by numba.
+
+``Network.SGD(..., engine="compiled")`` trains with it, and ``engine="auto"`` (the
+default) does whenever it can; ``engine="numpy"`` trains with ``Network``'s own numpy
+code, the readable reference this module must equal.
 
 Why this exists: at the book's mini-batch size of 10 the matrices are tiny, and a numpy
 version of a training step spends most of its time in the ~25 numpy calls it makes,
@@ -8,9 +12,14 @@ the output error, sigma'(z), the bias update) is a plain loop over the entries, 
 numba compiles; a second thread gathers the shuffled examples (``sgd_epoch``).
 benchmarks/bench_train.py measures the gain.
 
-It computes exactly what ``Network._backprop`` and ``Network._step`` compute, for the
-costs paired with their own output layers (the book's cases), and tests/test_network.py
-holds both to the per-example reference of tests/book_reference.py at 1e-12.
+It computes what ``Network._update_mini_batch`` computes with the numpy engine, for the
+cost/output pairs of ``nnlib.network.COMPILED_PAIRS`` (the book's cases), from its own
+copy of their arithmetic: sigmoid, softmax and linear output layers (``OUTPUTS``) and
+the output errors ``OUTPUT_ERRORS``. tests/test_network.py holds both engines to the
+per-example reference of tests/book_reference.py at 1e-12.
+
+Only the compiled engine imports this module, and with it numba and scipy: nnlib
+imports and trains (in numpy) without them.
 
 Layout: examples are ROWS here, so a mini-batch of m examples for a layer of n neurons is
 an (m, n) array and z^l = a^{l-1} (w^l)^T + (b^l)^T: the same numbers as the book's
@@ -34,11 +43,16 @@ from numba.extending import get_cython_function_address
 
 from . import checks
 
-# Output layers (nnlib.activations) and output errors delta^L (BP1) the kernel knows.
-SIGMOID, SOFTMAX, LINEAR = 0, 1, 2
-A_MINUS_Y = 0          # Eq. 66 (cross-entropy), Eq. 84 (log-likelihood), Eq. 70 (linear)
-A_MINUS_Y_SIGMA = 1    # (a - y) sigma'(z): the quadratic cost on sigmoid outputs, Eq. 55
-
+# The output layers the compiled code knows, as it numbers them, by their names in
+# nnlib.activations (Sigmoid.name, ...).
+_SIGMOID, _SOFTMAX, _LINEAR = 0, 1, 2
+OUTPUTS = {"sigmoid": _SIGMOID, "softmax": _SOFTMAX, "linear": _LINEAR}
+# The output errors delta^L (BP1) it knows, as it numbers them, by what they compute.
+_A_MINUS_Y, _A_MINUS_Y_SIGMA = 0, 1
+OUTPUT_ERRORS = {
+    "a - y": _A_MINUS_Y,  # Eq. 66 (cross-entropy), Eq. 84 (log-likelihood), Eq. 70 (linear)
+    "(a - y) sigma'(z)": _A_MINUS_Y_SIGMA,  # the quadratic cost on sigmoid outputs, Eq. 55
+}
 
 
 def _numba_can_cache():
@@ -163,7 +177,7 @@ def _forward(weights, biases, x, acts, output, gemm):
     ``biases[i]``, ``acts[i]`` and (in ``_backward``) ``deltas[i]`` are w, b, a and delta
     of the book's layer i + 1. ``acts[i]`` receives z, then a in its place (which is why
     sigma'(z) is computed later as a (1 - a)). The last layer's activation is ``output``
-    (SIGMOID, SOFTMAX or LINEAR, which leaves a = z)."""
+    (_SIGMOID, _SOFTMAX or _LINEAR, which leaves a = z)."""
     last = len(weights) - 1
     for l in range(len(weights)):
         z, b = acts[l], biases[l]
@@ -173,24 +187,24 @@ def _forward(weights, biases, x, acts, output, gemm):
             _product(gemm, x, False, weights[l], True, z, 1.0, 1.0)
         else:
             _product(gemm, acts[l - 1], False, weights[l], True, z, 1.0, 1.0)
-        if l < last or output == SIGMOID:
+        if l < last or output == _SIGMOID:
             _sigmoid_layer(z)
-        elif output == SOFTMAX:
+        elif output == _SOFTMAX:
             _softmax_layer(z)
 
 
 @_jit
-def _backward(weights, acts, deltas, y, error, scale, gemm):
+def _backward(weights, acts, deltas, y, output_error, scale, gemm):
     """BP1 and BP2, each delta^l scaled by ``scale`` (= eta/m; BP2 is linear in delta).
 
-    BP1: delta^L = a^L - y, times sigma'(z^L) = a (1 - a) for ``A_MINUS_Y_SIGMA``.
+    BP1: delta^L = a^L - y, times sigma'(z^L) = a (1 - a) for ``_A_MINUS_Y_SIGMA``.
     BP2: delta^l = (w^{l+1})^T delta^{l+1} * sigma'(z^l); in rows delta^{l+1} w^{l+1}."""
     last = len(deltas) - 1
     a, d = acts[last], deltas[last]
     for i in range(d.shape[0]):
         for j in range(d.shape[1]):
             d[i, j] = scale * (a[i, j] - y[i, j])
-            if error == A_MINUS_Y_SIGMA:
+            if output_error == _A_MINUS_Y_SIGMA:
                 d[i, j] *= a[i, j] * (1.0 - a[i, j])
     for l in range(last - 1, -1, -1):
         d, a = deltas[l], acts[l]
@@ -233,7 +247,7 @@ def _gather(X, Y, rows, xs, ys):
 
 
 @_jit
-def _train(xs, ys, weights, biases, m, eta, decay, output, error, gemm):
+def _train(xs, ys, weights, biases, m, eta, decay, output, output_error, gemm):
     """One gradient step per ``m`` consecutive rows of xs, ys (the last may be fewer)."""
     n = xs.shape[0]
     acts, deltas = _batch_buffers(weights, m, xs.dtype)
@@ -243,7 +257,7 @@ def _train(xs, ys, weights, biases, m, eta, decay, output, error, gemm):
             acts, deltas = _batch_buffers(weights, k, xs.dtype)
         x, y = xs[start:start + k], ys[start:start + k]
         _forward(weights, biases, x, acts, output, gemm)
-        _backward(weights, acts, deltas, y, error, eta / k, gemm)
+        _backward(weights, acts, deltas, y, output_error, eta / k, gemm)
         _descend(weights, biases, x, acts, deltas, decay, gemm)
 
 
@@ -258,11 +272,13 @@ def chunk_rows(n, m, row_bytes):
     return min(n, m * max(1, CHUNK_BYTES // (row_bytes * m)))
 
 
-def _check_epoch(weights, biases, X, Y, order, mini_batch_size, eta, decay, output, error):
+def _check_epoch(weights, biases, X, Y, order, mini_batch_size, eta, decay, output,
+                 output_error):
     """Check everything ``sgd_epoch`` hands to compiled code, which does no checking of its
     own: a wrong shape or an index out of range there reads or writes outside an array and
     kills the process (a segmentation fault) instead of raising. Returns ``order`` as
-    int64 and the mini-batch size as an int. O(layers + len(order))."""
+    int64, the mini-batch size as an int, and the output layer and output error as the
+    compiled code numbers them. O(layers + len(order))."""
     arrays = {"X": X, "Y": Y}
     if not isinstance(weights, (list, tuple)) or not isinstance(biases, (list, tuple)) \
             or not weights or len(weights) != len(biases):
@@ -302,16 +318,22 @@ def _check_epoch(weights, biases, X, Y, order, mini_batch_size, eta, decay, outp
     m = checks.integer("sgd_epoch: mini_batch_size", mini_batch_size, minimum=1)
     for name, value in (("eta", eta), ("decay", decay)):
         checks.real(f"sgd_epoch: {name}", value, positive=True)
-    if output not in (SIGMOID, SOFTMAX, LINEAR) or error not in (A_MINUS_Y, A_MINUS_Y_SIGMA):
-        raise ValueError(f"sgd_epoch: output must be SIGMOID, SOFTMAX or LINEAR and error "
-                         f"A_MINUS_Y or A_MINUS_Y_SIGMA; got {output!r}, {error!r}")
-    return order.astype(np.int64, copy=False), m
+    if output not in OUTPUTS or output_error not in OUTPUT_ERRORS:
+        raise ValueError(f"sgd_epoch: output must be one of {sorted(OUTPUTS)} and "
+                         f"output_error one of {sorted(OUTPUT_ERRORS)}; got {output!r}, "
+                         f"{output_error!r}")
+    return (order.astype(np.int64, copy=False), m, OUTPUTS[output],
+            OUTPUT_ERRORS[output_error])
 
 
-def sgd_epoch(weights, biases, X, Y, order, mini_batch_size, eta, decay, output, error):
+def sgd_epoch(weights, biases, X, Y, order, mini_batch_size, eta, decay, output,
+              output_error):
     """Train ``weights`` and ``biases`` (lists of writable C-ordered arrays of X's dtype,
-    updated in place; ``Network.SGD`` prepares them) for one epoch over the rows ``order`` of X (n, n_in) and Y
-    (n, n_out), in mini-batches of ``mini_batch_size`` (the last may be smaller).
+    updated in place; ``Network.SGD`` prepares them) for one epoch over the rows ``order``
+    of X (n, n_in) and Y (n, n_out), in mini-batches of ``mini_batch_size`` (the last may
+    be smaller): w -> decay w - (eta / m) nabla_w, b -> b - (eta / m) nabla_b. ``output``
+    names the output layer (a key of ``OUTPUTS``: "sigmoid", "softmax" or "linear"),
+    ``output_error`` the output error delta^L (a key of ``OUTPUT_ERRORS``).
 
     Rows picked at random are scattered through memory, and fetching them took about a
     fifth of a [784, 30, 10] step. So when the data spans several chunks, a second thread
@@ -321,11 +343,12 @@ def sgd_epoch(weights, biases, X, Y, order, mini_batch_size, eta, decay, output,
 
     Every argument is checked first (``_check_epoch``): bad ones raise a ValueError
     instead of reaching compiled code that would crash the process."""
-    order, m = _check_epoch(weights, biases, X, Y, order, mini_batch_size, eta, decay,
-                            output, error)
+    order, m, output, output_error = _check_epoch(weights, biases, X, Y, order,
+                                                  mini_batch_size, eta, decay, output,
+                                                  output_error)
     n = len(order)
     chunk = chunk_rows(n, m, X.shape[1] * X.itemsize)
-    train = (List(weights), List(biases), m, float(eta), float(decay), output, error,
+    train = (List(weights), List(biases), m, float(eta), float(decay), output, output_error,
              GEMM[X.dtype])
     buffers = [(np.empty((chunk, X.shape[1]), X.dtype), np.empty((chunk, Y.shape[1]), Y.dtype))
                for _ in range(2 if chunk < n else 1)]

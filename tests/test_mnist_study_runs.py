@@ -261,3 +261,25 @@ def test_what_notebook_04_says_about_the_committed_study(committed):
     share = (round(ce100.final.mean(), 2) - round(q100.final.mean(), 2)) / (
         100 - round(q100.final.mean(), 2))
     assert round(share, 2) == 0.74
+
+
+def test_the_environment_records_a_missing_compiled_engine_as_none(monkeypatch):
+    """numba and scipy are optional (the numpy engine trains without them): a study run
+    where they are not installed records their versions as None instead of failing."""
+    from importlib import metadata
+
+    real = metadata.version
+
+    def version(name):
+        if name in ("numba", "scipy"):
+            raise metadata.PackageNotFoundError(name)
+        return real(name)
+
+    monkeypatch.setattr(metadata, "version", version)
+    mnist_study.environment.cache_clear()   # it is computed once per process
+    try:
+        env = mnist_study.environment()
+    finally:
+        mnist_study.environment.cache_clear()
+    assert env["numba"] is None and env["scipy"] is None
+    assert env["numpy"] == np.__version__

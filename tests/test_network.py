@@ -1,5 +1,6 @@
 """The network: same numbers as a plain per-example backprop, gradients that match finite
 differences, the book's API and quirks, and clear errors for bad input."""
+import functools
 import json
 import re
 import subprocess
@@ -12,10 +13,10 @@ import pytest
 import book_reference as ref
 from nnlib import network as network_module
 from nnlib import checks, network2, sgd_kernel
-from nnlib.activations import Sigmoid, Softmax
+from nnlib.activations import Linear, Sigmoid, Softmax
 from nnlib.costs import CrossEntropyCost, LogLikelihoodCost, QuadraticCost
 from nnlib.gradcheck import TOLERANCE, check_gradients
-from nnlib.network import Network, load
+from nnlib.network import COMPILED_PAIRS, Network, load
 
 # The pairs of cost and output layer the reference implements (BP1 for each).
 PAIRS = [(CrossEntropyCost, "sigmoid", "cross-entropy"), (QuadraticCost, "sigmoid", "quadratic"),
@@ -33,43 +34,81 @@ def max_diff(xs, ys):
     return max(float(np.max(np.abs(a - b))) for a, b in zip(xs, ys))
 
 
-# SGD trains the book's pairs in the compiled kernel (nnlib.sgd_kernel) and anything else
-# in numpy (Network._epoch). A subclass of a cost is "anything else", with the same numbers,
-# so each test below runs both paths.
-PATHS = ["compiled", "numpy"]
+# SGD's two engines: the numpy reference (Network._update_mini_batch) and the compiled
+# loop (nnlib.sgd_kernel). Each test below runs both, and checks that the one asked for ran.
+ENGINES = ["compiled", "numpy"]
 
 
-def network(sizes, cost, output, path, **kwargs):
-    if path == "numpy":
-        cost = type(f"My{cost.__name__}", (cost,), {})
-    net = Network(sizes, cost=cost, output=output, **kwargs)
-    assert (net._kernel_error() is not None) == (path == "compiled")
-    return net
+def train(net, *args, engine, **kwargs):
+    """``net.SGD(*args, engine=engine, ...)`` without printing; checks that ``engine`` ran."""
+    result = net.SGD(*args, **{"progress": False, "verbose": False, **kwargs}, engine=engine)
+    assert net.engine_used == engine
+    return result
 
 
-@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("cost, output, name", PAIRS)
-def test_full_batch_step_with_l2_matches_per_example_backprop(cost, output, name, path):
-    net = network([6, 5, 4], cost, output, path, seed=1)
+def test_full_batch_step_with_l2_matches_per_example_backprop(cost, output, name, engine):
+    net = Network([6, 5, 4], cost, output, seed=1)
     data = toy_data(12)
     w0, b0 = [w.copy() for w in net.weights], [b.copy() for b in net.biases]
-    net.SGD(data, 1, len(data), 0.5, lmbda=3.0, progress=False, verbose=False)
+    train(net, data, 1, len(data), 0.5, lmbda=3.0, engine=engine)
     w1, b1 = ref.update_mini_batch(w0, b0, data, 0.5, 3.0, len(data), name, output)
     assert max_diff(net.weights, w1) < 1e-12
     assert max_diff(net.biases, b1) < 1e-12
 
 
-@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("cost, output, name", PAIRS)
-def test_two_epochs_in_fixed_order_match_per_example_backprop(cost, output, name, path):
+def test_two_epochs_in_fixed_order_match_per_example_backprop(cost, output, name, engine):
     """Mini-batches of 4 over 14 examples: the last batch of each epoch has 2 (eta/2)."""
-    net = network([6, 7, 5, 4], cost, output, path, seed=2)
+    net = Network([6, 7, 5, 4], cost, output, seed=2)
     data = toy_data(14, seed=3)
     w0, b0 = [w.copy() for w in net.weights], [b.copy() for b in net.biases]
-    net.SGD(data, 2, 4, 0.3, lmbda=0.5, shuffle=False, progress=False, verbose=False)
+    train(net, data, 2, 4, 0.3, lmbda=0.5, shuffle=False, engine=engine)
     w1, b1 = ref.sgd_fixed_order(w0, b0, data, 2, 4, 0.3, 0.5, name, output)
     assert max_diff(net.weights, w1) < 1e-12
     assert max_diff(net.biases, b1) < 1e-12
+
+
+@pytest.mark.parametrize("cost, output, name", PAIRS)
+def test_auto_trains_the_compiled_pairs_compiled(cost, output, name):
+    net = Network([6, 5, 4], cost, output, seed=1)
+    net.SGD(toy_data(8), 1, 4, 0.5, progress=False, verbose=False)
+    assert net.engine_used == "compiled"
+
+
+def _subclass(cost):
+    return type(f"My{cost.__name__}", (cost,), {})
+
+
+@pytest.mark.parametrize("cost, output, shown", [
+    (_subclass(CrossEntropyCost), "sigmoid", r"\(MyCrossEntropyCost, Sigmoid\)"),
+    (CrossEntropyCost, "softmax", r"\(CrossEntropyCost, Softmax\)"),
+    (LogLikelihoodCost, "sigmoid", r"\(LogLikelihoodCost, Sigmoid\)"),
+])
+def test_other_pairs_train_in_numpy_with_auto_and_compiled_refuses_them(cost, output, shown):
+    """A subclass may change delta, so only the exact classes count. The error names the
+    pair, the pairs the compiled engine trains, and engine="numpy"; nothing has trained."""
+    data = toy_data(8)
+    net = Network([6, 5, 4], cost=cost, output=output, seed=1)
+    before = [w.copy() for w in net.weights]
+    supported = ", ".join(rf"\({c.__name__}, {o.__name__}\)" for c, o in COMPILED_PAIRS)
+    with pytest.raises(ValueError, match=rf"engine='compiled' cannot train this network: it "
+                                         rf"trains the \(cost class, output layer\) pairs "
+                                         rf"{supported}, and this network's is {shown}\. Train "
+                                         rf"it with engine='numpy'"):
+        net.SGD(data, 1, 4, 0.5, progress=False, verbose=False, engine="compiled")
+    assert max_diff(net.weights, before) == 0.0 and net.engine_used is None
+    net.SGD(data, 1, 4, 0.5, progress=False, verbose=False)
+    assert net.engine_used == "numpy" and max_diff(net.weights, before) > 0
+
+
+@pytest.mark.parametrize("engine", ["Compiled", "fast", None, 1])
+def test_an_unknown_engine_is_refused_naming_the_choices(engine):
+    with pytest.raises(ValueError, match=rf"engine must be one of 'auto', 'numpy', "
+                                         rf"'compiled'; got {re.escape(repr(engine))}"):
+        Network([6, 4]).SGD(toy_data(4), 1, 2, 0.5, progress=False, engine=engine)
 
 
 @pytest.mark.parametrize("chunk_rows", [3, 8, 9])
@@ -78,10 +117,10 @@ def test_compiled_epoch_gathers_in_chunks_without_changing_a_step(monkeypatch, c
     thread: chunks of 4 rows (m = 4 > 3), of 8, of 8 again (9 rounded down to whole
     mini-batches); 14 examples, so the last chunk is short and ends in a batch of 2."""
     monkeypatch.setattr(sgd_kernel, "CHUNK_BYTES", chunk_rows * 6 * 8)  # rows of 6 float64
-    net = network([6, 7, 5, 4], LogLikelihoodCost, "softmax", "compiled", seed=2)
+    net = Network([6, 7, 5, 4], LogLikelihoodCost, "softmax", seed=2)
     data = toy_data(14, seed=3)
     w0, b0 = [w.copy() for w in net.weights], [b.copy() for b in net.biases]
-    net.SGD(data, 2, 4, 0.3, lmbda=0.5, progress=False, verbose=False)
+    train(net, data, 2, 4, 0.3, lmbda=0.5, engine="compiled")
     w1, b1 = w0, b0
     for epoch_order in _shuffles(seed=2, n=14, epochs=2):
         w1, b1 = ref.sgd_fixed_order(w1, b1, [data[i] for i in epoch_order], 1, 4, 0.3, 0.5,
@@ -106,8 +145,8 @@ def test_the_kernel_refuses_arrays_it_cannot_update_in_place():
     X, Y = np.zeros((4, 3)), np.zeros((4, 2))
     weights, biases = [np.asfortranarray(np.ones((2, 3)))], [np.zeros((2, 1))]
     with pytest.raises(ValueError, match="C-ordered arrays of one dtype, the weights"):
-        sgd_kernel.sgd_epoch(weights, biases, X, Y, np.arange(4), 2, 0.1, 1.0,
-                             sgd_kernel.SIGMOID, sgd_kernel.A_MINUS_Y)
+        sgd_kernel.sgd_epoch(weights, biases, X, Y, np.arange(4), 2, 0.1, 1.0, "sigmoid",
+                             "a - y")
 
 
 def _shuffles(seed, n, epochs):
@@ -118,39 +157,40 @@ def _shuffles(seed, n, epochs):
 
 
 @pytest.mark.parametrize("cost, output, name", PAIRS)
-def test_compiled_and_numpy_paths_agree_in_float32_on_one_and_three_layers(cost, output, name):
+def test_compiled_and_numpy_engines_agree_in_float32_on_one_and_three_layers(cost, output, name):
     data = toy_data(23, seed=6)
     for sizes in ([6, 4], [6, 8, 7, 4]):
-        nets = [network(sizes, cost, output, path, dtype=np.float32, seed=7) for path in PATHS]
-        for net in nets:
-            net.SGD(data, 3, 5, 0.4, lmbda=0.2, progress=False, verbose=False)
+        nets = [Network(sizes, cost, output, dtype=np.float32, seed=7) for _ in ENGINES]
+        for net, engine in zip(nets, ENGINES):
+            train(net, data, 3, 5, 0.4, lmbda=0.2, engine=engine)
             assert all(w.dtype == np.float32 for w in net.weights + net.biases)
         assert max_diff(nets[0].weights + nets[0].biases, nets[1].weights + nets[1].biases) < 1e-5
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("cost, output, name", PAIRS[:3])
-def test_saturated_neurons_train_the_same_finite_numbers_on_both_paths(cost, output, name, dtype):
+def test_saturated_neurons_train_the_same_finite_numbers_on_both_engines(cost, output, name,
+                                                                        dtype):
     """Weights of 1e3 put z near +-1e4, where exp(-z) overflows: no warning, no NaN."""
     data = toy_data(12, seed=12)
-    nets = [network([6, 5, 4], cost, output, path, dtype=dtype, seed=13) for path in PATHS]
-    for net in nets:
+    nets = [Network([6, 5, 4], cost, output, dtype=dtype, seed=13) for _ in ENGINES]
+    for net, engine in zip(nets, ENGINES):
         net.weights = [w * 1e3 for w in net.weights]
         with warnings.catch_warnings():
             warnings.simplefilter("error")
-            net.SGD(data, 2, 4, 0.1, progress=False, verbose=False)
+            train(net, data, 2, 4, 0.1, engine=engine)
         assert all(np.all(np.isfinite(p)) for p in net.weights + net.biases)
     relative = 1e-5 if dtype is np.float32 else 1e-12  # of weights ~1e3
     assert max_diff(nets[0].weights + nets[0].biases,
                     nets[1].weights + nets[1].biases) < relative * 1e3
 
 
-def test_numpy_scalar_hyper_parameters_train_the_same_on_both_paths():
+def test_numpy_scalar_hyper_parameters_train_the_same_on_both_engines():
     data = toy_data(13, seed=14)
-    nets = [network([6, 5, 4], CrossEntropyCost, "sigmoid", path, seed=15) for path in PATHS]
-    for net in nets:
-        net.SGD(data, np.uint8(2), np.uint64(5), np.float32(0.3), lmbda=np.float16(0.1),
-                progress=False, verbose=False)
+    nets = [Network([6, 5, 4], CrossEntropyCost, "sigmoid", seed=15) for _ in ENGINES]
+    for net, engine in zip(nets, ENGINES):
+        train(net, data, np.uint8(2), np.uint64(5), np.float32(0.3), lmbda=np.float16(0.1),
+              engine=engine)
     assert max_diff(nets[0].weights + nets[0].biases, nets[1].weights + nets[1].biases) < 1e-12
 
 
@@ -176,39 +216,81 @@ def test_a_diverging_run_is_warned_about():
     assert sum("training diverged" in str(w.message) for w in seen) == 1  # once, not per epoch
 
 
-@pytest.mark.parametrize("layer, name", [(Softmax, "fn"), (Sigmoid, "fn"),
-                                         (Softmax, "backward")])
-def test_a_patched_layer_sends_training_to_the_numpy_path(monkeypatch, layer, name):
+def _lambda(method, calls):
+    """``method`` replaced by a lambda that counts its calls in ``calls``: same numbers."""
+    return staticmethod(lambda *args, **kw: (calls.append(1), method(*args, **kw))[1])
+
+
+def _wrapped(method, calls):
+    """``method`` wrapped with functools.wraps, as a reader might to watch it: same names,
+    same numbers, its calls counted in ``calls``."""
+    @functools.wraps(method)
+    def watched(*args, **kwargs):
+        calls.append(1)
+        return method(*args, **kwargs)
+    return staticmethod(watched)
+
+
+@pytest.mark.parametrize("owner, name, cost, output", [
+    (Softmax, "fn", LogLikelihoodCost, None), (Sigmoid, "fn", LogLikelihoodCost, None),
+    (LogLikelihoodCost, "delta", LogLikelihoodCost, None),
+    (QuadraticCost, "grad_a", QuadraticCost, "linear"),
+    (Linear, "backward", QuadraticCost, "linear"), (Linear, "fn", QuadraticCost, "linear")])
+@pytest.mark.parametrize("replace", [_lambda, _wrapped])
+def test_a_replaced_method_is_trained_by_numpy_and_refused_by_compiled(
+        monkeypatch, owner, name, cost, output, replace):
+    """Every method whose arithmetic the compiled engine copies, replaced by a lambda or a
+    functools.wraps wrapper: "compiled" refuses, naming it; "auto" trains in numpy, which
+    calls it."""
+    data, calls = toy_data(8), []
+    monkeypatch.setattr(owner, name, replace(getattr(owner, name), calls))
+    net = Network([6, 5, 4], cost=cost, output=output, seed=19)
+    with pytest.raises(ValueError, match=rf"cannot train this network: {owner.__name__}.{name} "
+                                         rf"has been replaced \(by .*\), and the compiled "
+                                         rf"engine computes nnlib's own\. Train it with "
+                                         rf"engine='numpy'"):
+        net.SGD(data, 1, 4, 0.5, progress=False, verbose=False, engine="compiled")
+    calls.clear()
+    net.SGD(data, 1, 4, 0.5, progress=False, verbose=False)
+    assert net.engine_used == "numpy" and calls
+
+
+def test_a_method_another_pair_would_use_does_not_stop_the_compiled_engine(monkeypatch):
+    """Softmax.backward is BP1 only for costs paired with another layer: the
+    log-likelihood's own softmax does not call it, so replacing it changes nothing there."""
+    monkeypatch.setattr(Softmax, "backward", staticmethod(lambda z, a, grad_a: 0 * a))
     net = Network([6, 5, 4], cost=LogLikelihoodCost, seed=19)
-    assert net._kernel_error() is not None
-    original = getattr(layer, name)
-    monkeypatch.setattr(layer, name, staticmethod(lambda *args, **kw: original(*args, **kw)))
-    assert net._kernel_error() is None
+    train(net, toy_data(8), 1, 4, 0.5, engine="compiled")
 
 
 def test_a_method_patched_before_the_network_is_imported_is_honoured_too():
-    """nnlib.costs can be imported and patched before nnlib.network: the methods the kernel
-    stands in for are those costs.py defined, not those found when network.py loaded."""
-    code = ("import nnlib.costs as c\n"
+    """nnlib.costs can be imported and patched before nnlib.network: what counts is where
+    the method was defined, not what was there when network.py loaded."""
+    code = ("import numpy as np\n"
+            "import nnlib.costs as c\n"
             "c.CrossEntropyCost.delta = staticmethod(lambda z, a, y: 0 * a)\n"
             "from nnlib.network import Network\n"
-            "print(Network([2, 3, 2])._kernel_error())")
+            "net = Network([2, 3, 2], seed=0)\n"
+            "w = net.weights[0].copy()\n"
+            "net.SGD((np.ones((4, 2)), np.array([0, 1, 0, 1])), 1, 2, 0.5, verbose=False,\n"
+            "        progress=False)\n"
+            "print(net.engine_used, np.array_equal(net.weights[0], w))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)
-    assert done.stdout.strip() == "None"
+    assert done.stdout.split() == ["numpy", "True"]  # a zero delta changes nothing
 
 
-@pytest.mark.parametrize("path", PATHS)
-def test_read_only_training_data_trains_on_both_paths(path):
+@pytest.mark.parametrize("engine", ENGINES)
+def test_read_only_training_data_trains_on_both_engines(engine):
     """Only the network's own arrays are written; the data (a frozen array, or a
     memory-mapped file opened read-only) is only read."""
     data = toy_data(9, seed=24)
     X = np.ascontiguousarray(np.hstack([x for x, _ in data]).T)  # used as is, not copied
     labels = np.array([int(np.argmax(y)) for _, y in data])
     X.flags.writeable = False
-    net, twin = (network([6, 5, 4], CrossEntropyCost, "sigmoid", path, seed=25) for _ in "ab")
-    net.SGD((X, labels), 2, 4, 0.5, progress=False, verbose=False)
-    twin.SGD(data, 2, 4, 0.5, progress=False, verbose=False)
+    net, twin = (Network([6, 5, 4], CrossEntropyCost, "sigmoid", seed=25) for _ in "ab")
+    train(net, (X, labels), 2, 4, 0.5, engine=engine)
+    train(twin, data, 2, 4, 0.5, engine=engine)
     assert max_diff(net.weights, twin.weights) == 0.0
 
 
@@ -243,8 +325,9 @@ def test_networks_training_in_threads_leave_blas_threads_as_they_were():
         assert [lib["num_threads"] for lib in threadpool_info()] == before
 
 
-def test_a_patched_delta_is_honoured_by_sgd(monkeypatch):
-    """The compiled path stands in for CrossEntropyCost.delta only while it is the original."""
+@pytest.mark.parametrize("engine", ["auto", "numpy"])
+def test_a_patched_delta_is_honoured_by_sgd(monkeypatch, engine):
+    """A learner replaces CrossEntropyCost.delta to experiment: training uses it."""
     data = toy_data(10, seed=8)
     trained = []
     for patch in (False, True):
@@ -252,7 +335,7 @@ def test_a_patched_delta_is_honoured_by_sgd(monkeypatch):
             monkeypatch.setattr(CrossEntropyCost, "delta", staticmethod(lambda z, a, y: 0 * a))
         net = Network([6, 5, 4], cost=CrossEntropyCost, seed=9)
         w0 = net.weights[0].copy()
-        net.SGD(data, 1, 5, 0.5, progress=False, verbose=False)
+        net.SGD(data, 1, 5, 0.5, progress=False, verbose=False, engine=engine)
         trained.append(max_diff([net.weights[0]], [w0]))
     assert trained[0] > 1e-3 and trained[1] == 0.0  # a zero delta changes nothing
 
@@ -363,20 +446,31 @@ def test_lists_iterators_and_arrays_train_identically():
         assert max_diff(weights["list"], weights[name]) == 0.0, name
 
 
-def test_monitoring_evaluates_once_per_epoch(monkeypatch):
+@pytest.mark.parametrize("engine", ENGINES)
+def test_monitoring_evaluates_once_per_epoch_and_prints_the_books_lines(monkeypatch, capsys,
+                                                                         engine):
+    """20 training and 7 evaluation examples, mini-batches of 5: a forward pass over 20 or
+    7 columns is an evaluation (the divergence watch, which would take 20 too, is off)."""
     monkeypatch.setattr(network_module._DivergenceWatch, "_collapse", lambda self: None)
     net = Network([6, 5, 4], seed=0)
     data = toy_data(20)
-    calls = []
+    widths = []
     forward = net._forward
-    monkeypatch.setattr(net, "_forward",
-                        lambda a, bufs=None: (calls.append(bufs is None), forward(a, bufs))[1])
-    result = net.SGD(data, 3, 5, 0.5, lmbda=0.1, evaluation_data=data[:7],
-                     monitor_evaluation_cost=True, monitor_evaluation_accuracy=True,
-                     monitor_training_cost=True, monitor_training_accuracy=True,
-                     progress=False, verbose=False)
+    monkeypatch.setattr(net, "_forward", lambda a: (widths.append(a.shape[1]), forward(a))[1])
+    result = train(net, data, 3, 5, 0.5, lmbda=0.1, evaluation_data=data[:7],
+                   monitor_evaluation_cost=True, monitor_evaluation_accuracy=True,
+                   monitor_training_cost=True, monitor_training_accuracy=True, verbose=True,
+                   engine=engine)
     assert [len(r) for r in result] == [3, 3, 3, 3]
-    assert sum(calls) == 3 * 2  # one evaluation pass per data set per epoch
+    assert widths.count(20) == widths.count(7) == 3  # one pass per data set per epoch
+    evaluation_cost, evaluation_accuracy, training_cost, training_accuracy = result
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[:5] == ["Epoch 0 training complete",
+                         f"Cost on training data: {training_cost[0]}",
+                         f"Accuracy on training data: {training_accuracy[0]} / 20",
+                         f"Cost on evaluation data: {evaluation_cost[0]}",
+                         f"Accuracy on evaluation data: {evaluation_accuracy[0]} / 7"]
+    assert len(lines) == 15
 
 
 def test_progress_bar_shows_and_can_be_turned_off(capsys):
@@ -773,6 +867,10 @@ _KERNEL_CASES = {
     "mini-batch 0": ("m=0", r"mini_batch_size must be an integer >= 1; got 0"),
     "decay 0": ("decay=0.0", r"decay must be a finite number > 0; got 0.0"),
     "other dtypes": ("[W.astype(np.float32)], [B], X, Y", r"one dtype"),
+    "unknown output": ("output=0", r"output must be one of \['linear', 'sigmoid', 'softmax'\] "
+                                   r"and output_error one of \[\"\(a - y\) sigma'\(z\)\", "
+                                   r"'a - y'\]; got 0, 'a - y'"),
+    "unknown output error": ("output_error='a'", r"got 'sigmoid', 'a'"),
 }
 
 
@@ -784,8 +882,9 @@ def test_the_compiled_epoch_checks_what_it_is_given_instead_of_crashing():
             "W, B, X, Y = np.ones((2, 3)), np.zeros((2, 1)), np.zeros((4, 3)), np.zeros((4, 2))",
             "results = {}"]
     for name, (change, _) in _KERNEL_CASES.items():
-        args = {"params": "[W], [B], X, Y", "order": "np.arange(4)", "m": "2", "decay": "1.0"}
-        if change.startswith(("m=", "decay=")):
+        args = {"params": "[W], [B], X, Y", "order": "np.arange(4)", "m": "2", "decay": "1.0",
+                "output": "'sigmoid'", "output_error": "'a - y'"}
+        if change.startswith(("m=", "decay=", "output=", "output_error=")):
             key, value = change.split("=")
             args[key] = value
         elif change.startswith("np.array"):
@@ -793,7 +892,7 @@ def test_the_compiled_epoch_checks_what_it_is_given_instead_of_crashing():
         else:
             args["params"] = change
         call = (f"sgd_epoch({args['params']}, {args['order']}, {args['m']}, 0.1, "
-                f"{args['decay']}, 0, 0)")
+                f"{args['decay']}, {args['output']}, {args['output_error']})")
         code += ["try:", f"    {call}", f"    results[{name!r}] = 'no error'",
                  "except Exception as e:", f"    results[{name!r}] = type(e).__name__ + ': ' + str(e)"]
     code.append("print(json.dumps(results))")

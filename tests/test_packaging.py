@@ -4,6 +4,7 @@ nnlib and installs into a fresh environment; the README's layout and dependency 
 the tree; and the test command CI runs is the README's."""
 import ast
 import fnmatch
+import json
 import os
 import re
 import shlex
@@ -11,7 +12,6 @@ import shutil
 import site
 import subprocess
 import sys
-import sysconfig
 import tempfile
 import venv
 import zipfile
@@ -89,7 +89,7 @@ def test_a_read_only_install_imports_and_trains():
                 "net = nnlib.network.Network([3, 2], seed=0)\n"
                 "net.SGD((np.zeros((4, 3)), np.array([0, 1, 0, 1])), 1, 2, 0.1, "
                 "progress=False, verbose=False)\n"
-                "print(nnlib.network.__file__, k._CACHE_DIR, net._kernel_error() is not None)")
+                "print(nnlib.network.__file__, k._CACHE_DIR, net.engine_used)")
         mounts = " && ".join(f"mount --bind {d} {d} && mount -o remount,bind,ro {d} {d}"
                              for d in (site, home))
         script = (f"{mounts} && touch {site}/probe 2>/dev/null && exit 3; "
@@ -100,8 +100,8 @@ def test_a_read_only_install_imports_and_trains():
                               text=True, env=env, cwd=tmp, timeout=600)
         assert done.returncode != 3, "the package folder was still writable"
         assert done.returncode == 0, done.stderr[-3000:]
-        module, cache, compiled = done.stdout.split()
-        assert module == str(site / "nnlib" / "network.py") and compiled == "True"
+        module, cache, engine = done.stdout.split()
+        assert module == str(site / "nnlib" / "network.py") and engine == "compiled"
         assert cache == str(tmp / f"nnlib-numba-cache-{os.getuid()}")
         assert any(Path(cache).rglob("*.nbi"))  # numba's index: the epoch was cached there
     finally:
@@ -140,7 +140,7 @@ def _requirement(text):
 
 
 #: Runtime dependencies nnlib's code does not import, and why they are needed anyway.
-NOT_IMPORTED = {"jupyterlab": "runs the notebooks"}
+NOT_IMPORTED = {"jupyterlab": "runs the notebooks", "notebook": "Notebook 7, the other front end"}
 
 
 def _imported_distributions():
@@ -286,3 +286,78 @@ def test_the_readme_lists_every_dependency_with_a_reason():
                 project["optional-dependencies"]["test"]]
     assert [sorted(names) for names in lists] == [
         sorted(_requirement(r) for r in requirements) for requirements in declared]
+
+
+#: A meta-path finder that makes numba and scipy unimportable, as they are where they are
+#: not installed (or cannot be, as in a browser-based Python such as Pyodide): Python code
+#: to run first in a subprocess.
+_WITHOUT_NUMBA = """
+import sys
+class Uninstalled:
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] in ("numba", "scipy"):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+sys.meta_path.insert(0, Uninstalled())
+"""
+
+
+def test_without_numba_and_scipy_nnlib_imports_and_trains_in_numpy():
+    """The compiled engine is optional: nnlib imports without numba and scipy, "auto"
+    trains in numpy (saying why, once per call site) to the same numbers as
+    engine="numpy" with numba present, and engine="compiled" says what to install."""
+    import numpy as np
+
+    from nnlib.network import Network
+
+    X, labels = np.random.default_rng(0).random((12, 6)), np.arange(12) % 4
+    code = _WITHOUT_NUMBA + """
+import json, warnings
+import numpy as np
+import nnlib, nnlib.activations, nnlib.costs, nnlib.data, nnlib.gradcheck, nnlib.mnist_loader
+import nnlib.network2
+from nnlib.network import Network
+X, labels = np.random.default_rng(0).random((12, 6)), np.arange(12) % 4
+with warnings.catch_warnings(record=True) as seen:
+    warnings.simplefilter("default")
+    for _ in range(2):
+        net = Network([6, 5, 4], seed=1)
+        net.SGD((X, labels), 2, 4, 0.5, progress=False, verbose=False)
+try:
+    Network([6, 4]).SGD((X, labels), 1, 4, 0.5, progress=False, engine="compiled")
+    refusal = "no error"
+except Exception as e:
+    refusal = f"{type(e).__name__}: {e}"
+print(json.dumps({"engine": net.engine_used, "weights": [w.tolist() for w in net.weights],
+                  "warnings": [str(w.message) for w in seen], "refusal": refusal,
+                  "numba": "numba" in sys.modules}))
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout)
+    assert result["engine"] == "numpy" and not result["numba"]
+    assert result["warnings"] == ["training with the numpy engine, slower at small "
+                                  "mini-batches: the compiled engine needs numba and scipy, "
+                                  "which failed to import (No module named 'numba'). pip "
+                                  "install numba scipy for speed, or pass engine='numpy' to "
+                                  "choose numpy without this warning"]
+    assert result["refusal"] == ("ImportError: engine='compiled': the compiled engine needs "
+                                 "numba and scipy, which failed to import (No module named "
+                                 "'numba'). Install them (pip install numba scipy) or train "
+                                 "with engine='numpy'")
+    here = Network([6, 5, 4], seed=1)
+    here.SGD((X, labels), 2, 4, 0.5, progress=False, verbose=False, engine="numpy")
+    assert all(np.array_equal(np.array(w), v) for w, v in zip(result["weights"], here.weights))
+
+
+@pytest.mark.parametrize("module", ["nnlib", "nnlib.network", "nnlib.network2"])
+def test_the_library_loads_no_notebook_packages_and_no_compiler(module):
+    """The network is a library: importing it loads neither the notebooks' packages
+    (matplotlib, ipywidgets, IPython, nbformat) nor, until the compiled engine first
+    trains, numba and scipy (slow to import, and optional)."""
+    heavy = ["matplotlib", "ipywidgets", "IPython", "nbformat", "numba", "scipy"]
+    code = (f"import sys, {module}\n"
+            f"print(' '.join(m for m in {heavy!r} if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True, timeout=300)
+    assert done.stdout.split() == []

@@ -41,6 +41,7 @@ import subprocess
 import time
 from collections import Counter
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 
 import ipywidgets as widgets
@@ -392,6 +393,15 @@ def _confusion(value, n_out) -> np.ndarray:
     return table.astype(np.int64)
 
 
+def _version(distribution):
+    """The installed version of ``distribution``, or None where it is not installed (numba
+    and scipy are needed only by the compiled engine)."""
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return None
+
+
 @functools.lru_cache(maxsize=None)
 def environment() -> dict:
     """What this process computes with, recorded in every Run: the nnlib commit (and
@@ -400,8 +410,6 @@ def environment() -> dict:
     scipy, the BLAS numpy calls, and the machine."""
     import hashlib
 
-    import numba
-    import scipy
     from threadpoolctl import threadpool_info
 
     package = Path(__file__).resolve().parent.parent  # nnlib/
@@ -427,7 +435,7 @@ def environment() -> dict:
             "nnlib_modified": None if commit is None else bool(git("status", "--porcelain",
                                                                     "--", "nnlib")),
             "python": platform.python_version(), "numpy": np.__version__,
-            "numba": numba.__version__, "scipy": scipy.__version__,
+            "numba": _version("numba"), "scipy": _version("scipy"),
             "blas": "; ".join(blas) or None, "machine": platform.machine()}
 
 

@@ -1,9 +1,15 @@
-"""Fixtures for the browser tests: one JupyterLab server and one Chromium per session.
+"""Fixtures for the browser tests: one Chromium per session, and a server for each front
+end, JupyterLab and then Notebook 7 (labdriver.FRONT_ENDS).
 
-The server serves copies of notebooks/*.ipynb and notebooks/results from a temporary
-folder (the files in the repository are never opened, and autosave is off besides). Screenshots go to
-artifacts/screenshots/ (git-ignored). Where Chromium or Playwright is missing the
-tests skip and say why; with CI=true they fail instead, since CI must run them.
+Every test that uses ``server`` (or a fixture built on it: ``open_page``,
+``run_notebook``) runs once per front end, with ids ``[jupyterlab]`` and ``[notebook7]``;
+pytest runs all of one front end's tests before starting the next one's server, and
+stops the first (its kernels too) in between, so the two never share the machine.
+Each server serves copies of notebooks/*.ipynb and notebooks/results from a temporary
+folder (the files in the repository are never opened, and autosave is off besides).
+Screenshots go to artifacts/screenshots/FRONT_END/ (git-ignored). Where Chromium,
+Playwright or a front end is missing the tests skip and say why; with CI=true they fail
+instead, since CI must run them.
 """
 from __future__ import annotations
 
@@ -43,14 +49,24 @@ def browser():
     playwright.stop()
 
 
+@pytest.fixture(scope="session", params=labdriver.FRONT_ENDS, ids=lambda f: f.name)
+def front_end(request) -> labdriver.FrontEnd:
+    """JupyterLab, then Notebook 7: the front end of this run of the test."""
+    reason = request.param.missing()
+    if reason:
+        unavailable(reason)
+    return request.param
+
+
 @pytest.fixture(scope="session")
-def start_lab(browser, tmp_path_factory):
-    """``start_lab(name, **kwargs)``: a LabServer in a fresh temporary folder ``name``,
-    serving every notebook; each is stopped (sessions, kernels, process) at the end."""
+def start_server(browser, front_end, tmp_path_factory):
+    """``start_server(name, **kwargs)``: a LabServer for ``front_end`` in a fresh temporary
+    folder ``name``, serving every notebook; each is stopped (sessions, kernels,
+    process) when the front end's tests are done."""
     servers = []
 
     def start(name: str, **kwargs) -> labdriver.LabServer:
-        server = labdriver.LabServer(tmp_path_factory.mktemp(name), **kwargs)
+        server = labdriver.LabServer(tmp_path_factory.mktemp(name), front_end, **kwargs)
         servers.append(server)
         server.start().add_notebooks(NOTEBOOKS)
         return server
@@ -61,23 +77,25 @@ def start_lab(browser, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def lab_server(start_lab):
-    """The session's JupyterLab."""
-    return start_lab("jupyterlab")
+def server(start_server, front_end):
+    """The front end's server."""
+    return start_server(front_end.name)
 
 
 @pytest.fixture(scope="session")
-def open_page(browser, lab_server):
-    """``open_page(name, server=lab_server)``: notebook ``name`` open in a tab, kernel ready.
+def open_page(browser, server):
+    """``open_page(name, server=server)``: notebook ``name`` open, kernel ready.
 
-    Each server gets one browser page running JupyterLab; its notebooks open as tabs.
+    In JupyterLab each server gets one browser page and its notebooks open as tabs; in
+    Notebook 7 each notebook gets a page of its own.
     """
     pages = {}
 
-    def open_(name: str, server: labdriver.LabServer = lab_server) -> labdriver.NotebookPage:
-        if server not in pages:
-            pages[server] = browser.new_page(viewport={"width": 1280, "height": 900})
-        return labdriver.NotebookPage(pages[server], server).open(name)
+    def open_(name: str, server: labdriver.LabServer = server) -> labdriver.NotebookPage:
+        key = server if server.front_end.tabs else (server, name)
+        if key not in pages:
+            pages[key] = browser.new_page(viewport={"width": 1280, "height": 900})
+        return labdriver.NotebookPage(pages[key], server).open(name)
 
     yield open_
     for page in pages.values():
@@ -85,13 +103,13 @@ def open_page(browser, lab_server):
 
 
 @pytest.fixture(scope="session")
-def run_notebook(open_page):
-    """``run_notebook(name)``: notebook ``name`` run once per session; ``(page, problems)``.
+def run_notebook(open_page, front_end):
+    """``run_notebook(name)``: notebook ``name`` run once per front end; ``(page, problems)``.
 
     The first call opens every notebook and starts them all running side by side; each
     call then waits for its own. ``problems`` are what ``NotebookPage.wait_for_widgets``
-    found after Run All; a screenshot goes to artifacts/screenshots/. Later tests
-    interact with the same page.
+    found after Run All; a screenshot goes to artifacts/screenshots/FRONT_END/. Later
+    tests interact with the same page.
     """
     running, done = {}, {}
 
@@ -105,7 +123,7 @@ def run_notebook(open_page):
             page = running[name]
             page.wait_run_all()
             problems = page.wait_for_widgets()
-            page.screenshot(SCREENSHOTS / f"{Path(name).stem}.png")
+            page.screenshot(SCREENSHOTS / front_end.name / f"{Path(name).stem}.png")
             done[name] = (page, problems)
         return done[name]
 

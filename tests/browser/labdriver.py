@@ -1,17 +1,27 @@
-"""Drive JupyterLab in Debian's Chromium: a private server, a browser, a notebook page.
+"""Drive JupyterLab or Notebook 7 in Debian's Chromium: a private server, a browser, a
+notebook page.
 
 Used by the browser tests (conftest.py) and by benchmarks/bench_browser_latency.py.
 Nothing here depends on pytest.
 
-* :class:`LabServer` starts JupyterLab on 127.0.0.1 on a free port, with a token, in a
-  folder of its own (root, settings, workspaces, Jupyter config and runtime files),
-  with news pop-ups and autosave off, and on ``stop()`` deletes its sessions and
-  kernels and ends the server process it started.
+* :data:`FRONT_ENDS`: JupyterLab (``jupyter lab``) and Notebook 7 (``jupyter notebook``).
+  Notebook 7 is built from JupyterLab's own components: its page holds the same
+  application object, notebook panel, commands and output DOM, so everything below
+  works in both. What differs is described by :class:`FrontEnd`: the module that
+  starts the server, the class of its server extension (told to expose the app), and
+  how a notebook is opened (a tab of one JupyterLab page; a page of its own,
+  ``/notebooks/NAME``, in Notebook 7).
+* :class:`LabServer` starts one of them (both are ``LabServerApp``s of jupyterlab_server)
+  on 127.0.0.1 on a free port, with a token, in a folder of its own (root, settings,
+  workspaces, Jupyter config and runtime files), with news pop-ups and autosave off,
+  and on ``stop()`` deletes its sessions and kernels and ends the server process it
+  started.
 * :func:`launch_chromium` starts ``/usr/bin/chromium`` headless through Playwright
   (never a browser downloaded by Playwright).
 * :class:`NotebookPage` opens a notebook, waits for its kernel, runs all cells and
   reports what a reader would see: error outputs, cells that never ran, widgets shown
-  as text. It talks to JupyterLab through ``window.jupyterapp`` (the server exposes it).
+  as text. It talks to the front end through ``window.jupyterapp`` (the server exposes
+  it).
 """
 from __future__ import annotations
 
@@ -25,8 +35,13 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
+from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
+
+from packaging.version import Version
 
 REPO = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
@@ -43,6 +58,40 @@ LAB_SETTINGS = {
         {"fetchNews": "false", "checkForUpdates": False},
     "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
 }
+
+
+@dataclass(frozen=True)
+class FrontEnd:
+    """A Jupyter front end the browser tests drive, and what differs between them."""
+
+    name: str  #: the test id and screenshot folder
+    title: str  #: as a reader knows it, for messages
+    package: str  #: the distribution that provides it
+    min_version: str  #: the oldest version of ``package`` with this page
+    module: str  #: ``python -m MODULE`` starts its server
+    app_class: str  #: its server extension's traitlets class (LabServerApp's subclass)
+    #: Its notebooks open as tabs of one page (JupyterLab), or each on a page of its own
+    #: at ``/notebooks/NAME`` (Notebook 7).
+    tabs: bool
+
+    def missing(self) -> str | None:
+        """Why this front end cannot be started here (package absent or too old), or None."""
+        try:
+            installed = metadata.version(self.package)
+        except metadata.PackageNotFoundError:
+            installed = None
+        if installed is not None and Version(installed) >= Version(self.min_version):
+            return None
+        found = "is not installed" if installed is None else f"is {installed}"
+        return (f"{self.title} needs the Python package {self.package}>={self.min_version}, "
+                f"which {found} here: pip install -e . in this checkout")
+
+
+JUPYTERLAB = FrontEnd("jupyterlab", "JupyterLab", "jupyterlab", "4", "jupyterlab", "LabApp",
+                      tabs=True)
+NOTEBOOK7 = FrontEnd("notebook7", "Notebook 7", "notebook", "7", "notebook",
+                     "JupyterNotebookApp", tabs=False)
+FRONT_ENDS = (JUPYTERLAB, NOTEBOOK7)
 
 
 def browser_missing() -> str | None:
@@ -69,7 +118,8 @@ def _free_port() -> int:
 
 
 class LabServer:
-    """A JupyterLab server of our own in ``base`` (a fresh, empty folder).
+    """A server of our own for ``front_end`` (JupyterLab unless told) in ``base`` (a
+    fresh, empty folder).
 
     The notebooks to serve go in ``self.root``. ``disabled_extensions`` are switched
     off through the server's own Jupyter config (tests use it to see what a page
@@ -77,7 +127,9 @@ class LabServer:
     the server and its kernels.
     """
 
-    def __init__(self, base: Path, disabled_extensions=(), env=None, startup_timeout=90.0):
+    def __init__(self, base: Path, front_end: FrontEnd = JUPYTERLAB, disabled_extensions=(),
+                 env=None, startup_timeout=90.0):
+        self.front_end = front_end
         self.base = Path(base)
         self.root = self.base / "root"
         self.log_path = self.base / "server.log"
@@ -111,13 +163,16 @@ class LabServer:
         return env
 
     def _command(self) -> list[str]:
+        # Settings and workspaces go to LabServerApp, the base class of both front ends'
+        # apps: `jupyter notebook` loads JupyterLab's server extension too, and either
+        # may be the one that answers /lab/api/settings.
         cmd = [
-            sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1",
+            sys.executable, "-m", self.front_end.module, "--no-browser", "--ip=127.0.0.1",
             f"--port={self.port}", "--ServerApp.port_retries=0",
             f"--ServerApp.root_dir={self.root}", f"--IdentityProvider.token={self.token}",
-            f"--LabApp.user_settings_dir={self.base / 'settings'}",
-            f"--LabApp.workspaces_dir={self.base / 'workspaces'}",
-            "--LabApp.expose_app_in_browser=True",
+            f"--LabServerApp.user_settings_dir={self.base / 'settings'}",
+            f"--LabServerApp.workspaces_dir={self.base / 'workspaces'}",
+            f"--{self.front_end.app_class}.expose_app_in_browser=True",
         ]
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             cmd.append("--allow-root")
@@ -135,8 +190,8 @@ class LabServer:
                     stdin=subprocess.DEVNULL, env=self._env(), cwd=self.base)
             if self._wait_ready():
                 return self
-        raise RuntimeError(f"JupyterLab did not start; its log {self.log_path} ends:\n"
-                           + self.log_path.read_text(errors="replace")[-3000:])
+        raise RuntimeError(f"{self.front_end.title} did not start; its log {self.log_path} "
+                           "ends:\n" + self.log_path.read_text(errors="replace")[-3000:])
 
     def _wait_ready(self) -> bool:
         deadline = time.monotonic() + self.startup_timeout
@@ -149,8 +204,8 @@ class LabServer:
             except OSError:
                 time.sleep(0.25)
         self._end_process()
-        raise RuntimeError(f"JupyterLab gave no answer within {self.startup_timeout:.0f} s; "
-                           f"see {self.log_path}")
+        raise RuntimeError(f"{self.front_end.title} gave no answer within "
+                           f"{self.startup_timeout:.0f} s; see {self.log_path}")
 
     def stop(self) -> None:
         """Delete every session and kernel, then end the server process."""
@@ -203,7 +258,8 @@ class LabServer:
         return names
 
 
-# JavaScript run in the page. `nb` is the notebook panel JupyterLab shows for a path.
+# JavaScript run in the page (the same in JupyterLab and Notebook 7). `nb` is the notebook
+# panel the page shows for a path.
 _JS_PANEL = """
 (path) => {
   const app = window.jupyterapp;
@@ -212,6 +268,7 @@ _JS_PANEL = """
     w => w.context && w.context.path === path && w.content) || null;
 }
 """
+# JupyterLab only: open a notebook as another tab of the page.
 _JS_OPEN = """
 async (path) => {
   const app = window.jupyterapp;
@@ -281,21 +338,37 @@ class NotebookPage:
         self.path = None
 
     def open(self, name: str, timeout: float = 60.0) -> "NotebookPage":
-        """Open ``name`` in a tab and wait until its kernel is ready.
+        """Open ``name`` and wait until its kernel is ready.
 
-        The first notebook opened in a page loads JupyterLab (in a fresh workspace);
-        later ones open as more tabs of the same JupyterLab, which saves its start-up.
+        In JupyterLab the first notebook opened in a page loads JupyterLab (in a fresh
+        workspace); later ones open as more tabs of the same JupyterLab, which saves
+        its start-up. Notebook 7 shows one notebook a page: the page goes to
+        ``/notebooks/NAME`` (so give each notebook a page of its own).
         """
         self.path = name
-        if not self.page.url.startswith(self.server.url()):
-            self.page.goto(self.server.url(f"lab?reset&token={self.server.token}"))
-            self.page.wait_for_function("() => window.jupyterapp !== undefined",
-                                        timeout=timeout * 1000)
-        self.page.evaluate(_JS_OPEN, name)
+        token = f"token={self.server.token}"
+        if not self.server.front_end.tabs:
+            url = self.server.url(f"notebooks/{urllib.parse.quote(name)}")
+            if self.page.url.split("?")[0] != url:  # not already showing it
+                self.page.goto(f"{url}?{token}")
+        elif not self.page.url.startswith(self.server.url()):
+            self.page.goto(self.server.url(f"lab?reset&{token}"))
+        self.page.wait_for_function("() => window.jupyterapp !== undefined",
+                                    timeout=timeout * 1000)
+        if self.server.front_end.tabs:
+            self.page.evaluate(_JS_OPEN, name)
         self.page.wait_for_function(f"({_JS_PANEL})({json.dumps(name)}) !== null",
                                     timeout=timeout * 1000)
         self.page.evaluate(_JS_WAIT_KERNEL, name)
         return self
+
+    def user_settings(self, plugin: str) -> dict:
+        """The user settings the page holds for ``plugin`` (an id such as
+        ``@jupyterlab/docmanager-extension:plugin``), as the server sent them."""
+        raw = self.page.evaluate(
+            "async id => (await window.jupyterapp.serviceManager.settings.fetch(id)).raw",
+            plugin)
+        return json.loads(raw)
 
     def activate(self) -> "NotebookPage":
         """Bring this notebook's tab to the front (keys, mouse and screenshots need that)."""

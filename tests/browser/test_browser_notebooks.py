@@ -1,15 +1,16 @@
-"""Every notebook, opened in JupyterLab in Chromium and run top to bottom, as a reader would.
+"""Every notebook, opened in Chromium and run top to bottom as a reader would, in JupyterLab
+and in Notebook 7 (each test runs once per front end; see conftest.py).
 
 For each notebook: every code cell runs, no cell shows an error or writes to stderr, and
 every widget output is drawn as a widget (not as its plain-text stand-in). The checker
-itself is tested on wrong answers: a notebook that raises, and a JupyterLab whose widget
-extension is switched off.
+itself is tested on wrong answers, in each front end: a notebook that raises, and a
+server whose widget extension is switched off.
 """
 from __future__ import annotations
 
 import nbformat
 import pytest
-from labdriver import NOTEBOOKS
+from labdriver import LAB_SETTINGS, NOTEBOOKS
 
 from nnlib.notebook import envcheck
 
@@ -30,6 +31,15 @@ def test_start_here_probe_says_widgets_render(run_notebook):
     assert "Widgets render here" in probe.text_content()
 
 
+def test_the_page_has_the_test_servers_settings(run_notebook):
+    """No news pop-up over the page, no autosave: the server's own settings folder is the
+    one the page reads (in Notebook 7 too, whose server runs JupyterLab's beside it)."""
+    page, _problems = run_notebook(START_HERE)
+    for file, values in LAB_SETTINGS.items():
+        package, plugin = file.removesuffix(".jupyterlab-settings").rsplit("/", 1)
+        assert page.user_settings(f"{package}:{plugin}") == values
+
+
 def _broken_notebook(path):
     """A notebook with stderr output, an exception, and a cell the exception stops."""
     cells = ["import sys; print('careful', file=sys.stderr)", "1 / 0", "after = 1"]
@@ -38,8 +48,8 @@ def _broken_notebook(path):
     nbformat.write(nb, path)
 
 
-def test_problems_are_reported_for_a_broken_notebook(lab_server, open_page):
-    _broken_notebook(lab_server.root / "broken.ipynb")
+def test_problems_are_reported_for_a_broken_notebook(server, open_page):
+    _broken_notebook(server.root / "broken.ipynb")
     page = open_page("broken.ipynb")
     page.run_all()
     stderr, error, not_run = page.problems()
@@ -49,15 +59,17 @@ def test_problems_are_reported_for_a_broken_notebook(lab_server, open_page):
 
 
 @pytest.fixture(scope="module")
-def lab_without_widgets(start_lab):
-    """A second JupyterLab with the widget extension disabled: what readers without it see."""
-    server = start_lab("jupyterlab-no-widgets", disabled_extensions=[envcheck.WIDGET_EXTENSION])
+def server_without_widgets(start_server, front_end):
+    """A second server of the front end with the widget extension disabled: what readers
+    without it see."""
+    server = start_server(f"{front_end.name}-no-widgets",
+                          disabled_extensions=[envcheck.WIDGET_EXTENSION])
     yield server
-    server.stop()  # now, rather than at the end of the session
+    server.stop()  # now, rather than when the front end's tests are done
 
 
-def test_widgets_shown_as_text_are_reported(lab_without_widgets, open_page):
-    page = open_page(START_HERE, lab_without_widgets)
+def test_widgets_shown_as_text_are_reported(server_without_widgets, open_page):
+    page = open_page(START_HERE, server_without_widgets)
     page.run_all()
     problems = "\n".join(page.problems())
     # The checker notices, and the notebook tells the reader both ways: the probe's

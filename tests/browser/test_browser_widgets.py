@@ -1,12 +1,13 @@
-"""The interactive figures respond to a reader's keyboard and mouse, with the right numbers.
+"""The interactive figures respond to a reader's keyboard and mouse, with the right numbers,
+in JupyterLab and in Notebook 7 (each test runs once per front end; see conftest.py).
 
 02-softmax: moving z4 with the arrow keys and dragging z1 with the mouse redraw the bar
 chart and print the softmax (Eq. 78) of the sliders' values, summing to 1 (Eq. 79).
-01-cross-entropy: changing the starting weight redraws the learning curves.
-Moving a slider back redraws exactly the first picture: each figure is a function of
-the sliders, not a pile of earlier drawings. The live charts are SVG the browser draws
-(nnlib.notebook.svgchart); the values the bar chart prints are checked, like the
-readout, against nnlib.activations.softmax of the sliders' values.
+01-cross-entropy: changing the starting weight with PageUp/PageDown redraws the learning
+curves. Moving a slider back redraws exactly the first picture: each figure is a
+function of the sliders, not a pile of earlier drawings. The live charts are SVG the
+browser draws (nnlib.notebook.svgchart); the values the bar chart prints are checked,
+like the readout, against nnlib.activations.softmax of the sliders' values.
 
 The DOM hooks (slider descriptions, CSS classes) are the ones the notebooks provide
 for these tests; see nnlib.notebook.softmax.SoftmaxDemo and nnlib.notebook.cross_entropy.NeuronExplorer.
@@ -17,7 +18,7 @@ import re
 
 import numpy as np
 import pytest
-from labdriver import NotebookPage, wait_until
+from labdriver import NOTEBOOK7, NotebookPage, wait_until
 
 from nnlib.activations import softmax
 
@@ -26,6 +27,16 @@ SOFTMAX = "02-softmax.ipynb"
 CROSS_ENTROPY = "01-cross-entropy.ipynb"
 #: The readout prints three decimals, so it may differ from the exact value by 0.0005.
 READOUT_TOL = 0.0005 + 1e-12
+#: Notebook 7 (seen in 7.6.5) handles its keyboard shortcuts before the page's widgets see
+#: the key (its application starts without JupyterLab's ``bubblingKeydown``), and binds
+#: the four arrow keys in command mode to moving between cells and headings: on a
+#: focused ipywidgets slider they move the cell selection, not the slider (ipywidgets
+#: issue 3926 is the same for typing in a Textarea). PageUp/PageDown, Home/End and the
+#: mouse move it. Strict: once Notebook 7 passes the arrow keys on, this test fails
+#: as XPASS, and the mark should go.
+ARROW_KEYS_TAKEN_BY_NOTEBOOK7 = pytest.mark.xfail(
+    strict=True, raises=AssertionError,
+    reason="Notebook 7's arrow-key shortcuts run before a focused slider sees the key")
 
 
 def softmax_readout(text: str):
@@ -79,7 +90,9 @@ def test_softmax_starts_at_the_books_values(softmax_view):
     assert softmax_view.bar_values.all_text_contents() == ["0.315", "0.009", "0.633", "0.043"]
 
 
-def test_softmax_follows_z4_moved_with_the_keyboard(softmax_view):
+def test_softmax_follows_z4_moved_with_the_keyboard(softmax_view, front_end, request):
+    if front_end is NOTEBOOK7:
+        request.applymarker(ARROW_KEYS_TAKEN_BY_NOTEBOOK7)
     view, z4 = softmax_view, softmax_view.handles[3]
     start_z, start_chart = view.z(), NotebookPage.chart_digest(view.bars)
     z4.focus()
