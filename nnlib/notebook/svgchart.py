@@ -16,7 +16,10 @@ matplotlib's; the pieces here draw the same data on the same fixed axes.
 
 ``Panel`` maps one plot area's data ranges to pixels and writes its frame, ticks and
 labels; ``document`` wraps the parts into one ``<svg>``; ``chart_widget`` makes the
-HTML widget that shows it.
+HTML widget that shows it. Even so, each move waits for the kernel's answer (tens of ms
+on a busy machine); ``BarLookup`` (an anywidget) takes the kernel out of that path for
+a bar chart: with each chart the kernel sends the chart for every value each slider can
+take from there, and the browser shows the one under the moved slider in the same frame.
 """
 from __future__ import annotations
 
