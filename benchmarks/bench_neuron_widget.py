@@ -5,11 +5,11 @@
 Prints the median (and 90th percentile) time of
   compute   the computation behind one move of w, b, eta or epochs: retraining both
             costs (300 and 500 epochs, the default and the slider's maximum);
-  retrain   one whole move of the w slider (compute + a full draw + the PNG);
-  frame     one move of the epoch slider, i.e. one Play frame (blitted: only the
-            progress lines are drawn over a saved background, then the PNG);
-and, measured in the same run, a naive frame that clears the axes, plots again and
-renders the PNG with LiveFigure.refresh(), with the ratio naive / frame.
+  retrain   one whole move of the w slider (compute + the SVG chart, demo_svg);
+  frame     one move of the epoch slider, i.e. one Play frame (the SVG chart);
+and, measured in the same run, a naive frame that clears matplotlib axes, plots again
+and renders a PNG with LiveFigure.refresh() (what a PNG per move costs), with the
+ratio naive / frame.
 Targets (notes/notebooks.md): compute well under 30 ms; the browser repaints within
 about 150 ms of a move.
 """

@@ -4,12 +4,13 @@
 
 For each demo it prints the median (and 90th percentile) time of
   compute   the computation behind one move (softmax, bar heights, labels, readout),
-  update    one whole slider move as the reader makes it (compute + PNG redraw),
-and a naive reference that clears the same figures and plots them again before
-redrawing, timed move by move between the demo's moves (so both see the same load),
-with the ratio reference / update.
-Targets (notes/notebooks.md): compute well under 30 ms; the browser repaints within
-about 150 ms of a move, of which the PNG redraw is the largest part.
+  update    one whole slider move as the reader makes it (compute, the SVG charts and
+            the tables the browser looks a move up in, svgchart.BarLookup),
+and a naive reference that clears the same matplotlib figures, plots them again and
+renders a PNG (what a PNG per move costs), timed move by move between the demo's moves
+(so both see the same load), with the ratio reference / update.
+Targets: compute well under 30 ms; the browser's own figures are
+benchmarks/bench_browser_latency.py's.
 """
 from __future__ import annotations
 

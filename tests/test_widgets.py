@@ -98,9 +98,10 @@ def controls(demo):
 
 
 def shown(demo):
-    """What the reader sees: the readout text and every figure's PNG."""
+    """What the reader sees: the readout text, every figure's PNG and every chart's SVG."""
     images = [w.value for w in vars(demo).values() if isinstance(w, ipywidgets.Image)]
     images += [f.image.value for f in vars(demo).values() if isinstance(f, LiveFigure)]
+    images += [w.value for w in vars(demo).values() if isinstance(w, ipywidgets.HTML)]  # SVG
     return getattr(demo, "readout").value, images
 
 

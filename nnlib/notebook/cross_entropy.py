@@ -26,11 +26,9 @@ neuron starts saturated (``plot_chain``).
 """
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 
 import ipywidgets as widgets
-import matplotlib.image as mpimg
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -40,6 +38,7 @@ from ..activations import sigmoid, sigmoid_prime
 from ..costs import CrossEntropyCost, QuadraticCost
 from ..network import Network
 from .animation import Animation, record
+from .svgchart import Panel, chart_widget, color, document, text, ticks
 from .widgets import (Demo, FloatSlider, IntSlider, LiveFigure, Play, ToggleButtons,
                       axes_or_new, play_step)
 
@@ -534,16 +533,42 @@ def plot_chain(runs, ax=None):
 
 # --------------------------------------------------------------------------- widget
 
+def demo_svg(trajectories, epoch: int, xlim, cost_ylim) -> str:
+    """``plot_demo(trajectories, epoch=epoch)`` as SVG for the browser to draw: output
+    (left) and cost (right; C / C(0) when the costs are mixed, ``cost_quantity``) against
+    epoch, each curve faint, solid up to ``epoch`` with a dot there, and the legend below.
+    ``xlim`` and ``cost_ylim`` fix the axes (the output's runs from 0 to 1)."""
+    quantities = (("output", (0.0, 1.0)), (cost_quantity(trajectories), cost_ylim))
+    colors = [color(i) for i in range(len(trajectories))]
+    parts = []
+    for left, (quantity, ylim) in zip((60, 370), quantities):
+        panel = Panel(left, 12, 220, 190, xlim, ylim)
+        field, ylabel = QUANTITIES[quantity]
+        parts += panel.frame(xticks=ticks(0, xlim[1]), yticks=ticks(*ylim), xlabel="epoch",
+                             ylabel=ylabel.replace("cost relative to its start, ", ""))
+        for i, t in enumerate(trajectories):
+            e, values = min(int(epoch), t.epochs), getattr(t, field)
+            steps = np.arange(t.epochs + 1)
+            parts.append(panel.polyline(steps, values, colors[i], opacity=0.25))
+            parts.append(panel.polyline(steps[: e + 1], values[: e + 1], colors[i]))
+            parts.append(panel.dot(e, values[e], colors[i]))
+    for i, t in enumerate(trajectories):  # the legend, below the panels
+        x = 110 + 260 * i
+        parts.append(f'<line x1="{x}" y1="262" x2="{x + 24}" y2="262" stroke="{colors[i]}" '
+                     'stroke-width="2"/>')
+        parts.append(text(x + 30, 266, t.label, anchor="start"))
+    return document(620, 276, parts, "the neuron's output and cost against epoch")
+
+
 class NeuronExplorer(Demo):
     """Sliders for the toy neuron's start, eta, epochs and cost; a Play control over epochs.
 
     Changing w, b, eta, epochs or the cost retrains once (``retrain``: new
-    ``trajectories`` and curves). Moving the epoch slider, or playing, only moves the
-    solid part of each curve (``redraw``). The figure is drawn in layers (blitting): the
-    axes with their ticks, the slow part of a matplotlib draw, only when their limits
-    change; the curves once per retrain; the progress once per frame. ``figure`` is the
-    LiveFigure (output and cost against epoch), ``readout`` the current epoch's values.
-    Display the object in a notebook cell.
+    ``trajectories``). Moving the epoch slider, or playing, only moves the solid part of
+    each curve (``redraw``). Either sends the browser the chart as SVG (``demo_svg``, a
+    few KB; css class ``nnlib-neuron-plot``); ``figure``, a LiveFigure, is drawn by
+    matplotlib only for the picture that pages without widgets show. ``readout`` holds
+    the current epoch's values. Display the object in a notebook cell.
     """
 
     CHOICES = ("quadratic", "cross-entropy", "both")
@@ -565,14 +590,11 @@ class NeuronExplorer(Demo):
         self.play = Play(value=self.epoch.value, min=0, max=epochs, limits=self.epoch.limits,
                          interval=80, step=play_step(epochs), description="Play")
         widgets.jslink((self.play, "value"), (self.epoch, "value"))
-        self.figure = LiveFigure(1, 2, figsize=(7.6, 3.2), css_class="nnlib-neuron-plot")
+        self.chart = chart_widget("nnlib-neuron-plot")
+        self.figure = LiveFigure(1, 2, figsize=(7.6, 3.2))
         self.readout = widgets.HTML()
         self.readout.add_class("nnlib-neuron-readout")
         self.trajectories: list[Trajectory] = []
-        self._progress = []            # the artists redrawn for each epoch
-        self._background = None        # the picture without them, saved once per retrain
-        self._axes_background = None   # the axes alone, saved when their limits change
-        self._drawn_limits = None
         self._quiet = False
         for control in (self.w, self.b, self.eta, self.epochs, self.cost):
             control.observe(self.retrain, names="value")
@@ -581,14 +603,14 @@ class NeuronExplorer(Demo):
             widgets.HBox([widgets.VBox([self.w, self.b]), widgets.VBox([self.eta, self.epochs])]),
             self.cost,
             widgets.HBox([self.play, self.epoch]),
-            # the readout beside the figure, or below it where the page is narrow
-            widgets.HBox([self.figure.image, self.readout],
+            # the readout beside the chart, or below it where the page is narrow
+            widgets.HBox([self.chart, self.readout],
                          layout=widgets.Layout(flex_flow="row wrap", align_items="center")),
         ])
         self.retrain()
 
     def retrain(self, change=None):
-        """Recompute the trajectories for the current settings and draw the figure."""
+        """Recompute the trajectories for the current settings and redraw."""
         epochs = self.epochs.value
         costs = COSTS if self.cost.value == "both" else [self.cost.value]
         self.trajectories = [train(self.w.value, self.b.value, eta=self.eta.value,
@@ -603,10 +625,9 @@ class NeuronExplorer(Demo):
                     self.play.value = self.epoch.value = epochs
             finally:
                 self._quiet = False
-        self._draw_curves()
         self.redraw()
 
-    #: Tops for the cost axis: the axes are redrawn only when the needed top changes.
+    #: Tops for the cost axis: the axis moves only when the needed top changes.
     COST_TOPS = (0.5, 1, 2, 5, 10, 20, 50, 100)
 
     def _limits(self):
@@ -621,55 +642,27 @@ class NeuronExplorer(Demo):
             top = next((v for v in self.COST_TOPS if v >= need), need)
         return (-0.02 * epochs, 1.02 * epochs), (0.0, top)
 
-    def _draw_curves(self):
-        """Replace the curves and the legend, and save the picture as the background that
-        every epoch frame starts from. Everything but the axes themselves is drawn as
-        'animated' (by hand, over a saved picture): the axes, with their ticks and labels,
-        are drawn in full only when their limits change, which is the slow part."""
-        fig, (left, right) = self.figure.figure, self.figure.axes
-        for line in [*left.lines, *right.lines]:
-            line.remove()
+    def redraw(self, change=None):
+        """Show the current epoch: send the chart and the readout."""
+        if self._quiet:
+            return
+        xlim, cost_ylim = self._limits()
+        self.chart.value = demo_svg(self.trajectories, self.epoch.value, xlim, cost_ylim)
+        self.readout.value = self.readout_html()
+
+    def picture(self) -> bytes:
+        """matplotlib's ``plot_demo`` of the current runs and epoch, on the same axes
+        limits as the chart, as PNG (``Demo.picture``)."""
+        left, right = self.figure.axes
+        for ax in (left, right):
+            ax.clear()
         plot_demo(self.trajectories, axes=(left, right), epoch=self.epoch.value)
-        (x0, x1), (y0, y1) = limits = self._limits()
+        (x0, x1), (y0, y1) = self._limits()
         left.set_xlim(x0, x1)
         right.set_xlim(x0, x1)
         right.set_ylim(y0, y1)
-        curves = [*left.lines, *right.lines, *fig.legends]
-        for artist in curves:
-            artist.set_animated(True)
-        canvas = fig.canvas
-        if limits != self._drawn_limits:
-            canvas.draw()
-            # Constrained layout has placed the axes (and the legend below them); keeping
-            # that placement halves the cost of each later full draw.
-            fig.set_layout_engine("none")
-            self._axes_background = canvas.copy_from_bbox(fig.bbox)
-            self._drawn_limits = limits
-        canvas.restore_region(self._axes_background)
-        self._progress = [a for a in curves if a.get_gid() == PROGRESS]
-        for artist in curves:
-            if artist.get_gid() != PROGRESS:
-                fig.draw_artist(artist)
-        self._background = canvas.copy_from_bbox(fig.bbox)
-
-    def redraw(self, change=None):
-        """Show the current epoch: redraw only the progress artists over the background."""
-        if self._quiet:
-            return
-        e = self.epoch.value
-        left, right = self.figure.axes
-        show_epoch(left, self.trajectories, "output", e)
-        show_epoch(right, self.trajectories, cost_quantity(self.trajectories), e)
-        canvas = self.figure.figure.canvas
-        canvas.restore_region(self._background)
-        for artist in self._progress:
-            self.figure.figure.draw_artist(artist)
-        buf = io.BytesIO()
-        # compress_level=1: about 8 ms instead of 12 for a file a few % larger
-        mpimg.imsave(buf, np.asarray(canvas.buffer_rgba()), format="png",
-                     pil_kwargs={"compress_level": 1})
-        self.figure.image.value = buf.getvalue()
-        self.readout.value = self.readout_html()
+        self.figure.refresh()
+        return super().picture()
 
     def readout_html(self) -> str:
         """The current epoch's w, b, output, cost and gradient for each trajectory."""

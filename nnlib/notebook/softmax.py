@@ -1,11 +1,12 @@
 """The softmax slider demo of chapter 3 and the static figures around it (Eqs. 78, 79, 83).
 
 Static figures come from plot functions that take ``ax=None`` (a new pyplot figure) or
-an axes to draw on, and return the Figure. They and the interactive ``SoftmaxDemo`` draw
-with the same two pieces, ``SoftmaxBars`` and ``JacobianHeatmap``; the demo builds them
-once on the axes of a ``nnlib.notebook.widgets.LiveFigure``, then moves their artists in
-place (bar heights, label texts, heat-map colours) each time a slider moves, and redraws
-the one PNG: nothing is cleared, so nothing flickers and no figure leaks.
+an axes to draw on, and return the Figure, drawn by two pieces, ``SoftmaxBars`` and
+``JacobianHeatmap``. The interactive ``SoftmaxDemo`` shows the same charts drawn by the
+browser: each slider move sends a few KB of SVG (``bars_svg``, ``jacobian_svg``) that
+replaces the chart in place, so nothing flickers, nothing stacks up, and a drag repaints
+within a frame or two (README, Benchmarks). Its matplotlib twins are drawn only for the
+picture that pages without widgets show.
 
 The weighted inputs ``z`` here are one output layer's, a 1-D array of ``n`` numbers
 (the book's four z^L_1..z^L_4); ``a = softmax(z)`` has the same shape ``(n,)``.
@@ -14,9 +15,12 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 import numpy as np
+from matplotlib import colormaps
+from matplotlib.colors import Normalize, to_hex
 
 from .. import checks
 from ..activations import sigmoid, softmax, softmax_jacobian
+from .svgchart import BarLookup, Panel, chart_widget, color, document, number, slider_table, text
 from .widgets import Demo, FloatLogSlider, FloatSlider, LiveFigure, axes_or_new
 
 #: The book's starting weighted inputs; their softmax is (0.315, 0.009, 0.633, 0.043).
@@ -89,10 +93,38 @@ class SoftmaxBars:
             bar.set_height(value)
             label.set_y(value + 0.01)
             label.set_text(f"{value:.3f}")
-        c_part = "" if c == 1 else f", c = {c:.3g}"
-        self.ax.set_title(f"z = {format_vector(z, 1)}{c_part}   sum of a = {a.sum():.3f}",
-                          fontsize="medium")
+        self.ax.set_title(bars_title(z, a, c), fontsize="medium")
         return a
+
+
+def bars_title(z, a, c: float = 1.0) -> str:
+    """The bar chart's title: 'z = (2.5, -1.0, 3.2, 0.5)   sum of a = 1.000' (and c)."""
+    c_part = "" if c == 1 else f", c = {c:.3g}"
+    return f"z = {format_vector(z, 1)}{c_part}   sum of a = {float(np.sum(a)):.3f}"
+
+
+def bars_panel(n: int) -> Panel:
+    """Where ``bars_svg`` draws n bars: 310 x 190 px, values 0 to 1.1 upwards."""
+    return Panel(56, 26, 310, 190, (0.4, n + 0.6), (0, 1.1))
+
+
+def bars_svg(z, c: float = 1.0) -> str:
+    """``SoftmaxBars`` as SVG for the browser to draw: the bars of a = softmax(z, c)
+    (Eqs. 78, 83) on the same fixed 0-1.1 axis, each value printed on top (class
+    ``nnlib-bar-value``, three decimals) and the same title."""
+    a = softmax(z, c)
+    n, fill = a.size, color(0)
+    panel = bars_panel(n)
+    parts = panel.frame(xticks=range(1, n + 1), xlabels=[f"a{j}" for j in range(1, n + 1)],
+                        yticks=np.linspace(0, 1, 5), ylabel_format="{:.2f}",
+                        ylabel="output activation aᴸⱼ", title=bars_title(z, a, c))
+    for j, value in enumerate(a, start=1):
+        left, right, top = panel.x(j - 0.3), panel.x(j + 0.3), panel.y(value)
+        parts.append(f'<rect class="nnlib-bar" x="{number(left)}" y="{number(top)}" '
+                     f'width="{number(right - left)}" height="{number(panel.y(0) - top)}" '
+                     f'fill="{fill}"/>')
+        parts.append(text(panel.x(j), top - 3, f"{value:.3f}", css_class="nnlib-bar-value"))
+    return document(384, 256, parts, f"softmax bar chart, a = {format_vector(a)}")
 
 
 def plot_softmax_bars(z=START_Z, c: float = 1.0, ax=None):
@@ -142,6 +174,37 @@ class JacobianHeatmap:
                 label.set_text(significant(value))
         self.ax.set_title(r"Jacobian $\partial a_j / \partial z_k$", fontsize="medium")
         return jac
+
+
+def jacobian_svg(z, c: float = 1.0) -> str:
+    """``JacobianHeatmap`` as SVG for the browser to draw: c (diag(a) - a a^T) at
+    a = softmax(z, c), coloured on the same fixed scale, each entry to two significant
+    figures (``significant``)."""
+    jac = c * softmax_jacobian(softmax(z, c))
+    n = jac.shape[0]
+    limit = c * JACOBIAN_LIMIT
+    cmap, norm = colormaps["RdBu_r"], Normalize(-limit, limit)
+    panel = Panel(56, 26, 200, 200, (-0.5, n - 0.5), (n - 0.5, -0.5))  # row 1 at the top
+    parts = []
+    fills = [[to_hex(rgba) for rgba in row] for row in cmap(norm(jac))]  # (n, n) colours
+    for j, row in enumerate(jac):
+        for k, value in enumerate(row):
+            fill = fills[j][k]
+            parts.append(f'<rect x="{number(panel.x(k - 0.5))}" y="{number(panel.y(j - 0.5))}" '
+                         f'width="{number(panel.width / n)}" height="{number(panel.height / n)}" '
+                         f'fill="{fill}"/>')
+            parts.append(text(panel.x(k), panel.y(j) + 4, significant(value),
+                              css_class="nnlib-jacobian-value"))
+    parts += panel.frame(xticks=range(n), xlabels=[f"z{k}" for k in range(1, n + 1)],
+                         xlabel="weighted input changed, zₖ",
+                         title="Jacobian ∂aⱼ/∂zₖ")
+    for j in range(n):
+        parts.append(text(panel.left - 6, panel.y(j) + 4, f"a{j + 1}", anchor="end"))
+    parts.append(text(panel.left + panel.width + 8, panel.top + 12,
+                      f"red > 0, blue < 0; scale ±{limit:.3g}", anchor="start",
+                      extra=f' transform="rotate(90 {number(panel.left + panel.width + 8)} '
+                            f'{number(panel.top + 12)})"'))
+    return document(300, 270, parts, "softmax Jacobian heat map")
 
 
 def plot_softmax_jacobian(z=START_Z, ax=None):
@@ -213,9 +276,14 @@ class SoftmaxDemo(Demo):
     a logarithmic slider "c" (0.1 to 100) for Eq. (83); ``with_jacobian=True`` adds the
     heat map of da_j/dz_k beside the bars. Display it by making it a cell's last line.
 
+    Each slider move sends the browser a new SVG chart (``bars_svg``, ``jacobian_svg``;
+    see ``nnlib.notebook.svgchart``); the matplotlib figures (``bars_figure``,
+    ``jacobian_figure``) are drawn only for the picture a page without widgets shows.
+
     Hooks the browser tests rely on: FloatSliders described "z1".."zn" (and "c"); the bar
-    chart is a LiveFigure with css class ``nnlib-softmax-bars``; the readout is a Label
-    with class ``nnlib-softmax-readout`` showing ``readout_text(a)``.
+    chart is an HTML widget with css class ``nnlib-softmax-bars`` whose SVG prints each
+    a_j in a text of class ``nnlib-bar-value``; the readout is a Label with class
+    ``nnlib-softmax-readout`` showing ``readout_text(a)``.
     """
 
     def __init__(self, z=START_Z, *, with_c: bool = False, with_jacobian: bool = False):
@@ -242,11 +310,16 @@ class SoftmaxDemo(Demo):
         self.readout = widgets.Label(style={"font_family": "monospace"})
         self.readout.add_class("nnlib-softmax-readout")
 
-        self.bars_figure = LiveFigure(figsize=(4.8, 3.2), css_class="nnlib-softmax-bars")
+        self.bars_chart = BarLookup("nnlib-softmax-bars", sliders=self.sliders)
+        panel = bars_panel(self.start.size)
+        self.bars_chart.geometry = {"bottom": panel.y(0), "scale": panel.height / panel.ylim[1],
+                                    "gap": 3}
+        self.bars_figure = LiveFigure(figsize=(4.8, 3.2))
         self.bars = SoftmaxBars(self.bars_figure.ax, self.start.size)
-        self.jacobian_figure = self.jacobian = None
+        self.jacobian_chart = self.jacobian_figure = self.jacobian = None
         if with_jacobian:
-            self.jacobian_figure = LiveFigure(figsize=(4.4, 3.2), css_class="nnlib-softmax-jacobian")
+            self.jacobian_chart = chart_widget("nnlib-softmax-jacobian")
+            self.jacobian_figure = LiveFigure(figsize=(4.4, 3.2))
             self.jacobian = JacobianHeatmap(self.jacobian_figure.ax, self.start.size)
 
         self._resetting = False
@@ -255,13 +328,13 @@ class SoftmaxDemo(Demo):
         self.reset_button.on_click(self.reset)
 
         controls = widgets.VBox([*self.sliders, self.reset_button])
-        images = [live.image for live in self.live_figures]
-        self.widget = widgets.VBox([widgets.HBox([controls, *images]), self.readout])
+        charts = [c for c in (self.bars_chart, self.jacobian_chart) if c is not None]
+        self.widget = widgets.VBox([widgets.HBox([controls, *charts]), self.readout])
         self.update()
 
     @property
     def live_figures(self) -> list:
-        """The LiveFigures a slider move redraws: the bars, then the Jacobian if shown."""
+        """The matplotlib figures of the picture: the bars, then the Jacobian if shown."""
         return [f for f in (self.bars_figure, self.jacobian_figure) if f is not None]
 
     @property
@@ -280,24 +353,47 @@ class SoftmaxDemo(Demo):
         return 1.0 if self.c_slider is None else float(self.c_slider.value)
 
     def show(self) -> np.ndarray:
-        """Move the artists and the readout to the sliders' values, without redrawing.
-
-        This is the computation behind one slider move; returns a, shape (n,).
-        """
+        """Send the charts and the readout for the sliders' values: the work of one slider
+        move (an SVG of a few KB per chart). Returns a = softmax(z, c), shape (n,)."""
         z, c = self.z, self.c
-        a = self.bars.show(z, c)
+        a = softmax(z, c)
+        with self.bars_chart.hold_sync():  # one message: the chart with its tables
+            self.bars_chart.svg = bars_svg(z, c)
+            self.bars_chart.base = [float(s.value) for s in self.sliders]
+            self.bars_chart.tables = self.lookup_tables(z, c)
         self.readout.value = readout_text(a)
-        if self.jacobian is not None:
-            self.jacobian.show(z, c)
+        if self.jacobian_chart is not None:
+            self.jacobian_chart.value = jacobian_svg(z, c)
         return a
 
+    def lookup_tables(self, z, c: float) -> list[dict]:
+        """For each slider, the bar chart's title and printed values (``bars_title``,
+        three decimals) at every value the slider can take while the others stay at
+        (z, c): what the browser shows, without waiting for the kernel, when one slider
+        moves (``svgchart.BarLookup``). About 30 KB for four z sliders and c."""
+        tables = []
+        for j, slider in enumerate(self.z_sliders):
+            grid = np.round(np.arange(slider.min, slider.max + slider.step / 2, slider.step), 10)
+            zs = np.repeat(z[:, None], grid.size, axis=1)  # (n, values): one z per column
+            zs[j] = grid
+            activations = softmax(zs, c)                    # column by column (Eq. 78/83)
+            tables.append(slider_table(grid, (
+                [bars_title(zk, ak, c), *(f"{x:.3f}" for x in ak)]
+                for zk, ak in zip(zs.T, activations.T))))
+        if self.c_slider is not None:
+            s = self.c_slider
+            exponents = np.round(np.arange(s.min, s.max + s.step / 2, s.step), 10)
+            cs = 10.0 ** exponents
+            activations = softmax(z[:, None] * cs)  # column k: softmax(z, c_k), Eq. (83)
+            tables.append(slider_table(exponents, (
+                [bars_title(z, ak, ck), *(f"{x:.3f}" for x in ak)]
+                for ck, ak in zip(cs, activations.T)), log=True))
+        return tables
+
     def update(self, change=None) -> None:
-        """The sliders' callback: ``show()``, then redraw each figure's one PNG in place."""
-        if self._resetting:
-            return
-        self.show()
-        for live in self.live_figures:
-            live.refresh()
+        """The sliders' callback: ``show()``, unless a reset is moving several sliders."""
+        if not self._resetting:
+            self.show()
 
     def reset(self, button=None) -> None:
         """Put every slider back at its start (c at 1), then redraw once rather than n times."""
@@ -310,6 +406,16 @@ class SoftmaxDemo(Demo):
         finally:
             self._resetting = False
         self.update()
+
+    def picture(self) -> bytes:
+        """The matplotlib figures at the sliders' values, as one PNG (``Demo.picture``)."""
+        z, c = self.z, self.c
+        self.bars.show(z, c)
+        if self.jacobian is not None:
+            self.jacobian.show(z, c)
+        for live in self.live_figures:
+            live.refresh()
+        return super().picture()
 
     def summary(self) -> str:
         names = ", ".join(s.description for s in self.sliders)

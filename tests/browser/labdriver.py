@@ -25,6 +25,7 @@ Nothing here depends on pytest.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -464,14 +465,11 @@ class NotebookPage:
         return float(handle.get_attribute("aria-valuenow"))
 
     @staticmethod
-    def image_digest(image) -> str:
-        """SHA-256 of the bytes an ``<img>`` shows (ipywidgets' Image uses blob: URLs, a
-        new one on every update, so the bytes, not the URL, say whether it changed)."""
-        return image.evaluate("""async img => {
-            const bytes = await (await fetch(img.src)).arrayBuffer();
-            const hash = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
-            return Array.from(hash, b => b.toString(16).padStart(2, '0')).join('');
-        }""")
+    def chart_digest(chart) -> str:
+        """SHA-256 of what a live chart shows: the markup of the element (the ``<svg>``
+        nnlib's demos draw their charts with), so a repaint that changes nothing keeps it."""
+        markup = chart.evaluate("e => e.outerHTML")
+        return hashlib.sha256(markup.encode()).hexdigest()
 
 
 def wait_until(condition, timeout: float = 10.0, what: str = "the condition"):

@@ -5,7 +5,9 @@ in JupyterLab and in Notebook 7 (each test runs once per front end; see conftest
 chart and print the softmax (Eq. 78) of the sliders' values, summing to 1 (Eq. 79).
 01-cross-entropy: changing the starting weight with PageUp/PageDown redraws the learning
 curves. Moving a slider back redraws exactly the first picture: each figure is a
-function of the sliders, not a pile of earlier drawings.
+function of the sliders, not a pile of earlier drawings. The live charts are SVG the
+browser draws (nnlib.notebook.svgchart); the values the bar chart prints are checked,
+like the readout, against nnlib.activations.softmax of the sliders' values.
 
 The DOM hooks (slider descriptions, CSS classes) are the ones the notebooks provide
 for these tests; see nnlib.notebook.softmax.SoftmaxDemo and nnlib.notebook.cross_entropy.NeuronExplorer.
@@ -51,7 +53,8 @@ class SoftmaxView:
     def __init__(self, page: NotebookPage):
         self.page = page
         self.handles = [page.slider(f"z{j}") for j in range(1, 5)]
-        self.bars = page.locator("img.nnlib-softmax-bars").first
+        self.bars = page.locator(".nnlib-softmax-bars svg").first
+        self.bar_values = page.locator(".nnlib-softmax-bars").first.locator(".nnlib-bar-value")
         self.readout = page.locator(".nnlib-softmax-readout").first
 
     def z(self) -> np.ndarray:
@@ -59,13 +62,17 @@ class SoftmaxView:
 
     def readout_is_softmax_of_sliders(self) -> bool:
         a, total = softmax_readout(self.readout.text_content())
-        return (np.allclose(a, softmax(self.z()), rtol=0, atol=READOUT_TOL)
+        printed = np.array([float(t) for t in self.bar_values.all_text_contents()])
+        expected = softmax(self.z())
+        return (np.allclose(a, expected, rtol=0, atol=READOUT_TOL)
+                and printed.shape == expected.shape
+                and np.allclose(printed, expected, rtol=0, atol=READOUT_TOL)
                 and abs(total - 1) <= READOUT_TOL)
 
     def wait_for_redraw(self, before: str, what: str) -> str:
         """Wait until the readout matches the sliders and the chart differs from ``before``."""
-        wait_until(self.readout_is_softmax_of_sliders, what=f"the readout after {what}")
-        return wait_until(lambda: (d := NotebookPage.image_digest(self.bars)) != before and d,
+        wait_until(self.readout_is_softmax_of_sliders, what=f"the readout and chart after {what}")
+        return wait_until(lambda: (d := NotebookPage.chart_digest(self.bars)) != before and d,
                           what=f"the bar chart to change after {what}")
 
 
@@ -80,13 +87,14 @@ def test_softmax_starts_at_the_books_values(softmax_view):
     assert np.allclose(softmax_view.z(), [2.5, -1, 3.2, 0.5])
     a, total = softmax_readout(softmax_view.readout.text_content())
     assert a.tolist() == [0.315, 0.009, 0.633, 0.043] and total == 1.0
+    assert softmax_view.bar_values.all_text_contents() == ["0.315", "0.009", "0.633", "0.043"]
 
 
 def test_softmax_follows_z4_moved_with_the_keyboard(softmax_view, front_end, request):
     if front_end is NOTEBOOK7:
         request.applymarker(ARROW_KEYS_TAKEN_BY_NOTEBOOK7)
     view, z4 = softmax_view, softmax_view.handles[3]
-    start_z, start_chart = view.z(), NotebookPage.image_digest(view.bars)
+    start_z, start_chart = view.z(), NotebookPage.chart_digest(view.bars)
     z4.focus()
     for _ in range(3):
         z4.press("ArrowRight")  # one step of 0.1 each
@@ -99,14 +107,14 @@ def test_softmax_follows_z4_moved_with_the_keyboard(softmax_view, front_end, req
         z4.press("ArrowLeft")
     wait_until(lambda: np.allclose(view.z(), start_z), what="z4 to move back")
     wait_until(view.readout_is_softmax_of_sliders, what="the readout after z4 moved back")
-    wait_until(lambda: NotebookPage.image_digest(view.bars) == start_chart,
+    wait_until(lambda: NotebookPage.chart_digest(view.bars) == start_chart,
                what="the first bar chart to come back when z4 returns")
     assert view.bars.count() == 1
 
 
 def test_softmax_follows_z1_dragged_with_the_mouse(softmax_view):
     view, z1 = softmax_view, softmax_view.handles[0]
-    start_z, start_chart = view.z(), NotebookPage.image_digest(view.bars)
+    start_z, start_chart = view.z(), NotebookPage.chart_digest(view.bars)
     z1.scroll_into_view_if_needed()
     box = z1.bounding_box()
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
@@ -125,20 +133,20 @@ def test_cross_entropy_curve_follows_the_starting_weight(run_notebook):
     page, problems = run_notebook(CROSS_ENTROPY)
     assert problems == [], problems
     w = page.slider("w")
-    plot = page.locator("img.nnlib-neuron-plot").first
+    plot = page.locator(".nnlib-neuron-plot svg").first
     readout = page.locator(".nnlib-neuron-readout").first
     start_w, start_plot, start_text = (NotebookPage.slider_value(w),
-                                       NotebookPage.image_digest(plot), readout.text_content())
+                                       NotebookPage.chart_digest(plot), readout.text_content())
     w.focus()
     w.press("PageUp")  # five steps
     wait_until(lambda: NotebookPage.slider_value(w) > start_w, what="w to move")
-    wait_until(lambda: NotebookPage.image_digest(plot) != start_plot,
+    wait_until(lambda: NotebookPage.chart_digest(plot) != start_plot,
                what="the learning curves to change with w")
     wait_until(lambda: readout.text_content() != start_text, what="the readout to change with w")
 
     w.press("PageDown")
     wait_until(lambda: np.isclose(NotebookPage.slider_value(w), start_w), what="w to move back")
     wait_until(lambda: readout.text_content() == start_text, what="the first readout to come back")
-    wait_until(lambda: NotebookPage.image_digest(plot) == start_plot,
+    wait_until(lambda: NotebookPage.chart_digest(plot) == start_plot,
                what="the first learning curves to come back when w returns")
     assert plot.count() == 1
