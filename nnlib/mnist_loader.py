@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import data
-from .network2 import vectorized_result
+from .network import one_hot_rows
 
 
 def load_data(small: bool = False, **where):
@@ -39,13 +39,22 @@ def load_data(small: bool = False, **where):
 def load_data_wrapper(small: bool = False, **where):
     """``(training_data, validation_data, test_data)`` as lists of ``(x, y)`` pairs, as in
     the book: x an ``(784, 1)`` float32 column; y a ``(10, 1)`` one-hot column in the
-    training data and an ``int`` digit in the validation and test data."""
+    training data (float64, as the book's ``vectorized_result`` makes) and an ``int`` digit
+    in the validation and test data.
+
+    Each x is a view of a row of one array of images, and each one-hot y a view of a row
+    of one array of targets, so the pairs are made in one pass and take no more memory
+    than the arrays (changing one pair's x or y in place changes no other pair)."""
     training, validation, test = load_data(small, **where)
-    return (_pairs(*training, vectorized_result),
-            _pairs(*validation, int),
-            _pairs(*test, int))
+    images, labels = training
+    return (_pairs(images, one_hot_rows(labels, 10)),
+            _pairs(*validation),
+            _pairs(*test))
 
 
-def _pairs(images, labels, target):
-    """A list of (x (784, 1), target(label)) pairs; each x is a view into ``images``."""
-    return [(x.reshape(-1, 1), target(int(label))) for x, label in zip(images, labels)]
+def _pairs(images, targets):
+    """A list of (x (784, 1), y) pairs: x a view of a row of ``images``; y a view of a row
+    of ``targets`` made a column, or, when ``targets`` are labels (n,), an ``int``."""
+    n = len(images)
+    ys = targets.reshape(n, -1, 1) if targets.ndim == 2 else targets.tolist()
+    return list(zip(images.reshape(n, -1, 1), ys))
