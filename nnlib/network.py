@@ -723,7 +723,7 @@ class Network:
         plain = set(map(type, pairs)) <= {tuple, list} and set(map(len, pairs)) == {2}
         if not plain and not all(isinstance(p, (tuple, list)) and len(p) == 2 for p in pairs):
             raise TypeError(f"{name} must hold (x, y) pairs; its first item is {pairs[0]!r:.80}")
-        xs, ys = zip(*pairs)
+        xs, ys = (list(map(operator.itemgetter(i), pairs)) for i in (0, 1))
         X = Network._stack_arrays(xs, dtype)
         if X is None:
             shapes = {np.shape(x) for x in xs}
