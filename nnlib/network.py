@@ -706,9 +706,10 @@ class Network:
         Pairs of numpy arrays (the book's loader's and ``nnlib.mnist_loader``'s: x an
         (n_in, 1) column, y an (n_out, 1) column or an int) take one pass in C each for
         the xs and the ys (``_stack_arrays``), with the checks made once per distinct type,
-        length and dtype rather than once per pair: 50,000 MNIST pairs take about 0.1 s,
-        where stacking them pair by pair took 0.5-1 s. Any other pairs (lists, numbers,
-        mixed shapes) are checked one by one, which finds what is wrong and says so.
+        length and dtype rather than once per pair: several times faster than stacking
+        them pair by pair (benchmarks/bench_session.py times 50,000 MNIST pairs). Any
+        other pairs (lists, numbers, mixed shapes) are checked one by one, which finds
+        what is wrong and says so.
         ``dtype`` is the float type X is wanted in; the xs are converted to it as they are
         stacked when that is exact (float32 into float64), saving a pass.
         """
