@@ -881,10 +881,23 @@ def test_a_nan_in_the_40000th_of_50000_pairs_is_found(views):
         Network([6, 4]).SGD(pairs, 1, 10, 0.5, progress=False, verbose=False)
 
 
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_any_nan_or_inf_in_input_arrays_is_found(bad, dtype, order):
+    rng = np.random.default_rng(1)
+    for row, column in [(0, 0), (4, 783), (987, 400), (999, 783)]:
+        X = np.asarray(rng.random((1000, 784)), dtype=dtype, order=order)
+        X[row, column] = bad
+        X[-1, 0] = -np.inf if row == 999 else X[-1, 0]  # a NaN and -inf in one row too
+        with pytest.raises(ValueError, match=rf"NaN or inf \(first at example {row}\)"):
+            Network([784, 10])._data((X, rng.integers(0, 10, 1000)), "data")
+
+
 @pytest.mark.parametrize("form", ["pairs", "arrays"])
 def test_huge_finite_inputs_are_accepted_though_their_sum_overflows(form):
-    """Inputs are first checked by their sum (a NaN or inf makes it NaN or inf); a sum that
-    overflows must lead to a look at each entry, not to a refusal."""
+    """Inputs are first checked by their row sums (a NaN or inf makes one NaN or inf); a
+    sum that overflows must lead to a look at each entry, not to a refusal."""
     X, labels = np.full((4, 3), 1e308), np.array([0, 1, 0, 1])
     X[2] = -1e308
     data = [(x.reshape(3, 1), int(k)) for x, k in zip(X, labels)] if form == "pairs" else (X, labels)
