@@ -43,8 +43,6 @@ from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
-import pooch
-import requests
 from tqdm.auto import tqdm
 
 from . import checks
@@ -225,6 +223,7 @@ def resolve_cache_dir(path=None) -> Path:
     if path is None:
         path = os.environ.get("NNLIB_CACHE_DIR") or None
     if path is None:
+        import pooch  # here and in downloads only: it takes a tenth of a second to import
         return Path(pooch.os_cache("nnlib")) / "mnist"
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"cache_dir must be a path (str or pathlib.Path); got "
@@ -250,7 +249,10 @@ def locate(names, *, data_dir=None, cache_dir=None, mirrors=None, timeout=DEFAUL
     unknown = [n for n in names if n not in FILES]
     if unknown:
         raise ValueError(f"unknown MNIST file {unknown[0]!r}; expected one of {sorted(FILES)}")
-    folder, cache = resolve_data_dir(data_dir), resolve_cache_dir(cache_dir)
+    folder = resolve_data_dir(data_dir)
+    local = {n: _in_folder(FILES[n], folder) for n in names}
+    # The default cache is pooch's folder: found only when a file is not in the data folder.
+    cache = None if cache_dir is None and all(local.values()) else resolve_cache_dir(cache_dir)
     mirrors = _check_mirrors(MIRRORS if mirrors is None else mirrors)
     for part in timeout if isinstance(timeout, tuple) and len(timeout) == 2 else (timeout,):
         checks.real("timeout", part, positive=True,
@@ -282,6 +284,7 @@ def _in_folder(file: MnistFile, folder: Path | None) -> Path | None:
 
 
 def _verified(file: MnistFile, cache: Path) -> bool:
+    import pooch
     path = cache / file.gz_name
     return path.is_file() and pooch.file_hash(str(path), alg="md5") == file.md5
 
@@ -298,6 +301,8 @@ def _from_cache(file: MnistFile, cache: Path, mirrors, timeout, time_limit, prog
     """The cached ``NAME.gz`` if its md5 is right, else the first mirror's copy whose md5
     is, saved there atomically (by pooch: a temporary file, renamed once verified). Each
     mirror gets ``time_limit`` seconds for the file (``_Deadline``)."""
+    import pooch
+    import requests
     target = cache / file.gz_name
     if _verified(file, cache):
         return target
@@ -416,6 +421,7 @@ class _Deadline:
 
 def _reason(error: Exception, timeout) -> str:
     """A short reason a download failed, for the error message."""
+    import requests
     text = str(error)
     if isinstance(error, requests.HTTPError) and error.response is not None:
         return f"HTTP {error.response.status_code} {error.response.reason}"

@@ -39,7 +39,12 @@ def load_data(small: bool = False, **where):
 def load_data_wrapper(small: bool = False, **where):
     """``(training_data, validation_data, test_data)`` as lists of ``(x, y)`` pairs, as in
     the book: x an ``(784, 1)`` float32 column; y a ``(10, 1)`` one-hot column in the
-    training data and an ``int`` digit in the validation and test data."""
+    training data (float64, as the book's ``vectorized_result`` makes) and an ``int`` digit
+    in the validation and test data.
+
+    Each x is a view of a row of one array of images, and each one-hot y a view of a row
+    of one array of targets, so the pairs are made in one pass and take no more memory
+    than the arrays (changing one pair's x or y in place changes no other pair)."""
     training, validation, test = load_data(small, **where)
     images, labels = training
     # one-hot rows (n, 10), made at once; each pair's y is a (10, 1) view of its row
@@ -47,8 +52,8 @@ def load_data_wrapper(small: bool = False, **where):
 
 
 def _pairs(images, targets):
-    """A list of (x (784, 1), y) pairs, x a view into ``images``; y an int label, or a
-    (10, 1) column when ``targets`` holds one-hot rows."""
-    if targets.ndim == 1:
-        return [(x.reshape(-1, 1), int(label)) for x, label in zip(images, targets)]
-    return [(x.reshape(-1, 1), y.reshape(-1, 1)) for x, y in zip(images, targets)]
+    """A list of (x (784, 1), y) pairs: x a view of a row of ``images``; y a view of a row
+    of ``targets`` made a column, or, when ``targets`` are labels (n,), an ``int``."""
+    n = len(images)
+    ys = targets.reshape(n, -1, 1) if targets.ndim == 2 else targets.tolist()
+    return list(zip(images.reshape(n, -1, 1), ys))

@@ -6,13 +6,15 @@ the shared folder. No test here uses the network: the default mirrors are a refu
 import gzip
 import hashlib
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 from ci import IN_CI
 
-from nnlib import data, mnist_loader
+from nnlib import data, mnist_loader, network2
 from nnlib.data import MnistFormatError
 from nnlib.network import Network
 
@@ -201,6 +203,37 @@ def test_load_data_wrapper_returns_reusable_lists_in_the_books_shapes(test_set_d
     x, label = validation[2]  # index 28 of the test set
     assert x.shape == (784, 1) and type(label) is int and label == 2
     assert x.min() >= 0 and x.max() <= 1
+
+
+def test_load_data_wrappers_pairs_are_load_datas_arrays_row_by_row(test_set_dir):
+    """The pairs are views of the arrays load_data returns, the one-hot ys are the book's
+    vectorized_result, and changing one pair in place changes no other."""
+    pairs = mnist_loader.load_data_wrapper(small=True, data_dir=test_set_dir)
+    arrays = mnist_loader.load_data(small=True, data_dir=test_set_dir)
+    for part, ((X, labels), one_hot) in zip(pairs, zip(arrays, (True, False, False))):
+        assert np.array_equal(np.hstack([x for x, _ in part]).T, X)
+        if one_hot:
+            assert all(np.array_equal(y, network2.vectorized_result(int(k)))
+                       and y.dtype == np.float64 for (_, y), k in zip(part, labels))
+        else:
+            assert [y for _, y in part] == labels.tolist()
+    (x0, y0), (x1, y1) = pairs[0][:2]
+    before = x1.copy(), y1.copy()
+    x0[:] = 0.5
+    y0[:] = 0.0
+    assert np.array_equal(x1, before[0]) and np.array_equal(y1, before[1])
+
+
+def test_reading_a_data_folder_imports_no_download_code(test_set_dir):
+    """pooch and requests take about a tenth of a second to import; the book's session,
+    with the files in a data folder, never needs them."""
+    code = ("import sys; from nnlib import mnist_loader, network2; "
+            f"mnist_loader.load_data_wrapper(small=True, data_dir={str(test_set_dir)!r}); "
+            "print(sorted({'pooch', 'requests'} & set(sys.modules)))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "[]"
 
 
 def test_load_data_returns_the_books_arrays(full_set_dir):

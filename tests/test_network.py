@@ -875,6 +875,154 @@ def test_a_float_label_in_pairs_is_named():
         Network([3, 4]).accuracy([(np.zeros((3, 1)), 3.0)])
 
 
+# -- the book's (x, y) pairs, stacked fast -------------------------------------------------
+def book_pairs(n, n_in=6, n_out=4, *, labels=False, views=False, seed=0):
+    """n pairs as the book's loader builds them: x an (n_in, 1) float64 column of its own,
+    y a one-hot (n_out, 1) column (``vectorized_result``) or, with ``labels``, an int; with
+    ``views``, as nnlib.mnist_loader builds them: each x and y a view into one array."""
+    rng = np.random.default_rng(seed)
+    X, digits = rng.random((n, n_in)), rng.integers(n_out, size=n)
+    if views:
+        xs, ys = list(X.reshape(n, n_in, 1)), list(np.eye(n_out)[digits].reshape(n, n_out, 1))
+    else:
+        xs = [x.reshape(n_in, 1).copy() for x in X]
+        ys = [network2.vectorized_result(int(d), n_out) for d in digits]
+    return list(zip(xs, [int(d) for d in digits] if labels else ys))
+
+
+def read_one_by_one(pairs, n_out, dtype=np.float64):
+    """The reference for what SGD, accuracy and total_cost make of valid pairs, read pair by
+    pair: inputs X (n, n_in), targets Y (n, n_out) and labels (n,)."""
+    X = np.array([np.asarray(x, dtype=np.float64).ravel() for x, _ in pairs]).astype(dtype)
+    if all(isinstance(y, (int, np.integer)) for _, y in pairs):
+        labels = np.array([int(y) for _, y in pairs])
+        return X, np.eye(n_out, dtype=dtype)[labels], labels
+    Y = np.array([np.asarray(y, dtype=np.float64).ravel() for _, y in pairs]).astype(dtype)
+    return X, Y, np.argmax(Y, axis=1)
+
+
+def _set(array, index, value):
+    array = array.copy()
+    array[index] = value
+    return array
+
+
+# One pair changed: (the change, whether the labels are ints, the error expected or None if
+# the pairs are valid and must read as the reference reads them). {i} is the pair's index.
+_PAIR_CHANGES = {
+    "x float32": (lambda x, y: (x.astype(np.float32), y), False, None),
+    "x integers": (lambda x, y: ((x * 10).astype(int), y), False, None),
+    "x a nested list": (lambda x, y: (x.tolist(), y), False, None),
+    "the pair a list": (lambda x, y: [x, y], False, None),
+    "y float32": (lambda x, y: (x, y.astype(np.float32)), False, None),
+    "y a nested list": (lambda x, y: (x, y.tolist()), False, None),
+    "a numpy int label": (lambda x, y: (x, np.int64(y)), True, None),
+    "x one value longer": (lambda x, y: (np.vstack([x, x[:1]]), y), False,
+                           (ValueError, r"training_data: inputs have different shapes")),
+    "x 1-D": (lambda x, y: (x.ravel(), y), False, (ValueError, r"inputs have different shapes")),
+    "x a row": (lambda x, y: (x.T, y), False, (ValueError, r"inputs have different shapes")),
+    "x two columns": (lambda x, y: (np.hstack([x, x]), y), False,
+                      (ValueError, r"inputs have different shapes")),
+    "x a number": (lambda x, y: (np.float64(0.5), y), False,
+                   (ValueError, r"inputs have different shapes")),
+    "x complex": (lambda x, y: (x + 0j, y), False,
+                  (TypeError, r"training_data: inputs must hold real numbers")),
+    "x text": (lambda x, y: (x.astype(str), y), False, (TypeError, r"inputs must hold real numbers")),
+    "x NaN": (lambda x, y: (_set(x, (2, 0), np.nan), y), False,
+              (ValueError, r"training_data: inputs must be finite; it contains NaN \(at example {i}\)")),
+    "x -inf": (lambda x, y: (_set(x, (5, 0), -np.inf), y), True,
+               (ValueError, r"inputs must be finite; it contains inf \(at example {i}\)")),
+    "y one value longer": (lambda x, y: (x, np.vstack([y, [[0.0]]])), False,
+                           (ValueError, r"target vectors have different shapes")),
+    "y 1-D": (lambda x, y: (x, y.ravel()), False, (ValueError, r"target vectors have different")),
+    "y NaN": (lambda x, y: (x, _set(y, (1, 0), np.nan)), False,
+              (ValueError, r"targets must be finite; it contains NaN \(at example {i}\)")),
+    "y outside [0, 1]": (lambda x, y: (x, 2 * y), False,
+                         (ValueError, r"targets must lie in \[0, 1\].*example {i} has values")),
+    "an int among vectors": (lambda x, y: (x, 1), False, (ValueError, r"labels mix integers and")),
+    "a bool among vectors": (lambda x, y: (x, True), False,
+                             (ValueError, r"a label is the number True; labels are integers")),
+    "a float among vectors": (lambda x, y: (x, 1.0), False, (ValueError, r"the number 1.0;")),
+    "a 0-d array among vectors": (lambda x, y: (x, np.array(1.0)), False,
+                                  (ValueError, r"a label is the number array\(1\.\)")),
+    "a vector among ints": (lambda x, y: (x, network2.vectorized_result(y, 4)), True,
+                            (ValueError, r"training_data: labels mix integers and vectors")),
+    "a bool among ints": (lambda x, y: (x, True), True, (ValueError, r"labels mix integers")),
+    "a float among ints": (lambda x, y: (x, float(y)), True, (ValueError, r"labels mix integers")),
+    "label 4 of 4 classes": (lambda x, y: (x, 4), True,
+                             (ValueError, r"label 4 at example {i} is out of range.*0..3")),
+    "label -1": (lambda x, y: (x, -1), True, (ValueError, r"label -1 at example {i} is out of")),
+    "a pair of three": (lambda x, y: (x, y, y), False,
+                        (TypeError, r"training_data must hold \(x, y\) pairs")),
+}
+
+
+@pytest.mark.parametrize("views", [False, True], ids=["independent arrays", "views of one array"])
+@pytest.mark.parametrize("i", [0, 6, 12])
+@pytest.mark.parametrize("change", _PAIR_CHANGES)
+def test_pairs_with_one_pair_changed_read_as_one_by_one_or_are_refused_alike(change, i, views):
+    """The stacking of pairs works on all pairs at once; one odd pair, first, in the middle
+    or last, must still be read as if each pair were read on its own, or refused."""
+    edit, labels, error = _PAIR_CHANGES[change]
+    pairs = book_pairs(13, labels=labels, views=views)
+    pairs[i] = edit(*pairs[i])
+    net = Network([6, 4], seed=0)
+    if error is not None:
+        with pytest.raises(error[0], match=error[1].format(i=i)):
+            net._data(pairs, "training_data")
+        return
+    data = net._data(pairs, "training_data")
+    X, Y, labels = read_one_by_one(pairs, 4)
+    assert np.array_equal(data.X, X) and np.array_equal(data.Y, Y)
+    assert np.array_equal(data.labels, labels)
+
+
+@pytest.mark.parametrize("source", [np.float64, np.float32])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("labels", [False, True])
+@pytest.mark.parametrize("views", [False, True], ids=["independent arrays", "views of one array"])
+def test_pairs_give_the_arrays_read_one_by_one_in_the_networks_dtype(views, labels, dtype, source):
+    pairs = [(x.astype(source), y) for x, y in book_pairs(30, labels=labels, views=views)]
+    data = Network([6, 4], dtype=dtype)._data(pairs, "training_data")
+    X, Y, _ = read_one_by_one(pairs, 4, dtype)
+    assert data.X.dtype == data.Y.dtype == dtype and data.X.flags.c_contiguous
+    assert np.array_equal(data.X, X) and np.array_equal(data.Y, Y)
+    assert all(np.shares_memory(x, pairs[0][0]) is False for x in (data.X, data.Y))
+
+
+@pytest.mark.parametrize("views", [False, True], ids=["independent arrays", "views of one array"])
+def test_a_nan_in_the_40000th_of_50000_pairs_is_found(views):
+    pairs = book_pairs(50_000, views=views)
+    pairs[39_999][0][3, 0] = np.nan
+    with pytest.raises(ValueError, match=r"inputs must be finite; it contains NaN \(at example 39999\)"):
+        Network([6, 4]).SGD(pairs, 1, 10, 0.5, progress=False, verbose=False)
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_any_nan_or_inf_in_input_arrays_is_found(bad, dtype, order):
+    rng = np.random.default_rng(1)
+    for row, column in [(0, 0), (4, 783), (987, 400), (999, 783)]:
+        X = np.asarray(rng.random((1000, 784)), dtype=dtype, order=order)
+        X[row, column] = bad
+        X[-1, 0] = -np.inf if row == 999 else X[-1, 0]  # a NaN and -inf in one row too
+        with pytest.raises(ValueError, match=rf"must be finite; it contains (NaN|inf) \(at example {row}\)"):
+            Network([784, 10])._data((X, rng.integers(0, 10, 1000)), "data")
+
+
+@pytest.mark.parametrize("form", ["pairs", "arrays"])
+def test_huge_finite_inputs_are_accepted_though_their_sum_overflows(form):
+    """Inputs are first checked by their row sums (a NaN or inf makes one NaN or inf); a
+    sum that overflows must lead to a look at each entry, not to a refusal."""
+    X, labels = np.full((4, 3), 1e308), np.array([0, 1, 0, 1])
+    X[2] = -1e308
+    data = [(x.reshape(3, 1), int(k)) for x, k in zip(X, labels)] if form == "pairs" else (X, labels)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nor is the overflow of the sum warned about
+        assert np.array_equal(Network([3, 2])._data(data, "data").X, X)
+
+
 _KERNEL_CASES = {
     "order out of range": ("np.array([0, 1, 2, 400])", r"indices from 0 to 400; X has 4 rows"),
     "negative order": ("np.array([-100000])", r"indices from -100000"),
