@@ -94,17 +94,11 @@ _CACHE_DIR = None if _numba_can_cache() else (_private_cache_dir() or False)
 def _jit(function):
     """``numba.njit`` (without Python's lock), with the on-disk cache in ``_CACHE_DIR``.
     numba picks a function's cache folder when the function is decorated, so setting its
-    CACHE_DIR only meanwhile leaves other modules' numba functions as they were.
-
-    Division follows numpy (x / 0 is inf or NaN) rather than Python (ZeroDivisionError):
-    the check Python's rule needs before every division keeps a loop that divides from
-    being compiled to vector instructions. No division here can be by zero (the divisors
-    are 1 + e^{-z}, softmax's sum, which is at least 1, and the mini-batch size)."""
+    CACHE_DIR only meanwhile leaves other modules' numba functions as they were."""
     if not _CACHE_DIR:
-        return numba.njit(cache=_CACHE_DIR is None, nogil=True,
-                          error_model="numpy")(function)
+        return numba.njit(cache=_CACHE_DIR is None, nogil=True)(function)
     with _numba_setting("CACHE_DIR", str(_CACHE_DIR)):
-        return numba.njit(cache=True, nogil=True, error_model="numpy")(function)
+        return numba.njit(cache=True, nogil=True)(function)
 
 
 @contextlib.contextmanager
@@ -130,87 +124,34 @@ GEMM = {np.dtype(np.float64): _blas_gemm("dgemm"), np.dtype(np.float32): _blas_g
 
 
 @_jit
-def _blas_arguments(gemm, dtype):
-    """``gemm`` with the small arrays ``_product`` passes it its numbers in (their
-    addresses: BLAS takes every argument as a pointer), made once per chunk of steps."""
-    return gemm, np.empty(6, np.int32), np.empty(2, dtype), np.empty(2, np.uint8)
-
-
-@_jit
-def _product(blas, a, a_transposed, b, b_transposed, c, alpha, beta):
+def _product(gemm, a, a_transposed, b, b_transposed, c, alpha, beta):
     """c = alpha op(a) op(b) + beta c for C-ordered 2-D arrays, op(x) = x.T or x, in one
-    BLAS call (beta = 1 adds to c, with no temporary array); ``blas`` is made by
-    ``_blas_arguments``.
+    BLAS call (beta = 1 adds to c, with no temporary array).
 
     BLAS reads arrays column by column, so it sees each C-ordered array transposed; it is
-    asked for c^T = alpha op(b)^T op(a)^T + beta c^T, which is the same numbers."""
-    gemm, dims, scalars, ops = blas
-    # BLAS's M, N, K (rows and columns of c^T, the summed dimension), then the row
-    # lengths of b, a and c (its "leading dimensions")
-    dims[0], dims[1] = c.shape[1], c.shape[0]
-    dims[2] = a.shape[0] if a_transposed else a.shape[1]
-    dims[3], dims[4], dims[5] = b.shape[1], a.shape[1], c.shape[1]
-    scalars[0], scalars[1] = alpha, beta
-    ops[0] = ord("T") if b_transposed else ord("N")
-    ops[1] = ord("T") if a_transposed else ord("N")
+    asked for c^T = alpha op(b)^T op(a)^T + beta c^T, which is the same numbers. Its
+    arguments are all pointers, so each number is passed as an element of a small array."""
+    rows, cols = c.shape[1], c.shape[0]                   # of c^T, as BLAS sees it
+    inner = a.shape[0] if a_transposed else a.shape[1]    # the summed dimension
+    # BLAS's M, N, K, then the row lengths of b, a and c (its "leading dimensions")
+    dims = np.array([rows, cols, inner, b.shape[1], a.shape[1], c.shape[1]], np.int32)
+    scalars = np.array([alpha, beta], c.dtype)
+    ops = np.array([ord("T" if b_transposed else "N"), ord("T" if a_transposed else "N")],
+                   np.uint8)
     gemm(ops[0:].ctypes, ops[1:].ctypes, dims[0:].ctypes, dims[1:].ctypes, dims[2:].ctypes,
          scalars[0:].ctypes, b.ctypes, dims[3:].ctypes, a.ctypes, dims[4:].ctypes,
          scalars[1:].ctypes, c.ctypes, dims[5:].ctypes)
 
 
-#: e^x = 2^n e^r with n = round(x / ln 2) and |r| <= ln(2) / 2: ln 2 in two parts (r is
-#: then exact to double precision), and e^r by its Taylor polynomial to r^13 / 13!
-#: (``_exp_taylor``; the first term left out is below 1e-17 of e^r).
-_LOG2_E = 1.4426950408889634
-_LN2_HIGH, _LN2_LOW = 6.93147180369123816490e-01, 1.90821492927058770002e-10
-#: |x| beyond which ``_sigmoid_layer`` computes e^x as e^(+-700): 2^n then stays a normal
-#: double, and sigma is already 1.0 (z >= 700) or below 1e-304 (z <= -700) there.
-_EXP_LIMIT = 700.0
-
-
 @_jit
-def _exp_taylor(r):
-    """1 + r + r^2/2! + ... + r^13/13!, by Horner's rule."""
-    p = 1.0 / 6227020800.0 * r + 1.0 / 479001600.0
-    p = p * r + 1.0 / 39916800.0
-    p = p * r + 1.0 / 3628800.0
-    p = p * r + 1.0 / 362880.0
-    p = p * r + 1.0 / 40320.0
-    p = p * r + 1.0 / 5040.0
-    p = p * r + 1.0 / 720.0
-    p = p * r + 1.0 / 120.0
-    p = p * r + 1.0 / 24.0
-    p = p * r + 1.0 / 6.0
-    p = p * r + 0.5
-    p = p * r + 1.0
-    return p * r + 1.0
+def _sigmoid_layer(z):
+    """a = sigma(z) in place.
 
-
-@_jit
-def _sigmoid_layer(z, scratch):
-    """a = sigma(z) = 1 / (1 + e^{-z}) in place (Eq. 3), ``scratch`` a float64 array of at
-    least 2 z.size entries.
-
-    e^{-z} is computed here, not by ``math.exp``: each call of that is a call into the C
-    library, which the compiler cannot turn into vector instructions (the 2 million an
-    epoch of [784, 30, 10] needs took 12 ms here in float64, these loops 6 ms). Here every
-    operation is arithmetic on the entries in turn, which it can: e^x = 2^n p(r) with p
-    the Taylor polynomial (``_exp_taylor``), and 2^n made from its bits (the exponent
-    field n + 1023) in the int64 view of ``scratch``.
-    Within 2 ulp of math.exp for |z| <= 700 (in float64 for both dtypes); NaN stays NaN."""
-    flat = z.reshape(z.size)
-    size = flat.size
-    powers, polys = scratch[:size], scratch[size:2 * size]
-    power_bits = powers.view(np.int64)
-    for i in range(size):
-        x = -np.float64(flat[i])
-        x = -_EXP_LIMIT if x < -_EXP_LIMIT else (_EXP_LIMIT if x > _EXP_LIMIT else x)
-        n = math.floor(x * _LOG2_E + 0.5)
-        r = (x - n * _LN2_HIGH) - n * _LN2_LOW
-        polys[i] = _exp_taylor(r)
-        power_bits[i] = (np.int64(n) + 1023) << 52
-    for i in range(size):
-        flat[i] = 1.0 / (1.0 + polys[i] * powers[i])
+    For z << 0, exp(-z) overflows to inf and 1/(1 + inf) is exactly 0.0, the correctly
+    rounded answer (compiled code raises no warning for it)."""
+    for i in range(z.shape[0]):
+        for j in range(z.shape[1]):
+            z[i, j] = 1.0 / (1.0 + math.exp(-z[i, j]))
 
 
 @_jit
@@ -228,7 +169,7 @@ def _softmax_layer(z):
 
 
 @_jit
-def _forward(weights, biases, x, acts, scratch, output, blas):
+def _forward(weights, biases, x, acts, output, gemm):
     """z^l = w^l a^{l-1} + b^l and a^l = sigma(z^l) for every layer, in rows (so
     z^l = a^{l-1} (w^l)^T + (b^l)^T), from the inputs a^0 = ``x``.
 
@@ -243,17 +184,17 @@ def _forward(weights, biases, x, acts, scratch, output, blas):
         for i in range(z.shape[0]):
             z[i, :] = b[:, 0]
         if l == 0:
-            _product(blas, x, False, weights[l], True, z, 1.0, 1.0)
+            _product(gemm, x, False, weights[l], True, z, 1.0, 1.0)
         else:
-            _product(blas, acts[l - 1], False, weights[l], True, z, 1.0, 1.0)
+            _product(gemm, acts[l - 1], False, weights[l], True, z, 1.0, 1.0)
         if l < last or output == _SIGMOID:
-            _sigmoid_layer(z, scratch)
+            _sigmoid_layer(z)
         elif output == _SOFTMAX:
             _softmax_layer(z)
 
 
 @_jit
-def _backward(weights, acts, deltas, y, output_error, scale, blas):
+def _backward(weights, acts, deltas, y, output_error, scale, gemm):
     """BP1 and BP2, each delta^l scaled by ``scale`` (= eta/m; BP2 is linear in delta).
 
     BP1: delta^L = a^L - y, times sigma'(z^L) = a (1 - a) for ``_A_MINUS_Y_SIGMA``.
@@ -267,23 +208,23 @@ def _backward(weights, acts, deltas, y, output_error, scale, blas):
                 d[i, j] *= a[i, j] * (1.0 - a[i, j])
     for l in range(last - 1, -1, -1):
         d, a = deltas[l], acts[l]
-        _product(blas, deltas[l + 1], False, weights[l + 1], False, d, 1.0, 0.0)
+        _product(gemm, deltas[l + 1], False, weights[l + 1], False, d, 1.0, 0.0)
         for i in range(d.shape[0]):
             for j in range(d.shape[1]):
                 d[i, j] *= a[i, j] * (1.0 - a[i, j])
 
 
 @_jit
-def _descend(weights, biases, x, acts, deltas, decay, blas):
+def _descend(weights, biases, x, acts, deltas, decay, gemm):
     """BP3 and BP4 with the step, for the deltas scaled by eta/m:
     w -> decay w - delta^T a^{l-1} (in rows; one BLAS call, no gradient array formed)
     and b -> b - the sum of the delta^l rows."""
     for l in range(len(weights)):
         w = weights[l]  # decay > 0 (sgd_epoch checks): BLAS skips reading c when beta = 0
         if l == 0:
-            _product(blas, deltas[l], True, x, False, w, -1.0, decay)
+            _product(gemm, deltas[l], True, x, False, w, -1.0, decay)
         else:
-            _product(blas, deltas[l], True, acts[l - 1], False, w, -1.0, decay)
+            _product(gemm, deltas[l], True, acts[l - 1], False, w, -1.0, decay)
         b, d = biases[l], deltas[l]
         for j in range(b.shape[0]):
             b[j, 0] -= d[:, j].sum()
@@ -291,12 +232,10 @@ def _descend(weights, biases, x, acts, deltas, decay, blas):
 
 @_jit
 def _batch_buffers(weights, rows, dtype):
-    """a^l and delta^l of every layer for a mini-batch of ``rows`` examples, and
-    ``_sigmoid_layer``'s scratch space."""
+    """a^l and delta^l of every layer for a mini-batch of ``rows`` examples."""
     acts = [np.empty((rows, w.shape[0]), dtype) for w in weights]
     deltas = [np.empty((rows, w.shape[0]), dtype) for w in weights]
-    widest = max([w.shape[0] for w in weights])
-    return acts, deltas, np.empty(2 * rows * widest, np.float64)
+    return acts, deltas
 
 
 @_jit
@@ -311,16 +250,15 @@ def _gather(X, Y, rows, xs, ys):
 def _train(xs, ys, weights, biases, m, eta, decay, output, output_error, gemm):
     """One gradient step per ``m`` consecutive rows of xs, ys (the last may be fewer)."""
     n = xs.shape[0]
-    acts, deltas, scratch = _batch_buffers(weights, m, xs.dtype)
-    blas = _blas_arguments(gemm, xs.dtype)
+    acts, deltas = _batch_buffers(weights, m, xs.dtype)
     for start in range(0, n, m):
         k = min(m, n - start)
         if k < m:
-            acts, deltas, scratch = _batch_buffers(weights, k, xs.dtype)
+            acts, deltas = _batch_buffers(weights, k, xs.dtype)
         x, y = xs[start:start + k], ys[start:start + k]
-        _forward(weights, biases, x, acts, scratch, output, blas)
-        _backward(weights, acts, deltas, y, output_error, eta / k, blas)
-        _descend(weights, biases, x, acts, deltas, decay, blas)
+        _forward(weights, biases, x, acts, output, gemm)
+        _backward(weights, acts, deltas, y, output_error, eta / k, gemm)
+        _descend(weights, biases, x, acts, deltas, decay, gemm)
 
 
 #: Bytes of examples gathered per chunk (whole mini-batches, at least one): two chunks of

@@ -141,27 +141,6 @@ def test_chunks_hold_whole_mini_batches_and_never_outgrow_the_data(n, m, row_byt
     assert sgd_kernel.chunk_rows(n, m, row_bytes) == rows
 
 
-@pytest.mark.parametrize("dtype, ulps", [(np.float64, 2), (np.float32, 1)])
-def test_the_kernels_sigmoid_matches_the_c_librarys_exp_and_keeps_nan(dtype, ulps):
-    """The kernel computes e^{-z} itself (vectorised); against 1 / (1 + np.exp(-z)) it
-    must stay within a few ulp everywhere, give exactly 1.0 and (nearly) 0.0 at the far
-    ends, and keep NaN (a diverged network must not look finite)."""
-    rng, largest = np.random.default_rng(0), np.finfo(dtype).max
-    z = np.concatenate([rng.standard_normal(3000) * 10, rng.uniform(-750, 750, 1000),
-                        [0.0, 36.7, -36.7, 699.9, -699.9, 700.0, -700.0, largest, -largest,
-                         np.inf, -np.inf, 1.0]]).astype(dtype)
-    a = z.reshape(4, -1).copy()
-    sgd_kernel._sigmoid_layer(a, np.empty(2 * a.size))
-    with np.errstate(over="ignore"):
-        expected = (1 / (1 + np.exp(-z.astype(np.float64)))).astype(dtype)
-    a = a.ravel()
-    assert np.all(np.abs(a - expected) <= ulps * np.spacing(expected) + 1e-300)
-    assert np.all(a[z >= 700] == 1.0) and np.all(a[z <= -700].astype(np.float64) < 1e-300)
-    b = np.array([[0.0, np.nan, 3.0]], dtype)
-    sgd_kernel._sigmoid_layer(b, np.empty(6))
-    assert np.isnan(b[0, 1]) and b[0, 0] == 0.5
-
-
 def test_the_kernel_refuses_arrays_it_cannot_update_in_place():
     X, Y = np.zeros((4, 3)), np.zeros((4, 2))
     weights, biases = [np.asfortranarray(np.ones((2, 3)))], [np.zeros((2, 1))]
