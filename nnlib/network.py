@@ -82,8 +82,9 @@ def _single_thread_blas():
     """A context in which BLAS uses one thread.
 
     Mini-batch products are small; on two cores a second BLAS thread made them several
-    times slower, so training holds BLAS to one thread (evaluation, with big products,
-    keeps the default). The limit is process-wide, so networks training in several
+    times slower, so training holds BLAS to one thread, and so does the monitoring between
+    epochs (its products are bigger, but BLAS threads it woke kept spinning into the next
+    epoch). The limit is process-wide, so networks training in several
     threads at once share one: the first to start sets it, the last to finish lifts it.
     """
     global _blas, _blas_limit, _blas_users
@@ -450,27 +451,31 @@ class Network:
         progress = not verbose if progress is None else progress
         for epoch in tqdm(range(epochs), desc="epochs", disable=not progress):
             order = self.rng.permutation(n) if shuffle else np.arange(n)
-            with _single_thread_blas():  # also for the watch: BLAS threads woken for its
-                if epoch == 0:           # products would spin and slow the epoch down
+            # BLAS on one thread for the epoch, its watch and its monitoring: BLAS threads
+            # woken by a product (an evaluation between epochs) spin on for a while and
+            # competed with the next epoch for the two cores, which then took 1.5x as long
+            with _single_thread_blas():
+                if epoch == 0:
                     watch = _DivergenceWatch(self, train, eta)
                 train_epoch(train, order, m, eta, decay)
                 watch.after(epoch)
+                # one forward pass over each data set monitored gives its cost and accuracy
+                train_cost, train_accuracy = self._evaluate(
+                    train, lmbda, n, want_cost=monitor_training_cost,
+                    want_accuracy=monitor_training_accuracy)
+                cost, accuracy = self._evaluate(evaluation, lmbda, n,
+                                                want_cost=monitor_evaluation_cost,
+                                                want_accuracy=monitor_evaluation_accuracy)
             if verbose:
                 print(f"Epoch {epoch} training complete")
-            # one forward pass over each data set monitored gives both its cost and accuracy
-            cost, accuracy = self._evaluate(train, lmbda, n, want_cost=monitor_training_cost,
-                                            want_accuracy=monitor_training_accuracy)
             if monitor_training_cost:
-                training_cost.append(cost)
+                training_cost.append(train_cost)
                 if verbose:
-                    print(f"Cost on training data: {cost}")
+                    print(f"Cost on training data: {train_cost}")
             if monitor_training_accuracy:
-                training_accuracy.append(accuracy)
+                training_accuracy.append(train_accuracy)
                 if verbose:
-                    print(f"Accuracy on training data: {accuracy} / {n}")
-            cost, accuracy = self._evaluate(evaluation, lmbda, n,
-                                            want_cost=monitor_evaluation_cost,
-                                            want_accuracy=monitor_evaluation_accuracy)
+                    print(f"Accuracy on training data: {train_accuracy} / {n}")
             if monitor_evaluation_cost:
                 evaluation_cost.append(cost)
                 if verbose:

@@ -38,7 +38,6 @@ from pathlib import Path
 
 import numba
 import numpy as np
-from numba.typed import List
 from numba.extending import get_cython_function_address
 
 from . import checks
@@ -348,7 +347,9 @@ def sgd_epoch(weights, biases, X, Y, order, mini_batch_size, eta, decay, output,
                                                   output_error)
     n = len(order)
     chunk = chunk_rows(n, m, X.shape[1] * X.itemsize)
-    train = (List(weights), List(biases), m, float(eta), float(decay), output, output_error,
+    # tuples: numba compiles one version per number of layers and caches it on disk,
+    # where a numba.typed.List compiled its own methods again in every process (0.5 s)
+    train = (tuple(weights), tuple(biases), m, float(eta), float(decay), output, output_error,
              GEMM[X.dtype])
     buffers = [(np.empty((chunk, X.shape[1]), X.dtype), np.empty((chunk, Y.shape[1]), Y.dtype))
                for _ in range(2 if chunk < n else 1)]
