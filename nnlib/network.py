@@ -54,7 +54,7 @@ from . import checks
 from .activations import OUTPUT_LAYERS, Linear, Sigmoid, Softmax, real_array
 from .costs import COSTS, CrossEntropyCost, LogLikelihoodCost, QuadraticCost
 from .costs import one_hot as one_hot_targets  # one_hot is the flag of accuracy, total_cost
-from .fileio import write_json_atomic
+from .fileio import read_json, write_json_atomic
 
 _EVAL_CHUNK = 10_000  # examples per forward pass when evaluating (bounds memory)
 _blas = None  # threadpoolctl controller, made on first use (it scans loaded libraries)
@@ -905,13 +905,7 @@ def load(filename):
     Only JSON is read (never pickle). A file that is not a saved network raises a
     ValueError saying what is wrong with it."""
     path = Path(filename)
-    try:
-        record = json.loads(path.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise ValueError(f"{path} is not a saved network: it is not valid JSON ({e})") from None
-    except RecursionError:
-        raise ValueError(f"{path} is not a saved network: its lists are nested thousands "
-                         "deep (a saved network's are nested 3 deep)") from None
+    record = read_json(path, "a saved network")
 
     def bad(why):
         return ValueError(f"{path} is not a valid saved network: {why}")
