@@ -48,7 +48,6 @@ from pathlib import Path
 
 import numpy as np
 from threadpoolctl import ThreadpoolController
-from tqdm.auto import tqdm
 
 from . import checks
 from .activations import OUTPUT_LAYERS, Linear, Sigmoid, Softmax, real_array
@@ -101,6 +100,16 @@ def _single_thread_blas():
             _blas_users -= 1
             if _blas_users == 0:
                 _blas_limit.restore_original_limits()
+
+
+def _epochs(epochs, progress):
+    """``range(epochs)``, behind a progress bar (tqdm.auto: a widget in Jupyter, text
+    elsewhere) if ``progress``. tqdm is imported only then: importing it takes a
+    twentieth of a second, a tenth of the book's session outside its epochs."""
+    if not progress:
+        return range(epochs)
+    from tqdm.auto import tqdm
+    return tqdm(range(epochs), desc="epochs")
 
 
 class _Data:
@@ -449,7 +458,7 @@ class Network:
         train_epoch = self._numpy_epoch if self.engine_used == "numpy" else self._compiled_epoch
         evaluation_cost, evaluation_accuracy, training_cost, training_accuracy = [], [], [], []
         progress = not verbose if progress is None else progress
-        for epoch in tqdm(range(epochs), desc="epochs", disable=not progress):
+        for epoch in _epochs(epochs, progress):
             order = self.rng.permutation(n) if shuffle else np.arange(n)
             # BLAS on one thread for the epoch, its watch and its monitoring: BLAS threads
             # woken by a product (an evaluation between epochs) spin on for a while and
