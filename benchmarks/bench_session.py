@@ -21,8 +21,9 @@ as the floor, arrays ``(X, labels)`` already in float64.
 Last, one more session, with a time stamp after each step (and two extra SGD calls of
 0 epochs before the training, to time its conversion alone: the first big arrays a
 process makes cost more), shows where the time goes.
-The first run in a new environment also compiles the training loop (numba): a session
-run first, untimed, fills numba's cache.
+The first run in a new environment also compiles the training loop (numba) and
+decompresses MNIST: a session run first, untimed, fills numba's cache and nnlib's
+decompressed copies of the MNIST files (nnlib.data, in the download cache's folder).
 
 MNIST is read from NNLIB_DATA_DIR, else ../shared/data/mnist beside the checkout (as the
 test command does), else nnlib's download cache.
