@@ -22,9 +22,11 @@ as the floor, arrays ``(X, labels)`` already in float64.
 
 Last, one more session, with a time stamp after each step (and two extra SGD calls of
 0 epochs before the training, to time its conversion alone: the first big arrays a
-process makes cost more), shows where the time goes.
-The first run in a new environment also compiles the training loop (numba): a session
-run first, untimed, fills numba's cache.
+process makes cost more), shows where the time goes. It imports nnlib.sgd_kernel (numba
+and scipy) as a step of its own, which the session's first SGD call does otherwise.
+The first run in a new environment also compiles the training loop (numba) and
+decompresses MNIST: a session run first, untimed, fills numba's cache and nnlib's
+decompressed copies of the MNIST files (nnlib.data, in the download cache's folder).
 
 MNIST is read from NNLIB_DATA_DIR, else ../shared/data/mnist beside the checkout (as the
 test command does), else nnlib's download cache.
@@ -58,6 +60,8 @@ from nnlib import mnist_loader, network2
 stamps["import nnlib"] = time.time()
 training_data, validation_data, test_data = mnist_loader.load_data_wrapper()
 stamps["read MNIST into pairs"] = time.time()
+import nnlib.sgd_kernel  # what the first SGD call imports to train with the compiled engine
+stamps["import numba, scipy (nnlib.sgd_kernel)"] = time.time()
 net = network2.Network([784, 30, 10], cost=network2.CrossEntropyCost)
 net.large_weight_initializer()
 for step in ("convert the pairs (SGD of 0 epochs)", "convert them again (the same)"):

@@ -9,7 +9,8 @@ Where the files are looked for, in this order:
    structure is checked instead (below).
 2. **The download cache**: ``NNLIB_CACHE_DIR``, else the per-user cache folder
    (``pooch.os_cache("nnlib")/mnist``, e.g. ``~/.cache/nnlib/mnist`` on Linux). It only
-   ever holds ``NAME.gz`` files whose md5 equals the one published for the upstream file.
+   ever holds ``NAME.gz`` files whose md5 equals the one published for the upstream file
+   (and, in its folder ``decompressed``, the decompressed copies described below).
 3. **The mirrors** in ``MIRRORS`` (or the ``mirrors`` argument), tried in order, each with a
    timeout for every read and a time limit for the whole file (``DEFAULT_TIME_LIMIT``,
    ``time_limit=``): a mirror that trickles its bytes is cut off and the next one tried.
@@ -24,6 +25,13 @@ more, no less), labels 0..9, that the images and labels files hold the same numb
 examples, and that this is the standard count (60,000 training, 10,000 test). A file that
 fails raises ``MnistFormatError`` naming the file and what is wrong. Nothing is unpickled.
 
+Decompressing the 60,000 training images takes a quarter of a second, in every process
+that reads them, so ``load_set`` keeps a decompressed copy of each gzip-compressed file in
+the download cache's folder ``decompressed`` (``_DecompressedCopy``: named by the sha256
+of the compressed file, with the CRC-32 and length of its contents; a copy that is cut
+short or damaged is never used but made again). The data folder is never written to, and
+a cache that cannot be written only means decompressing each time.
+
 Arrays: ``load()`` gives the book's split (the first 50,000 training images for training,
 the last 10,000 for validation, the 10,000 test images for testing) as ``(X, labels)``
 pairs, X an ``(n, 784)`` float array in [0, 1] and labels ``(n,)`` int64, which
@@ -33,9 +41,11 @@ it needs only the two test-set files and splits their 10,000 digits 8,000 / 1,00
 from __future__ import annotations
 
 import gzip
+import hashlib
 import os
 import re
 import socket
+import struct
 import threading
 import zlib
 from dataclasses import dataclass
@@ -43,9 +53,10 @@ from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
-from tqdm.auto import tqdm
+import platformdirs
 
 from . import checks
+from .fileio import write_bytes_atomic
 
 #: Public copies of MNIST's four .gz files, tried in this order: the S3 bucket torchvision
 #: uses, the Google Cloud bucket TensorFlow uses, and the original page.
@@ -120,19 +131,39 @@ class Splits(NamedTuple):
 
 
 # -- reading ---------------------------------------------------------------------------
-def read_idx(path, kind: str) -> np.ndarray:
+def read_idx(path, kind: str, cache_dir=None) -> np.ndarray:
     """The uint8 contents of an MNIST IDX file, gzip-compressed or not.
 
     ``kind`` is ``"images"`` (returns ``(n, 28, 28)``) or ``"labels"`` (returns ``(n,)``).
     Raises ``MnistFormatError`` naming the file if its magic number, image size or length
     is wrong, if a label is not 0..9, or if its gzip data is damaged.
+
+    ``cache_dir``: a folder for a decompressed copy of a gzip-compressed file (see
+    ``_DecompressedCopy``), which spares later reads the decompression (a quarter of a
+    second for the 60,000 training images); None decompresses every time. The file at
+    ``path`` is never written to.
     """
     checks.choice("kind", kind, MAGIC)
     path = Path(path)
     with open(path, "rb") as f:
-        compressed = f.read(2) == b"\x1f\x8b"  # the gzip signature
+        if f.read(2) != b"\x1f\x8b":  # not gzip-compressed: read as it is
+            f.seek(0)
+            return _parse_idx(f, path, kind)[1]
+    if cache_dir is None:
+        return _decompress_idx(path, kind)[1]
+    copy = _DecompressedCopy(path, Path(cache_dir))
+    payload = copy.read()
+    if payload is None:
+        header, array = _decompress_idx(path, kind)
+        copy.write(header, array)
+        return array
+    return _idx_array(payload, path, kind)
+
+
+def _decompress_idx(path, kind):
+    """(header, array) of the gzip-compressed IDX file at ``path`` (``_parse_idx``)."""
     try:
-        with (gzip.open(path, "rb") if compressed else open(path, "rb")) as f:
+        with gzip.open(path, "rb") as f:
             return _parse_idx(f, path, kind)
     except (EOFError, gzip.BadGzipFile, zlib.error) as e:
         raise MnistFormatError(f"{path}: the gzip data is damaged or cut short ({e}); "
@@ -140,9 +171,35 @@ def read_idx(path, kind: str) -> np.ndarray:
 
 
 def _parse_idx(f, path, kind):
-    """Header, then exactly the promised bytes, from the open file ``f``."""
+    """(header bytes, array) from the open file ``f``: the header, then exactly the
+    bytes it promises. Read in pieces, so a header claiming an absurd size cannot make
+    it allocate more memory than the file holds."""
+    header = _read_up_to(f, _header_size(kind))
+    n = _check_header(header, path, kind)
+    return header, _as_idx_array(_read_up_to(f, _data_size(n, kind) + 1), n, path, kind)
+
+
+def _idx_array(payload, path, kind):
+    """The array of a whole IDX file's bytes ``payload``, in memory: the same checks as
+    ``_parse_idx``, and the array is a view of ``payload`` (no copy)."""
+    payload = memoryview(payload).cast("B")
+    size = _header_size(kind)
+    n = _check_header(payload[:size], path, kind)
+    return _as_idx_array(payload[size:], n, path, kind)
+
+
+def _header_size(kind):
+    return 4 * (1 + _DIMENSIONS[kind])
+
+
+def _data_size(n, kind):
+    return n * ROWS * COLS if kind == "images" else n
+
+
+def _check_header(header, path, kind) -> int:
+    """The number of examples the IDX ``header`` promises, after checking its magic
+    number and image size."""
     what = f"an IDX {kind} file (magic number {MAGIC[kind]})"
-    header = _read_up_to(f, 4 * (1 + _DIMENSIONS[kind]))
     if len(header) < 4:
         raise MnistFormatError(f"{path}: only {len(header)} bytes long; expected {what}")
     magic = int.from_bytes(header[:4], "big")
@@ -151,14 +208,19 @@ def _parse_idx(f, path, kind):
         hint = (f"that is a {other} file: were the images and labels files swapped?" if other
                 else "this is not an MNIST file, or it is damaged")
         raise MnistFormatError(f"{path}: magic number {magic}; expected {what}: {hint}")
-    if len(header) < 4 * (1 + _DIMENSIONS[kind]):
+    if len(header) < _header_size(kind):
         raise MnistFormatError(f"{path}: truncated inside its {len(header)}-byte header")
     n, *size = (int(d) for d in np.frombuffer(header, ">u4")[1:])
     if kind == "images" and size != [ROWS, COLS]:
         raise MnistFormatError(f"{path}: images are {size[0]} x {size[1]} pixels; MNIST's are "
                                f"{ROWS} x {COLS}")
-    expected = n * ROWS * COLS if kind == "images" else n
-    data = _read_up_to(f, expected + 1)
+    return n
+
+
+def _as_idx_array(data, n, path, kind):
+    """The bytes after the header as the array of ``n`` images or labels, after checking
+    that they are exactly as many as promised and, for labels, digits 0..9."""
+    expected = _data_size(n, kind)
     if len(data) < expected:
         raise MnistFormatError(f"{path}: truncated: its header promises {n} {kind} "
                                f"({expected} bytes after the header) but only {len(data)} "
@@ -185,12 +247,66 @@ def _read_up_to(f, n: int) -> bytearray:
     return data
 
 
-def read_set(paths, names=None) -> tuple[np.ndarray, np.ndarray]:
+class _DecompressedCopy:
+    """A decompressed copy of the gzip-compressed IDX file ``source``, kept in
+    ``folder/decompressed``, named by the sha256 of the compressed file (so that a
+    changed file never finds the copy of another), and made to check itself: a header
+    (``MAGIC``, that sha256, the length and the CRC-32 of the bytes that follow), then
+    the whole IDX file. ``read`` returns the IDX bytes only when all of it agrees, so a
+    copy cut short, damaged or of another file is never used: it is made again. The copy
+    is written to a temporary file and renamed, so a reader never sees half of one;
+    where the folder cannot be written (a read-only cache), nothing is kept and each
+    read decompresses. The IDX bytes are checked again by ``_idx_array`` when read, as
+    a file's are."""
+
+    MAGIC = b"nnlib-gunzip-v1\n"
+    _HEADER = struct.Struct("<16s32sQI")  # MAGIC, sha256, length, CRC-32 (little-endian)
+
+    def __init__(self, source: Path, folder: Path):
+        digest = hashlib.sha256()
+        with open(source, "rb") as f:
+            while piece := f.read(1 << 20):
+                digest.update(piece)
+        self.key = digest.digest()
+        self.path = folder / "decompressed" / f"{digest.hexdigest()}.idx"
+
+    def read(self):
+        """The IDX bytes of the copy (a uint8 array), or None if there is no intact one."""
+        try:
+            with open(self.path, "rb") as f:
+                header = f.read(self._HEADER.size)
+                if len(header) != self._HEADER.size:
+                    return None
+                magic, key, length, crc = self._HEADER.unpack(header)
+                if (magic != self.MAGIC or key != self.key
+                        or os.fstat(f.fileno()).st_size != self._HEADER.size + length):
+                    return None
+                payload = np.empty(length, np.uint8)
+                if f.readinto(payload) != length:
+                    return None
+        except OSError:
+            return None  # no copy yet, or one that cannot be read
+        return payload if zlib.crc32(payload) == crc else None
+
+    def write(self, header: bytes, array: np.ndarray) -> None:
+        """Keep ``header`` + ``array`` (an IDX file's bytes) as the copy, if the folder
+        can be written."""
+        crc = zlib.crc32(array, zlib.crc32(header))
+        record = self._HEADER.pack(self.MAGIC, self.key, len(header) + array.nbytes, crc)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            write_bytes_atomic(self.path, (record, header, array))
+        except OSError:
+            pass  # a read-only cache: the copy only saves time
+
+
+def read_set(paths, names=None, cache_dir=None) -> tuple[np.ndarray, np.ndarray]:
     """Images ``(n, 28, 28)`` and labels ``(n,)`` (uint8) from an (images, labels) pair of
     files, checked to agree with each other and, for the standard file ``names``, to hold
-    the standard number of examples."""
+    the standard number of examples. ``cache_dir``: as for ``read_idx``."""
     images_path, labels_path = paths
-    images, labels = read_idx(images_path, "images"), read_idx(labels_path, "labels")
+    images = read_idx(images_path, "images", cache_dir)
+    labels = read_idx(labels_path, "labels", cache_dir)
     if len(images) != len(labels):
         raise MnistFormatError(f"{images_path} holds {len(images)} images but {labels_path} "
                                f"holds {len(labels)} labels; they must be the same set, "
@@ -222,9 +338,8 @@ def resolve_cache_dir(path=None) -> Path:
     """The download cache: ``path``, else ``NNLIB_CACHE_DIR``, else the per-user cache."""
     if path is None:
         path = os.environ.get("NNLIB_CACHE_DIR") or None
-    if path is None:
-        import pooch  # here and in downloads only: it takes a tenth of a second to import
-        return Path(pooch.os_cache("nnlib")) / "mnist"
+    if path is None:  # the folder pooch.os_cache("nnlib") names, without importing pooch
+        return Path(platformdirs.user_cache_dir("nnlib")) / "mnist"
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"cache_dir must be a path (str or pathlib.Path); got "
                         f"{type(path).__name__}")
@@ -447,6 +562,7 @@ class _ProgressBar:
 
     @total.setter
     def total(self, size):
+        from tqdm.auto import tqdm  # here only: importing it takes a twentieth of a second
         self._bar = tqdm(total=size or None, desc=self.name, unit="B", unit_scale=True,
                          unit_divisor=1024)
 
@@ -485,16 +601,19 @@ def _check_mirrors(mirrors):
 # -- arrays ------------------------------------------------------------------------------
 def load_set(name: str, **where) -> tuple[np.ndarray, np.ndarray]:
     """MNIST's ``"train"`` (60,000) or ``"test"`` (10,000) set as uint8 images
-    ``(n, 28, 28)`` and labels ``(n,)``. ``where``: the keywords of ``locate``."""
+    ``(n, 28, 28)`` and labels ``(n,)``. ``where``: the keywords of ``locate``.
+    gzip-compressed files are decompressed once: the copy is kept in the download
+    cache's folder ``decompressed`` (``read_idx``)."""
     checks.choice("MNIST's set", name, SETS)
-    return read_set(locate(SETS[name], **where), SETS[name])
+    paths = locate(SETS[name], **where)
+    return read_set(paths, SETS[name], resolve_cache_dir(where.get("cache_dir")))
 
 
 def as_arrays(images, labels, dtype=np.float32) -> tuple[np.ndarray, np.ndarray]:
     """uint8 images ``(n, 28, 28)`` and labels ``(n,)`` -> X ``(n, 784)`` of ``dtype`` in
     [0, 1] (pixel / 255, one image a row) and int64 labels: what the network takes."""
-    X = images.reshape(len(images), -1).astype(checks.float_dtype(dtype))
-    X /= 255
+    # one pass: each uint8 converted to dtype and divided there, as astype then /= 255 does
+    X = np.divide(images.reshape(len(images), -1), 255, dtype=checks.float_dtype(dtype))
     return X, labels.astype(np.int64)
 
 

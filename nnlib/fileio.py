@@ -1,5 +1,6 @@
-"""JSON files: written so that a crash or a full disk never leaves half a file behind,
-read so that a file that is not JSON says so."""
+"""Files written so that a crash or a full disk never leaves half a file behind (JSON,
+and bytes such as nnlib.data's decompressed MNIST), and JSON read so that a file that is
+not JSON says so."""
 from __future__ import annotations
 
 import json
@@ -9,16 +10,28 @@ from pathlib import Path
 
 
 def write_json_atomic(path, obj) -> None:
-    """Write ``obj`` as JSON to ``path``: into a temporary file beside it, flushed to disk,
-    then renamed over ``path`` in one step. On any failure the temporary file is removed
-    and whatever was at ``path`` before is untouched."""
+    """Write ``obj`` as JSON to ``path`` atomically (``_write_atomic``)."""
+    _write_atomic(path, lambda f: json.dump(obj, f), mode="w")
+
+
+def write_bytes_atomic(path, parts) -> None:
+    """Write the bytes-like objects ``parts`` (bytes, C-contiguous arrays), one after
+    another, to ``path`` atomically (``_write_atomic``)."""
+    _write_atomic(path, lambda f: f.writelines(parts), mode="wb")
+
+
+def _write_atomic(path, write, mode: str) -> None:
+    """Call ``write(f)`` with ``f`` a temporary file beside ``path``, opened with ``mode``
+    ("w" for text, "wb" for bytes); flush it to disk, then rename it over ``path`` in
+    one step. On any failure the temporary file is removed and whatever was at ``path``
+    before is untouched."""
     path = Path(path)
     if not path.parent.is_dir():
         raise FileNotFoundError(f"cannot write {path}: the folder {path.parent} does not exist")
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(obj, f)
+        with os.fdopen(fd, mode) as f:
+            write(f)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)

@@ -50,7 +50,6 @@ from pathlib import Path
 
 import numpy as np
 from threadpoolctl import ThreadpoolController
-from tqdm.auto import tqdm
 
 from . import checks
 from .activations import OUTPUT_LAYERS, Linear, Sigmoid, Softmax, real_array
@@ -103,6 +102,16 @@ def _single_thread_blas():
             _blas_users -= 1
             if _blas_users == 0:
                 _blas_limit.restore_original_limits()
+
+
+def _epochs(epochs, progress):
+    """``range(epochs)``, behind a progress bar (tqdm.auto: a widget in Jupyter, text
+    elsewhere) if ``progress``. tqdm is imported only then: importing it takes a
+    twentieth of a second, a tenth of the book's session outside its epochs."""
+    if not progress:
+        return range(epochs)
+    from tqdm.auto import tqdm
+    return tqdm(range(epochs), desc="epochs")
 
 
 class _Data:
@@ -487,7 +496,7 @@ class Network:
         progress = not verbose if progress is None else progress
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="nnlib-monitor") as helper:
             pending = None  # the previous epoch's monitoring, while it runs
-            for epoch in tqdm(range(epochs), desc="epochs", disable=not progress):
+            for epoch in _epochs(epochs, progress):
                 order = self.rng.permutation(n) if shuffle else np.arange(n)
                 # BLAS on one thread: BLAS threads woken by a product (the monitoring
                 # between epochs) spin on for a while, competing with the next epoch for

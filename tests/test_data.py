@@ -63,17 +63,20 @@ BROKEN = [
 ]
 
 
+@pytest.mark.parametrize("cached", [False, True], ids=["", "with-a-cache"])
 @pytest.mark.parametrize("make, words", [case[1:] for case in BROKEN],
                          ids=[case[0] for case in BROKEN])
 def test_a_broken_file_raises_an_error_naming_the_file_and_the_fault(tmp_path, idx_bytes,
-                                                                     make, words):
+                                                                     make, words, cached):
     path = write(tmp_path / "t10k-images-idx3-ubyte", make(idx_bytes(IMAGES)))
+    cache = tmp_path / "cache" if cached else None
     with pytest.raises(MnistFormatError) as caught:
-        data.read_idx(path, "images")
+        data.read_idx(path, "images", cache)
     message = str(caught.value)
     assert message.startswith(f"{path}: "), message
     for word in words:
         assert word in message, f"{word!r} missing from {message!r}"
+    assert not cached or not list(cache.rglob("*.idx")), "a broken file's copy was kept"
 
 
 def test_a_label_outside_0_to_9_is_an_error(tmp_path, idx_bytes):
@@ -87,6 +90,124 @@ def test_a_header_claiming_a_huge_count_is_called_truncated_without_using_the_me
     path = write(tmp_path / "images", idx_bytes(np.zeros((2, 28, 28)), dims=(2**32 - 1, 28, 28)))
     with pytest.raises(MnistFormatError, match="truncated: its header promises 4294967295"):
         data.read_idx(path, "images")
+
+
+# -- the decompressed copies ------------------------------------------------------------
+@pytest.fixture
+def compressed(tmp_path, idx_bytes):
+    """(path of a gzip-compressed images file, its images, the cache folder)."""
+    images = np.random.default_rng(1).integers(0, 256, (50, 28, 28), dtype=np.uint8)
+    return write(tmp_path / "images.gz", idx_bytes(images, gz=True)), images, tmp_path / "cache"
+
+
+def copies(cache):
+    return sorted((cache / "decompressed").glob("*.idx"))
+
+
+def no_decompressing(monkeypatch):
+    """Make decompressing fail: a read that succeeds then was served by the copy."""
+    def refuse(path, kind):
+        raise AssertionError(f"{path} was decompressed again")
+    monkeypatch.setattr(data, "_decompress_idx", refuse)
+
+
+def test_a_compressed_file_is_decompressed_once_and_then_read_from_its_copy(
+        compressed, monkeypatch):
+    path, images, cache = compressed
+    np.testing.assert_array_equal(data.read_idx(path, "images", cache), images)
+    (copy,) = copies(cache)
+    assert copy.name == hashlib.sha256(path.read_bytes()).hexdigest() + ".idx"
+    no_decompressing(monkeypatch)
+    for _ in range(2):
+        np.testing.assert_array_equal(data.read_idx(path, "images", cache), images)
+    assert data.read_idx(path, "images", cache).flags.writeable  # as a decompressed file's
+
+
+#: Ways a copy goes bad: (name, what it does to the copy's bytes). The copy is a 60-byte
+#: header (magic, sha256 of the compressed file, length, CRC-32), then the IDX file.
+DAMAGE = [
+    ("one-pixel-changed", lambda b: b[:-1] + bytes([b[-1] ^ 1])),  # still a valid IDX file
+    ("a-middle-byte-changed", lambda b: b[:len(b) // 2] + bytes([b[len(b) // 2] ^ 0x80])
+     + b[len(b) // 2 + 1:]),
+    ("cut-short", lambda b: b[:-1]),
+    ("cut-in-its-header", lambda b: b[:40]),
+    ("empty", lambda b: b""),
+    ("a-byte-too-many", lambda b: b + b"\0"),
+    ("length-changed", lambda b: b[:48] + (int.from_bytes(b[48:56], "little") - 1)
+     .to_bytes(8, "little") + b[56:]),
+    ("crc-changed", lambda b: b[:56] + bytes([b[56] ^ 1]) + b[57:]),
+    ("another-files-key", lambda b: b[:16] + bytes(32) + b[48:]),
+    ("not-a-copy", lambda b: b"P4\n28 28\n" + b[10:]),
+]
+
+
+@pytest.mark.parametrize("damage", [d[1] for d in DAMAGE], ids=[d[0] for d in DAMAGE])
+def test_a_damaged_copy_is_never_used_but_made_again(compressed, monkeypatch, damage):
+    path, images, cache = compressed
+    data.read_idx(path, "images", cache)
+    (copy,) = copies(cache)
+    good = copy.read_bytes()
+    copy.write_bytes(damage(good))
+    np.testing.assert_array_equal(data.read_idx(path, "images", cache), images)
+    assert copy.read_bytes() == good  # made again, whole
+    no_decompressing(monkeypatch)
+    np.testing.assert_array_equal(data.read_idx(path, "images", cache), images)
+
+
+def test_a_changed_compressed_file_is_never_read_from_the_old_files_copy(compressed, idx_bytes):
+    path, images, cache = compressed
+    data.read_idx(path, "images", cache)
+    write(path, idx_bytes(255 - images, gz=True))
+    np.testing.assert_array_equal(data.read_idx(path, "images", cache), 255 - images)
+    assert len(copies(cache)) == 2
+
+
+def test_the_copy_of_another_file_renamed_to_this_ones_name_is_not_used(compressed, idx_bytes):
+    path, images, cache = compressed
+    other = write(path.with_name("other.gz"), idx_bytes(255 - images, gz=True))
+    data.read_idx(other, "images", cache)
+    (copy,) = copies(cache)
+    copy.rename(cache / "decompressed" / (hashlib.sha256(path.read_bytes()).hexdigest() + ".idx"))
+    np.testing.assert_array_equal(data.read_idx(path, "images", cache), images)
+
+
+def test_a_cache_that_cannot_be_written_only_means_decompressing_each_time(compressed):
+    path, images, cache = compressed
+    write(cache, b"a file where the cache folder should be")
+    for _ in range(2):
+        np.testing.assert_array_equal(data.read_idx(path, "images", cache), images)
+    assert cache.read_bytes() == b"a file where the cache folder should be"
+
+
+def test_the_data_folder_is_never_written_and_the_copies_go_in_the_cache(tmp_path, idx_bytes,
+                                                                         test_set):
+    folder, cache = tmp_path / "data", tmp_path / "cache"
+    folder.mkdir()
+    for name, array in zip(T10K, test_set):
+        write(folder / f"{name}.gz", idx_bytes(array, gz=True))
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    for _ in range(2):
+        splits = data.load_small(data_dir=folder, cache_dir=cache)
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    assert len(copies(cache)) == 2
+    np.testing.assert_array_equal(splits.test[1], test_set[1][9::10])
+
+
+def test_the_default_cache_folder_is_poochs_for_nnlib(monkeypatch):
+    """The folder downloads went to before nnlib found it without importing pooch."""
+    import pooch
+    monkeypatch.delenv("NNLIB_CACHE_DIR", raising=False)
+    assert data.resolve_cache_dir() == Path(pooch.os_cache("nnlib")) / "mnist"
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_pixels_become_pixel_over_255_computed_in_the_arrays_dtype(dtype):
+    """Exactly: the committed study's numbers depend on every bit of its inputs."""
+    images = np.arange(256, dtype=np.uint8).reshape(1, 16, 16)
+    X, labels = data.as_arrays(images, np.array([7], dtype=np.uint8), dtype)
+    expected = np.arange(256, dtype=dtype) / dtype(255)
+    assert X.dtype == dtype and X.shape == (1, 256) and labels.dtype == np.int64
+    assert X.tobytes() == expected.tobytes()
 
 
 # -- a set: images and labels together -------------------------------------------------
@@ -225,15 +346,19 @@ def test_load_data_wrappers_pairs_are_load_datas_arrays_row_by_row(test_set_dir)
 
 
 def test_reading_a_data_folder_imports_no_download_code(test_set_dir):
-    """pooch and requests take about a tenth of a second to import; the book's session,
-    with the files in a data folder, never needs them."""
+    """pooch and requests take about a tenth of a second to import, tqdm a twentieth; the
+    book's session, with the files in a data folder and the book's per-epoch lines
+    instead of a progress bar, never needs them."""
     code = ("import sys; from nnlib import mnist_loader, network2; "
-            f"mnist_loader.load_data_wrapper(small=True, data_dir={str(test_set_dir)!r}); "
-            "print(sorted({'pooch', 'requests'} & set(sys.modules)))")
+            f"d = mnist_loader.load_data_wrapper(small=True, data_dir={str(test_set_dir)!r}); "
+            "net = network2.Network([784, 10]); "
+            "net.SGD(d[0][:20], 1, 10, 0.5, evaluation_data=d[2][:20], engine='numpy', "
+            "monitor_evaluation_accuracy=True); "
+            "print(sorted({'pooch', 'requests', 'tqdm'} & set(sys.modules)))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.strip() == "[]"
+    assert done.stdout.strip().splitlines()[-1] == "[]"
 
 
 def test_load_data_returns_the_books_arrays(full_set_dir):

@@ -225,7 +225,9 @@ def test_download_false_never_uses_the_network(mirror, cache):
 
 def test_load_small_downloads_the_test_set_on_first_use(mirror, cache, test_set):
     training, _, test = data.load_small(cache_dir=cache, mirrors=[mirror.url("good")])
-    assert cached(cache) == [f"{name}.gz" for name in NAMES]
+    # the two downloads, and their decompressed copies (nnlib.data._DecompressedCopy)
+    assert cached(cache) == ["decompressed"] + [f"{name}.gz" for name in NAMES]
+    assert len(cached(cache / "decompressed")) == 2
     np.testing.assert_array_equal(test[1], test_set[1][9::10])
     assert training[0].shape == (8000, 784)
 
