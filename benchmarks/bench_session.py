@@ -39,6 +39,7 @@ import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -93,18 +94,20 @@ def run_session(code):
     last epoch's accuracy is printed: the issue's "python start to the last epoch's
     accuracy", before the interpreter's exit, which frees the data and takes a while."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    t = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True,
-                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    lines, last_accuracy_at = [], None
-    for line in process.stdout:
-        lines.append(line)
-        if line.startswith("Accuracy on evaluation data"):
-            last_accuracy_at = time.perf_counter() - t
-    stderr = process.stderr.read()
-    returncode = process.wait()
-    wall = time.perf_counter() - t
+    with tempfile.TemporaryFile("w+") as errors:  # a file: a full stderr pipe would block
+        t = time.perf_counter()
+        process = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
+                                   stderr=errors, text=True,
+                                   env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        lines, last_accuracy_at = [], None
+        for line in process.stdout:
+            lines.append(line)
+            if line.startswith("Accuracy on evaluation data"):
+                last_accuracy_at = time.perf_counter() - t
+        returncode = process.wait()
+        wall = time.perf_counter() - t
+        errors.seek(0)
+        stderr = errors.read()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if returncode != 0:
         raise SystemExit(f"the session failed ({returncode}):\n{stderr[-3000:]}")
