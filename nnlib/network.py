@@ -35,7 +35,6 @@ b^l of shape (n_l, 1); z^l = w^l a^{l-1} + b^l; a^l = sigma(z^l).
 from __future__ import annotations
 
 import contextlib
-import copy
 import importlib
 import inspect
 import json
@@ -45,7 +44,6 @@ import operator
 import sys
 import threading
 import warnings
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -83,9 +81,9 @@ def _single_thread_blas():
     """A context in which BLAS uses one thread.
 
     Mini-batch products are small; on two cores a second BLAS thread made them several
-    times slower, so training holds BLAS to one thread, and so does the monitoring of
-    each epoch (its products are bigger, but BLAS threads it woke kept spinning into the
-    next epoch; it runs beside the next epoch instead). The limit is process-wide, so networks training in several
+    times slower, so training holds BLAS to one thread, and so does the monitoring between
+    epochs (its products are bigger, but BLAS threads it woke kept spinning into the next
+    epoch). The limit is process-wide, so networks training in several
     threads at once share one: the first to start sets it, the last to finish lifts it.
     """
     global _blas, _blas_limit, _blas_users
@@ -412,9 +410,7 @@ class Network:
         bar over epochs (by default only when ``verbose`` is False: the book's lines
         already show how far training has got); ``after_epoch(epoch)``, if given, is
         called after each epoch (numbered from 0) and its monitoring, e.g. to evaluate
-        other data. Without it, an epoch's monitoring (a forward pass over each monitored
-        data set) runs in a second thread, on a copy of the epoch's weights, while the
-        next epoch trains: the same numbers, printed in the same order.
+        other data.
 
         ``engine`` chooses what computes the epochs; the numbers are the same (both are
         held to the book's per-example backprop at 1e-12). "numpy": the reference, written
@@ -461,17 +457,26 @@ class Network:
         self.engine_used = self._choose_engine(engine)
         train_epoch = self._numpy_epoch if self.engine_used == "numpy" else self._compiled_epoch
         evaluation_cost, evaluation_accuracy, training_cost, training_accuracy = [], [], [], []
-
-        def monitor(net):
-            """One forward pass over each data set monitored, for its cost and accuracy."""
+        progress = not verbose if progress is None else progress
+        for epoch in _epochs(epochs, progress):
+            order = self.rng.permutation(n) if shuffle else np.arange(n)
+            # BLAS on one thread for the epoch, its watch and its monitoring: BLAS threads
+            # woken by a product (an evaluation between epochs) spin on for a while and
+            # competed with the next epoch for the two cores, which then took 1.5x as long
             with _single_thread_blas():
-                return (net._evaluate(train, lmbda, n, want_cost=monitor_training_cost,
-                                      want_accuracy=monitor_training_accuracy)
-                        + net._evaluate(evaluation, lmbda, n,
-                                        want_cost=monitor_evaluation_cost,
-                                        want_accuracy=monitor_evaluation_accuracy))
-
-        def report(train_cost, train_accuracy, cost, accuracy):
+                if epoch == 0:
+                    watch = _DivergenceWatch(self, train, eta)
+                train_epoch(train, order, m, eta, decay)
+                watch.after(epoch)
+                # one forward pass over each data set monitored gives its cost and accuracy
+                train_cost, train_accuracy = self._evaluate(
+                    train, lmbda, n, want_cost=monitor_training_cost,
+                    want_accuracy=monitor_training_accuracy)
+                cost, accuracy = self._evaluate(evaluation, lmbda, n,
+                                                want_cost=monitor_evaluation_cost,
+                                                want_accuracy=monitor_evaluation_accuracy)
+            if verbose:
+                print(f"Epoch {epoch} training complete")
             if monitor_training_cost:
                 training_cost.append(train_cost)
                 if verbose:
@@ -488,44 +493,9 @@ class Network:
                 evaluation_accuracy.append(accuracy)
                 if verbose:
                     print(f"Accuracy on evaluation data: {accuracy} / {len(evaluation)}")
-
-        # An epoch's monitoring runs in a second thread, on a copy of the epoch's weights,
-        # while the next epoch trains (the same numbers, printed in the same order, and
-        # the two cores busy); not when after_epoch needs the network as that epoch left it.
-        overlap = after_epoch is None
-        progress = not verbose if progress is None else progress
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="nnlib-monitor") as helper:
-            pending = None  # the previous epoch's monitoring, while it runs
-            for epoch in _epochs(epochs, progress):
-                order = self.rng.permutation(n) if shuffle else np.arange(n)
-                # BLAS on one thread: BLAS threads woken by a product (the monitoring
-                # between epochs) spin on for a while, competing with the next epoch for
-                # the two cores, which then took 1.5x as long
-                with _single_thread_blas():
-                    if epoch == 0:
-                        watch = _DivergenceWatch(self, train, eta)
-                    train_epoch(train, order, m, eta, decay)
-                    watch.after(epoch)
-                if pending is not None:
-                    report(*pending.result())
-                if verbose:
-                    print(f"Epoch {epoch} training complete")
-                if overlap:
-                    pending = helper.submit(monitor, self._snapshot())
-                else:
-                    report(*monitor(self))
-                    after_epoch(epoch)
-            if pending is not None:
-                report(*pending.result())
+            if after_epoch is not None:
+                after_epoch(epoch)
         return evaluation_cost, evaluation_accuracy, training_cost, training_accuracy
-
-    def _snapshot(self):
-        """A copy of this network with its own copies of the weights and biases (to
-        evaluate while training goes on)."""
-        twin = copy.copy(self)
-        twin.weights = [w.copy() for w in self.weights]
-        twin.biases = [b.copy() for b in self.biases]
-        return twin
 
     def _choose_engine(self, engine):
         """The engine ``SGD(..., engine=engine)`` trains this network with: "numpy" or

@@ -5,7 +5,6 @@ import json
 import re
 import subprocess
 import sys
-import threading
 import warnings
 
 import numpy as np
@@ -472,46 +471,6 @@ def test_monitoring_evaluates_once_per_epoch_and_prints_the_books_lines(monkeypa
                          f"Cost on evaluation data: {evaluation_cost[0]}",
                          f"Accuracy on evaluation data: {evaluation_accuracy[0]} / 7"]
     assert len(lines) == 15
-
-
-@pytest.mark.parametrize("engine", ENGINES)
-def test_monitoring_while_the_next_epoch_trains_gives_what_monitoring_after_it_gives(
-        monkeypatch, capsys, engine):
-    """Without after_epoch, an epoch's monitoring runs in a second thread on a copy of its
-    weights while the next epoch trains; with after_epoch, in this thread after the epoch.
-    The same numbers, the same lines in the same order, the same trained network."""
-    threads = []
-    evaluate = Network._evaluate
-    monkeypatch.setattr(Network, "_evaluate", lambda self, *a, **k: (
-        threads.append(threading.current_thread().name), evaluate(self, *a, **k))[1])
-    runs = {}
-    for after_epoch in (None, lambda epoch: None):
-        net = Network([6, 5, 4], seed=0)
-        result = train(net, toy_data(40), 4, 5, 0.5, lmbda=0.1,
-                       evaluation_data=toy_data(9, seed=1), monitor_evaluation_cost=True,
-                       monitor_evaluation_accuracy=True, monitor_training_cost=True,
-                       monitor_training_accuracy=True, verbose=True, engine=engine,
-                       after_epoch=after_epoch)
-        runs["after_epoch" if after_epoch else "overlapped"] = (
-            result, capsys.readouterr().out, net.weights, set(threads))
-        threads.clear()
-    (result, out, weights, overlapped_in), (result_, out_, weights_, sequential_in) = (
-        runs["overlapped"], runs["after_epoch"])
-    assert result == result_ and [len(r) for r in result] == [4, 4, 4, 4]
-    assert out == out_ and out.count("training complete") == 4 and len(out.splitlines()) == 20
-    assert max_diff(weights, weights_) == 0.0
-    assert sequential_in == {"MainThread"}
-    assert overlapped_in and all(name.startswith("nnlib-monitor") for name in overlapped_in)
-
-
-def test_the_copy_monitored_while_training_goes_on_keeps_its_epochs_weights():
-    net = Network([6, 5, 4], seed=0)
-    twin = net._snapshot()
-    kept = [a.copy() for a in twin.weights + twin.biases]
-    for a in net.weights + net.biases:
-        a += 1.0  # training updates the arrays in place
-    assert all(np.array_equal(a, b) for a, b in zip(twin.weights + twin.biases, kept))
-    assert twin.sizes == net.sizes and twin.cost is net.cost
 
 
 def test_progress_bar_shows_and_can_be_turned_off(capsys):
