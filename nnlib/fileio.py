@@ -24,7 +24,8 @@ def _write_atomic(path, write, mode: str) -> None:
     """Call ``write(f)`` with ``f`` a temporary file beside ``path``, opened with ``mode``
     ("w" for text, "wb" for bytes); flush it to disk, then rename it over ``path`` in
     one step. On any failure the temporary file is removed and whatever was at ``path``
-    before is untouched."""
+    before is untouched. The file gets the permissions ``open`` would give it (the
+    temporary file is made readable by its owner only)."""
     path = Path(path)
     if not path.parent.is_dir():
         raise FileNotFoundError(f"cannot write {path}: the folder {path.parent} does not exist")
@@ -34,10 +35,25 @@ def _write_atomic(path, write, mode: str) -> None:
             write(f)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         os.unlink(tmp)
         raise
+
+
+def _umask() -> int:
+    """This process's umask: from /proc on Linux, else by setting it and setting it back
+    (os.umask can only be read so)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def read_json(path, what: str):

@@ -721,6 +721,22 @@ def test_feedforward_of_nan_input_raises_as_sgd_does():
         Network([3, 2]).feedforward(np.array([[0.0, 1.0], [0.0, np.nan], [0.0, 0.0]]))
 
 
+@pytest.mark.parametrize("umask", [0o022, 0o077, 0o002])
+def test_a_saved_file_gets_the_permissions_open_would_give_it(tmp_path, umask):
+    """Written atomically through a temporary file (made owner-only), the saved network
+    ends with the permissions of the umask, as a file opened for writing would."""
+    import os
+    import stat
+    kept = os.umask(umask)
+    try:
+        Network([3, 2], seed=0).save(tmp_path / "net.json")
+        (tmp_path / "plain.json").write_text("{}")
+    finally:
+        os.umask(kept)
+    mode = stat.S_IMODE((tmp_path / "net.json").stat().st_mode)
+    assert mode == 0o666 & ~umask == stat.S_IMODE((tmp_path / "plain.json").stat().st_mode)
+
+
 def test_save_refuses_a_nan_weight_and_leaves_the_old_file(tmp_path):
     path = tmp_path / "net.json"
     net = Network([3, 2], seed=0)
