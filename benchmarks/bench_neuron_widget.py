@@ -69,11 +69,13 @@ def main() -> None:
         compute = [timed(lambda: [cross_entropy.train(w, 2.0, eta=0.15, epochs=n, cost=c)
                                   for c in cross_entropy.COSTS]) for w in ws]
         ex = cross_entropy.NeuronExplorer(w=2.0, b=2.0, epochs=n)
+        ex.refresh_tables()  # as the chart's view asks when it renders
         tables = [timed(ex.lookup_runs) for _ in range(max(3, moves // 4))]
         print(f"  {n} epochs: compute, both costs {summary(compute)}; tables {summary(tables)}")
         print(f"  {n} epochs: tables hold {held_mb(ex):5.1f} MB; sent: {sent_kb(ex)}")
 
     ex = cross_entropy.NeuronExplorer(w=2.0, b=2.0)
+    ex.refresh_tables()
     move = [timed(lambda: setattr(ex.w, "value", float(w))) for w in ws]
 
     def chart_only(w):

@@ -314,9 +314,9 @@ def test_widget_values_after_a_change():
     (t,) = ex.trajectories
     assert (t.cost, t.w0, t.b0, t.eta) == ("quadratic", 2.0, 2.0, 0.15)
     assert abs(t.a[150] - 0.93) <= BOOK_TOL
-    assert ex.chart.state["readout"][150] == [[
+    assert ex.chart.state["readout"][150] == ["\t".join([
         "quadratic", f"{t.w[150]:.3f}", f"{t.b[150]:.3f}", f"{t.a[150]:.3f}",
-        f"{t.C[150]:.4f}", f"{t.grad_w[150]:.4f}"]]
+        f"{t.C[150]:.4f}", f"{t.grad_w[150]:.4f}"])]
     assert ex.chart.base_epoch == 150
     ex.cost.value = "both"
     assert [t.cost for t in ex.trajectories] == ["quadratic", "cross-entropy"]
@@ -359,7 +359,7 @@ def test_widget_chart_pixels_are_each_run_at_every_epoch(change):
     assert ex.chart.state["labels"] == [t.label for t in ex.trajectories]
     assert len(ex.chart.state["readout"]) == ex.epochs.value + 1
     for epoch in (120, 20):
-        assert ex.chart.state["readout"][epoch] == [cross_entropy.readout_cells(t, epoch)
+        assert ex.chart.state["readout"][epoch] == ["\t".join(cross_entropy.readout_cells(t, epoch))
                                                     for t in ex.trajectories]
     ex.epoch.value = 20
     picture = ex.picture()
@@ -375,6 +375,7 @@ def test_the_browsers_table_row_is_what_the_kernel_then_sends(cost, slider, valu
     exactly the chart the kernel sends once it has retrained for the new value: the
     same pixels, axes, legend and readout; the other sliders' rows follow the move."""
     ex = cross_entropy.NeuronExplorer(w=2.0, b=2.0, eta=0.15, epochs=200, cost=cost, epoch=70)
+    ex.refresh_tables()   # what the chart's view asks for when it renders
     j = ["w", "b", "eta"].index(slider)
     table = ex.chart.tables[j]
     row = table["rows"][round((value - table["min"]) / table["step"])]
@@ -392,6 +393,7 @@ def test_the_browsers_table_row_is_what_the_kernel_then_sends(cost, slider, valu
 
 def test_the_tables_hold_every_value_of_w_b_and_eta_and_follow_a_narrowed_range():
     ex = cross_entropy.NeuronExplorer(epochs=100, cost="quadratic")
+    ex.refresh_tables()
     sizes = [len(t["rows"]) for t in ex.chart.tables]
     assert sizes == [81, 81, 200]
     assert len(ex.chart.table_curves) == sum(sizes) * 1 * 2 * 101 * 2   # int16 pixels
@@ -401,12 +403,13 @@ def test_the_tables_hold_every_value_of_w_b_and_eta_and_follow_a_narrowed_range(
 
 def test_the_epoch_slider_only_moves_the_readout_rows_of_the_tables():
     ex = cross_entropy.NeuronExplorer(w=2.0, b=2.0)
+    ex.refresh_tables()
     curves, table_curves = ex.chart.curves, ex.chart.table_curves
     ex.epoch.value = 40
     assert ex.chart.curves == curves and ex.chart.table_curves == table_curves
     assert ex.chart.base_epoch == 40
     row = ex.chart.tables[0]["rows"][0]   # w = -4
-    assert row["readout"] == [cross_entropy.readout_cells(t, 40)
+    assert row["readout"] == ["\t".join(cross_entropy.readout_cells(t, 40))
                               for t in (cross_entropy.train(-4.0, 2.0, cost=c) for c in
                                         cross_entropy.COSTS)]
 
@@ -419,6 +422,7 @@ def test_in_a_kernel_a_move_sends_the_chart_at_once_and_the_other_tables_after_a
     made at the new settings holds."""
     async def scenario():
         ex = cross_entropy.NeuronExplorer(w=2.0, b=2.0, epochs=100)
+        ex.refresh_tables()
         w_rows, held = ex.chart.tables[0]["rows"], ex.chart.table_curves
         ex.w.value = 1.0
         ex.w.value = 0.5               # a drag: the timer starts again
@@ -427,11 +431,28 @@ def test_in_a_kernel_a_move_sends_the_chart_at_once_and_the_other_tables_after_a
         assert ex.chart.tables[1]["rows"] == [] and ex.chart.tables[2]["rows"] == []
         await asyncio.sleep(ex.TABLES_DELAY + 0.3)   # the refresh is due first
         fresh = cross_entropy.NeuronExplorer(w=0.5, b=2.0, epochs=100)
+        fresh.refresh_tables()
         assert ex.chart.tables == fresh.chart.tables
         assert ex.chart.table_curves == fresh.chart.table_curves
         assert ex.chart.state == fresh.chart.state and ex.chart.curves == fresh.chart.curves
 
     asyncio.run(scenario())
+
+
+def test_tables_only_once_a_view_asks_for_them():
+    """Run without a browser (nbconvert, nbval), the explorer computes no tables, and the
+    notebook saves none in its widget state; the message a view sends when it renders
+    brings every table, and from then on they follow the sliders."""
+    ex = cross_entropy.NeuronExplorer(w=2.0, b=2.0, epochs=100)
+    ex.w.value = 1.0
+    assert [t["rows"] for t in ex.chart.tables] == [[], [], []] and ex.chart.table_curves == b""
+    assert len(ex.chart.get_state()["table_curves"]) == 0
+    ex._on_view_message(ex.chart, {"something": "else"}, [])
+    assert ex.chart.table_curves == b""
+    ex._on_view_message(ex.chart, {"want": "tables"}, [])
+    assert [len(t["rows"]) for t in ex.chart.tables] == [81, 81, 200]
+    ex.b.value = 1.0
+    assert ex.chart.tables[0]["rows"][0]["labels"][0] == "quadratic, w=-4, b=1, η=0.15"
 
 
 def test_train_many_gives_each_run_exactly_as_train_alone():

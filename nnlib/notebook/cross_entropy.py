@@ -585,6 +585,11 @@ def readout_cells(t: Trajectory, epoch: int) -> list[str]:
             f"{t.grad_w[e]:.4f}"]
 
 
+def readout_row(t: Trajectory, epoch: int) -> str:
+    """``readout_cells`` as the browser receives them: one string, tab between cells."""
+    return "\t".join(readout_cells(t, epoch))
+
+
 #: Tops for the cost axis: the axis moves only when the needed top changes.
 COST_TOPS = (0.5, 1, 2, 5, 10, 20, 50, 100)
 
@@ -630,8 +635,8 @@ class NeuronExplorer(Demo):
     numbers this kernel computed: the runs for the current settings at every epoch, so
     that the epoch slider and Play never wait for the kernel, and for w, b and eta the
     runs at every value the slider can take while the others stay put (``train_many``,
-    one vectorised run per slider and cost), so that a move of one of them is drawn in
-    the frame it happens. Changing w, b, eta, epochs or the cost retrains
+    one vectorised run per slider and cost; ``refresh_tables``, once the chart's view
+    asks), so that a move of one of them is drawn in the frame it happens. Changing w, b, eta, epochs or the cost retrains
     (``retrain``: new ``trajectories`` and tables); the kernel's chart follows each
     move. ``figure``, a LiveFigure, is drawn by matplotlib only for the picture that
     pages without widgets show. Display the object in a notebook cell.
@@ -667,12 +672,14 @@ class NeuronExplorer(Demo):
         self._tables: list[list[list[Trajectory]]] = []  # per slider, per value: the runs
         self._stale: set[int] = set()    # sliders whose tables wait for refresh_tables
         self._tables_timer = None        # the pending refresh_tables, in a kernel
+        self._wanted = False             # whether a view has asked for the tables
         self._quiet = False
         for control in (self.w, self.b, self.eta, self.epochs, self.cost):
             control.observe(self.retrain, names="value")
         for slider in self.lookup_sliders:  # a new range or step: new tables
             slider.observe(self.retrain, names=["min", "max", "step"])
         self.epoch.observe(self.redraw, names="value")
+        self.chart.on_msg(self._on_view_message)
         self.widget = widgets.VBox([
             widgets.HBox([widgets.VBox([self.w, self.b]), widgets.VBox([self.eta, self.epochs])]),
             self.cost,
@@ -706,11 +713,15 @@ class NeuronExplorer(Demo):
                                    epochs=epochs, cost=c) for c in self.costs]
         moved = [i for i, s in enumerate(self.lookup_sliders)
                  if change is not None and change["owner"] is s and change["name"] == "value"]
-        if moved and self._defer_tables():
+        if not self._wanted:  # no view has asked for tables (yet): none to keep up to date
+            self._stale = set(range(len(self.lookup_sliders)))
+            self._tables = [[] for _ in self.lookup_sliders]
+        elif moved and self._defer_tables():
             self._stale = set(range(len(self.lookup_sliders))) - set(moved)
             self.redraw()
             return
-        self._tables, self._stale = self.lookup_runs(), set()
+        else:
+            self._tables, self._stale = self.lookup_runs(), set()
         if self.epoch.max != epochs:
             at_end = self.epoch.value == self.epoch.max  # then keep showing the whole run
             self._quiet = True  # one redraw below, not one per changed epoch trait
@@ -736,10 +747,19 @@ class NeuronExplorer(Demo):
         return True
 
     def refresh_tables(self):
-        """Retrain every slider's table for the current settings and send them."""
-        self._tables_timer = None
+        """Retrain every slider's table for the current settings and send them; from now
+        on every retrain keeps them up to date. The chart's view in the browser asks for
+        this when it first renders (``_on_view_message``): a notebook run without a
+        browser (nbconvert, nbval) neither computes the tables nor saves their megabyte
+        in the notebook's widget state."""
+        self._tables_timer, self._wanted = None, True
         self._tables, self._stale = self.lookup_runs(), set()
         self.redraw(tables=True)
+
+    def _on_view_message(self, chart, content, buffers):
+        """A message from the chart's view: ``{"want": "tables"}`` when it renders."""
+        if content == {"want": "tables"} and (not self._wanted or self._stale):
+            self.refresh_tables()
 
     def slider_grid(self, slider) -> np.ndarray:
         """Every value ``slider`` can take, from its min to its max by its step."""
@@ -783,11 +803,11 @@ class NeuronExplorer(Demo):
             size = len(self.trajectories) * 2 * (self.epochs.value + 1)  # int16s a row
             rows.append({"min": float(grid[0]), "step": float(grid[1] - grid[0]), "rows": [
                 {"frame": frame(top_i), "labels": [t.label for t in runs],
-                 "readout": [readout_cells(t, e) for t in runs], "offset": offset + i * size}
+                 "readout": [readout_row(t, e) for t in runs], "offset": offset + i * size}
                 for i, (runs, top_i) in enumerate(zip(table, tops))
             ] if len(rows) not in self._stale else []})  # no rows: the browser waits
             offset += len(table) * size
-            if tables:
+            if tables and table:
                 pixels.append(chart_pixels(table, tops).ravel())
         with self.chart.hold_sync():  # one message
             self.chart.frames = frames
@@ -796,13 +816,13 @@ class NeuronExplorer(Demo):
                                    "colors": [color(i) for i in range(len(self.trajectories))]}
             self.chart.curves = chart_pixels([self.trajectories], [top]).tobytes()
             if tables:
-                self.chart.table_curves = np.concatenate(pixels).tobytes()
+                self.chart.table_curves = np.concatenate(pixels).tobytes() if pixels else b""
             self.chart.tables = rows
             self.chart.base = [float(s.value) for s in self.lookup_sliders]
             self.chart.base_epoch = e
             self.chart.state = {
                 "frame": frame(top), "labels": [t.label for t in self.trajectories],
-                "readout": [[readout_cells(t, i) for t in self.trajectories]
+                "readout": [[readout_row(t, i) for t in self.trajectories]
                             for i in range(self.epochs.value + 1)]}
 
     def picture(self) -> bytes:

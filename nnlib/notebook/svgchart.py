@@ -258,7 +258,8 @@ async function render({ model, el }) {
     const cells = rows(e);
     const html = "<b>" + esc(g.readout_title) + " " + e + "</b><table><tr>" +
       g.readout_head.map(h => "<th>" + esc(h) + "</th>").join("") + "</tr>" +
-      cells.map(row => "<tr>" + row.map(c => "<td>" + esc(c) + "</td>").join("") + "</tr>").join("") +
+      cells.map(row => "<tr>" + row.split("\t").map(c => "<td>" + esc(c) + "</td>").join("") +
+                       "</tr>").join("") +
       "</table><small>" + esc(g.readout_note) + "</small>";
     if (svg !== shown.svg) chart.innerHTML = shown.svg = svg;
     if (html !== shown.html) readout.innerHTML = shown.html = html;
@@ -282,6 +283,7 @@ async function render({ model, el }) {
     if (!pending) { pending = true; queueMicrotask(() => { pending = false; show(); }); }
   };
   show();
+  model.send({ want: "tables" });  // the kernel computes them only for a view that draws
   model.on("change", schedule);
   [...sliders, epochSlider].forEach(s => s.on("change:value", schedule));
   return () => [...sliders, epochSlider].forEach(s => s.off("change:value", schedule));
@@ -294,7 +296,8 @@ class CurveLookup(anywidget.AnyWidget):
     """Learning curves against epoch that the browser draws and moves along by itself.
 
     The kernel sends the chart's ``state`` (its frame, a key of ``frames``; a legend
-    label per run; the readout's rows at every epoch) with its ``curves`` (int16 pixel
+    label per run; the readout's rows at every epoch, a row one string with a tab
+    between its cells) with its ``curves`` (int16 pixel
     rows, tenths of a px: run by run, panel by panel, one value per epoch), and, for
     each slider of ``sliders``, a table with the same for every value that slider can
     take while the others stay put (``tables``: rows whose readout is at ``base_epoch``,
@@ -303,6 +306,7 @@ class CurveLookup(anywidget.AnyWidget):
     in the frame of the move; the kernel's next state follows. ``geometry`` places the
     panels, the legend and the readout (see ``_CURVE_LOOKUP_ESM``). Made by
     ``NeuronExplorer``; ``css_class`` names it in the page, ``readout_class`` its readout.
+    A view sends ``{"want": "tables"}`` when it renders: the tables are for views only.
     """
 
     _esm = _CURVE_LOOKUP_ESM
