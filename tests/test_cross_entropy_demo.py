@@ -429,6 +429,9 @@ def test_in_a_kernel_a_move_sends_the_chart_at_once_and_the_other_tables_after_a
         assert ex.chart.base == [0.5, 2.0, 0.15]
         assert ex.chart.tables[0]["rows"] == w_rows and ex.chart.table_curves == held
         assert ex.chart.tables[1]["rows"] == [] and ex.chart.tables[2]["rows"] == []
+        ex.eta.value = 0.3             # before the refresh: eta's table, trained at w = 2,
+        assert [t["rows"] for t in ex.chart.tables] == [[], [], []]   # is no use either
+        ex.eta.value = 0.15
         await asyncio.sleep(ex.TABLES_DELAY + 0.3)   # the refresh is due first
         fresh = cross_entropy.NeuronExplorer(w=0.5, b=2.0, epochs=100)
         fresh.refresh_tables()

@@ -717,7 +717,9 @@ class NeuronExplorer(Demo):
             self._stale = set(range(len(self.lookup_sliders)))
             self._tables = [[] for _ in self.lookup_sliders]
         elif moved and self._defer_tables():
-            self._stale = set(range(len(self.lookup_sliders))) - set(moved)
+            # the others' tables were trained at the old value; the moved one's stays as
+            # it was (stale too when another slider moved since the last refresh)
+            self._stale |= set(range(len(self.lookup_sliders))) - set(moved)
             self.redraw()
             return
         else:
