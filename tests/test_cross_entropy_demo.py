@@ -450,6 +450,7 @@ def test_tables_only_once_a_view_asks_for_them():
     ex.w.value = 1.0
     assert [t["rows"] for t in ex.chart.tables] == [[], [], []] and ex.chart.table_curves == b""
     assert len(ex.chart.get_state()["table_curves"]) == 0
+    assert ex.chart.state["frame"] in ex.chart.frames   # the chart itself is all there
     ex._on_view_message(ex.chart, {"something": "else"}, [])
     assert ex.chart.table_curves == b""
     ex._on_view_message(ex.chart, {"want": "tables"}, [])

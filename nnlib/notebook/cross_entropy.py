@@ -811,8 +811,11 @@ class NeuronExplorer(Demo):
             offset += len(table) * size
             if tables and table:
                 pixels.append(chart_pixels(table, tops).ravel())
+        current = {"frame": frame(top), "labels": [t.label for t in self.trajectories],
+                   "readout": [[readout_row(t, i) for t in self.trajectories]
+                               for i in range(self.epochs.value + 1)]}
         with self.chart.hold_sync():  # one message
-            self.chart.frames = frames
+            self.chart.frames = frames   # every frame a row or the current chart needs
             self.chart.geometry = {**self.chart.geometry, "xlim": list(xlim),
                                    "epochs": self.epochs.value,
                                    "colors": [color(i) for i in range(len(self.trajectories))]}
@@ -822,10 +825,7 @@ class NeuronExplorer(Demo):
             self.chart.tables = rows
             self.chart.base = [float(s.value) for s in self.lookup_sliders]
             self.chart.base_epoch = e
-            self.chart.state = {
-                "frame": frame(top), "labels": [t.label for t in self.trajectories],
-                "readout": [[readout_row(t, i) for t in self.trajectories]
-                            for i in range(self.epochs.value + 1)]}
+            self.chart.state = current
 
     def picture(self) -> bytes:
         """matplotlib's ``plot_demo`` of the current runs and epoch, on the same axes
