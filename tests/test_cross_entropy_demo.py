@@ -439,13 +439,39 @@ def test_in_a_kernel_a_move_sends_the_chart_at_once_and_the_other_tables_after_a
         assert ex.chart.table_curves == fresh.chart.table_curves
         assert ex.chart.state == fresh.chart.state and ex.chart.curves == fresh.chart.curves
 
-    asyncio.run(scenario())
+    outside_any_event_loop(lambda: asyncio.run(scenario()))
+
+
+def outside_any_event_loop(fn):
+    """Call ``fn`` in a thread of its own, where no asyncio loop runs (the browser tests'
+    Playwright leaves one running in the main thread of the test process), and re-raise
+    what it raised."""
+    import threading
+
+    failure = []
+
+    def run():
+        try:
+            fn()
+        except BaseException as error:  # noqa: BLE001 - handed to the test's thread
+            failure.append(error)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    if failure:
+        raise failure[0]
 
 
 def test_tables_only_once_a_view_asks_for_them():
     """Run without a browser (nbconvert, nbval), the explorer computes no tables, and the
     notebook saves none in its widget state; the message a view sends when it renders
-    brings every table, and from then on they follow the sliders."""
+    brings every table, and from then on (outside an event loop, at once) they follow
+    the sliders."""
+    outside_any_event_loop(tables_only_once_a_view_asks_for_them)
+
+
+def tables_only_once_a_view_asks_for_them():
     ex = cross_entropy.NeuronExplorer(w=2.0, b=2.0, epochs=100)
     ex.w.value = 1.0
     assert [t["rows"] for t in ex.chart.tables] == [[], [], []] and ex.chart.table_curves == b""
