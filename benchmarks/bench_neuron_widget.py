@@ -1,21 +1,26 @@
-"""Milliseconds per control move of the single-neuron widget (nnlib.notebook.cross_entropy.NeuronExplorer).
+"""Kernel time and memory behind the single-neuron widget (nnlib.notebook.cross_entropy.NeuronExplorer).
 
-    .venv/bin/python benchmarks/bench_neuron_widget.py [--moves 40]
+    .venv/bin/python benchmarks/bench_neuron_widget.py [--moves 20]
 
 Prints the median (and 90th percentile) time of
-  compute   the computation behind one move of w, b, eta or epochs: retraining both
-            costs (300 and 500 epochs, the default and the slider's maximum);
-  retrain   one whole move of the w slider (compute + the SVG chart, demo_svg);
-  frame     one move of the epoch slider, i.e. one Play frame (the SVG chart);
+  compute   retraining both costs for one setting (300 and 500 epochs, the default and
+            the epochs slider's maximum), what a move of w, b, eta or epochs starts with;
+  tables    training both costs at every value of w, b and eta with the others held
+            (``lookup_runs``: 81 + 81 + 200 runs a cost, by ``train_many``), which lets
+            the browser draw a move of any of them without waiting for the kernel;
+  move      one whole move of the w slider outside a kernel: compute, tables, and the
+            chart's data for the browser (in a kernel, a move sends the chart at once and
+            the tables 0.2 s after the last move: ``chart only``);
+  epoch     one move of the epoch slider (the browser draws it; the kernel updates the
+            tables' readout rows);
 and, measured in the same run, a naive frame that clears matplotlib axes, plots again
-and renders a PNG with LiveFigure.refresh() (what a PNG per move costs), with the
-ratio naive / frame.
-Targets (notes/notebooks.md): compute well under 30 ms; the browser repaints within
-about 150 ms of a move.
+and renders a PNG with LiveFigure.refresh() (what a PNG per move cost). Then the memory
+the tables hold and what the browser receives (KB) at 300 and 500 epochs.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import time
 
 import numpy as np
@@ -32,12 +37,26 @@ def timed(fn) -> float:
 
 
 def summary(times: list[float]) -> str:
-    return f"{np.median(times):7.2f} ms median, {np.percentile(times, 90):7.2f} ms p90"
+    return f"{np.median(times):7.1f} ms median, {np.percentile(times, 90):7.1f} ms p90"
+
+
+def held_mb(ex) -> float:
+    """Megabytes of arrays the explorer's tables hold (every Trajectory's six arrays)."""
+    fields = ("w", "b", "a", "C", "grad_w", "grad_b")
+    return sum(getattr(t, f).nbytes for table in ex._tables for runs in table for t in runs
+               for f in fields) / 1e6
+
+
+def sent_kb(ex) -> str:
+    chart = ex.chart
+    tables = len(json.dumps(chart.tables).encode()) + len(chart.table_curves)
+    state = len(json.dumps(chart.state).encode()) + len(chart.curves)
+    return f"tables {tables / 1e3:6.0f} KB, chart (state) {state / 1e3:5.0f} KB"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--moves", type=int, default=40, help="moves per measurement")
+    parser.add_argument("--moves", type=int, default=20, help="moves per measurement")
     moves = parser.parse_args().moves
     if moves < 1:
         parser.error(f"--moves should be a positive count; got {moves}")
@@ -49,10 +68,27 @@ def main() -> None:
     for n in (300, 500):
         compute = [timed(lambda: [cross_entropy.train(w, 2.0, eta=0.15, epochs=n, cost=c)
                                   for c in cross_entropy.COSTS]) for w in ws]
-        print(f"  compute, both costs, {n} epochs  {summary(compute)}")
+        ex = cross_entropy.NeuronExplorer(w=2.0, b=2.0, epochs=n)
+        ex.refresh_tables()  # as the chart's view asks when it renders
+        tables = [timed(ex.lookup_runs) for _ in range(max(3, moves // 4))]
+        print(f"  {n} epochs: compute, both costs {summary(compute)}; tables {summary(tables)}")
+        print(f"  {n} epochs: tables hold {held_mb(ex):5.1f} MB; sent: {sent_kb(ex)}")
 
     ex = cross_entropy.NeuronExplorer(w=2.0, b=2.0)
-    retrain = [timed(lambda: setattr(ex.w, "value", float(w))) for w in ws]
+    ex.refresh_tables()
+    move = [timed(lambda: setattr(ex.w, "value", float(w))) for w in ws]
+
+    def chart_only(w):
+        ex._stale = {1, 2}        # as in a kernel: the tables of b and eta wait
+        ex.w.unobserve(ex.retrain, names="value")
+        ex.w.value = float(w)
+        ex.w.observe(ex.retrain, names="value")
+        ex.trajectories = [cross_entropy.train(ex.w.value, ex.b.value, eta=ex.eta.value,
+                                               epochs=ex.epochs.value, cost=c) for c in ex.costs]
+        ex.redraw()
+
+    only = [timed(lambda: chart_only(w)) for w in ws]
+    ex.refresh_tables()
     frame = [timed(lambda: setattr(ex.epoch, "value", int(e))) for e in epochs]
 
     def naive_frame(e):
@@ -63,10 +99,10 @@ def main() -> None:
         ex.figure.refresh()
 
     naive = [timed(lambda: naive_frame(e)) for e in epochs]
-    print(f"  retrain (move of w), both costs  {summary(retrain)}")
-    print(f"  naive clear-and-replot frame     {summary(naive)}   (reference)")
-    print(f"  frame (move of epoch / Play)     {summary(frame)}   "
-          f"naive / this = {np.median(naive) / np.median(frame):.1f}x")
+    print(f"  move of w, with the tables        {summary(move)}")
+    print(f"  move of w, chart only (in a kernel) {summary(only)}")
+    print(f"  epoch (readout rows of the tables) {summary(frame)}")
+    print(f"  naive clear-and-replot PNG frame  {summary(naive)}   (reference)")
 
 
 if __name__ == "__main__":

@@ -1,10 +1,10 @@
 """The single-neuron toy of chapter 3: the book's demo numbers, gradients against finite
 differences and against the network's backprop, the plots, the widget, the animation,
 the three "break it" demos, and what notebook 01 says about them."""
+import asyncio
 import base64
 import contextlib
 import io
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import matplotlib.image as mpimg
@@ -258,12 +258,13 @@ def test_costs_of_different_scale_share_an_axis_as_a_fraction_of_their_start():
 
 def test_the_widget_with_both_costs_shows_them_relative_to_their_start():
     ex = cross_entropy.NeuronExplorer(w=2.0, b=2.0, cost="both")
-    assert ">C / C(0)<" in ex.chart.value and ex._limits()[1] == (0.0, 1.05)
+    limits = lambda: cross_entropy.chart_limits(ex.trajectories)[1]  # noqa: E731
+    assert ">C / C(0)<" in kernel_frame(ex) and limits() == (0.0, 1.05)
     ex.picture()
     right = ex.figure.axes[1]
     assert "C / C(0)" in right.get_ylabel() and right.get_ylim() == (0.0, 1.05)
     ex.cost.value = "cross-entropy"
-    assert ">cost C<" in ex.chart.value and ex._limits()[1] == (0.0, 5)   # C(0) = 4.02
+    assert ">cost C<" in kernel_frame(ex) and limits() == (0.0, 5)   # C(0) = 4.02
     ex.picture()
     assert right.get_ylabel() == "cost C" and right.get_ylim()[1] == 5
     ex.cost.value = "both"
@@ -280,6 +281,17 @@ def test_a_run_that_starts_at_zero_cost_has_no_relative_cost():
 
 
 # -- the widget -----------------------------------------------------------------------------
+def kernel_frame(ex) -> str:
+    """The axes (an <svg>) of the chart the kernel last sent, into which the browser draws."""
+    return ex.chart.frames[ex.chart.state["frame"]]
+
+
+def kernel_pixels(ex) -> np.ndarray:
+    """The pixel rows of the chart the kernel last sent: (runs, panel, epoch), in px."""
+    runs = len(ex.trajectories)
+    return np.frombuffer(ex.chart.curves, np.int16).reshape(runs, 2, -1) / 10
+
+
 def decoded(png: bytes) -> np.ndarray:
     return mpimg.imread(io.BytesIO(png), format="png")
 
@@ -288,21 +300,24 @@ def test_widget_controls_are_named_for_the_browser_tests():
     ex = cross_entropy.NeuronExplorer()
     assert (ex.w.description, ex.b.description) == ("w", "b")
     assert "nnlib-neuron-plot" in ex.chart._dom_classes
-    assert "nnlib-neuron-readout" in ex.readout._dom_classes
+    assert ex.chart.readout_class == "nnlib-neuron-readout"
     assert ex.widget._repr_mimebundle_()["application/vnd.jupyter.widget-view+json"]
 
 
 def test_widget_values_after_a_change():
     ex = cross_entropy.NeuronExplorer()
-    before = ex.chart.value
+    before = ex.chart.curves
     ex.w.value, ex.b.value = 2.0, 2.0
-    assert ex.chart.value != before
+    assert ex.chart.curves != before
     ex.cost.value = "quadratic"
     ex.epoch.value = 150
     (t,) = ex.trajectories
     assert (t.cost, t.w0, t.b0, t.eta) == ("quadratic", 2.0, 2.0, 0.15)
     assert abs(t.a[150] - 0.93) <= BOOK_TOL
-    assert "epoch 150" in ex.readout.value and f"<td>{t.a[150]:.3f}</td>" in ex.readout.value
+    assert ex.chart.state["readout"][150] == ["\t".join([
+        "quadratic", f"{t.w[150]:.3f}", f"{t.b[150]:.3f}", f"{t.a[150]:.3f}",
+        f"{t.C[150]:.4f}", f"{t.grad_w[150]:.4f}"])]
+    assert ex.chart.base_epoch == 150
     ex.cost.value = "both"
     assert [t.cost for t in ex.trajectories] == ["quadratic", "cross-entropy"]
 
@@ -319,46 +334,177 @@ def test_widget_epochs_change_moves_the_epoch_slider_and_play():
     assert (ex.epoch.value, ex.epoch.max) == (30, 200)  # not at the end: stays put
 
 
-def chart_dots(ex):
-    """The dots of the explorer's chart, read back from its SVG in data units: for each
-    panel (output, then cost), one (epoch, value) per run."""
-    circles = [c for c in ET.fromstring(ex.chart.value).iter("{http://www.w3.org/2000/svg}circle")]
-    (x0, x1), cost_ylim = ex._limits()
-    dots = []
-    for k, (left, (y0, y1)) in enumerate(((60, (0.0, 1.0)), (370, cost_ylim))):
-        panel = circles[k * len(ex.trajectories):(k + 1) * len(ex.trajectories)]
-        dots.append([(x0 + (float(c.get("cx")) - left) / 220 * (x1 - x0),
-                      y1 - (float(c.get("cy")) - 12) / 190 * (y1 - y0)) for c in panel])
-    return dots
-
-
 @pytest.mark.parametrize("change", [
     {"w": 1.9},                       # same axis limits
     {"w": -4.0, "b": -4.0},           # a much smaller cost: another cost axis
     {"epochs": 200},                  # another x range
     {"cost": "quadratic"},            # one curve, one legend entry
 ])
-def test_widget_chart_shows_each_run_at_the_epoch(change):
-    """The chart the browser draws puts each run's dot at the epoch slider's epoch, on
-    its output and its cost (C / C(0) when the costs are mixed), within the 0.1 px its
-    coordinates are written to; the picture for static pages shows the same epoch."""
+def test_widget_chart_pixels_are_each_run_at_every_epoch(change):
+    """The curves the browser draws are each run's output and cost (C / C(0) when the
+    costs are mixed) at every epoch, within the 0.05 px their pixel rows are rounded
+    to; the readout has each run's values at every epoch; the picture for static pages
+    shows the epoch slider's epoch."""
     ex = cross_entropy.NeuronExplorer(w=2.0, b=2.0)
     for name, value in change.items():
         getattr(ex, name).value = value
+    _, (_, top) = cross_entropy.chart_limits(ex.trajectories)
+    field = "C_relative" if cross_entropy.cost_quantity(ex.trajectories) == "relative cost" else "C"
+    pixels = kernel_pixels(ex)
+    assert pixels.shape == (len(ex.trajectories), 2, ex.epochs.value + 1)
+    for t, (output, cost) in zip(ex.trajectories, pixels):
+        np.testing.assert_allclose(1 - (output - 12) / 190, t.a, rtol=0, atol=0.05 / 190)
+        np.testing.assert_allclose((1 - (cost - 12) / 190) * top, getattr(t, field),
+                                   rtol=0, atol=0.05 * top / 190)
+    assert ex.chart.state["labels"] == [t.label for t in ex.trajectories]
+    assert len(ex.chart.state["readout"]) == ex.epochs.value + 1
     for epoch in (120, 20):
-        ex.epoch.value = epoch
-        (x0, x1), (_, top) = ex._limits()
-        field = "C_relative" if cross_entropy.cost_quantity(ex.trajectories) == "relative cost" else "C"
-        output, cost = chart_dots(ex)
-        assert len(output) == len(cost) == len(ex.trajectories)
-        for t, (e_out, a), (e_cost, c) in zip(ex.trajectories, output, cost):
-            assert abs(e_out - epoch) <= 0.1 * (x1 - x0) / 220 + 1e-9
-            assert abs(e_cost - epoch) <= 0.1 * (x1 - x0) / 220 + 1e-9
-            assert abs(a - t.a[epoch]) <= 0.1 / 190 + 1e-9
-            assert abs(c - getattr(t, field)[epoch]) <= 0.1 * top / 190 + 1e-9
+        assert ex.chart.state["readout"][epoch] == ["\t".join(cross_entropy.readout_cells(t, epoch))
+                                                    for t in ex.trajectories]
+    ex.epoch.value = 20
     picture = ex.picture()
     ex.epoch.value = 120
     assert ex.picture() != picture  # a different epoch, a different picture
+
+
+@pytest.mark.parametrize("cost", ["both", "cross-entropy"])
+@pytest.mark.parametrize("slider, value", [("w", -1.3), ("w", 4.0), ("b", -4.0), ("eta", 0.5),
+                                           ("eta", 0.005)])
+def test_the_browsers_table_row_is_what_the_kernel_then_sends(cost, slider, value):
+    """What the browser shows the moment one slider moves (that slider's table row) is
+    exactly the chart the kernel sends once it has retrained for the new value: the
+    same pixels, axes, legend and readout; the other sliders' rows follow the move."""
+    ex = cross_entropy.NeuronExplorer(w=2.0, b=2.0, eta=0.15, epochs=200, cost=cost, epoch=70)
+    ex.refresh_tables()   # what the chart's view asks for when it renders
+    j = ["w", "b", "eta"].index(slider)
+    table = ex.chart.tables[j]
+    row = table["rows"][round((value - table["min"]) / table["step"])]
+    held = np.frombuffer(ex.chart.table_curves, np.int16)
+    frames = dict(ex.chart.frames)
+    assert ex.chart.base == [2.0, 2.0, 0.15] and ex.chart.base_epoch == 70
+    getattr(ex, slider).value = value
+    sent = np.frombuffer(ex.chart.curves, np.int16)
+    np.testing.assert_array_equal(held[row["offset"]:row["offset"] + sent.size], sent)
+    assert frames[row["frame"]] == ex.chart.frames[ex.chart.state["frame"]]
+    assert row["labels"] == ex.chart.state["labels"]
+    assert row["readout"] == ex.chart.state["readout"][70]
+    assert ex.chart.base[j] == value
+
+
+def test_the_tables_hold_every_value_of_w_b_and_eta_and_follow_a_narrowed_range():
+    ex = cross_entropy.NeuronExplorer(epochs=100, cost="quadratic")
+    ex.refresh_tables()
+    sizes = [len(t["rows"]) for t in ex.chart.tables]
+    assert sizes == [81, 81, 200]
+    assert len(ex.chart.table_curves) == sum(sizes) * 1 * 2 * 101 * 2   # int16 pixels
+    ex.w.min = -2.0                   # the slider's range changes: so does its table
+    assert ex.chart.tables[0]["min"] == -2.0 and len(ex.chart.tables[0]["rows"]) == 61
+
+
+def test_the_epoch_slider_only_moves_the_readout_rows_of_the_tables():
+    ex = cross_entropy.NeuronExplorer(w=2.0, b=2.0)
+    ex.refresh_tables()
+    curves, table_curves = ex.chart.curves, ex.chart.table_curves
+    ex.epoch.value = 40
+    assert ex.chart.curves == curves and ex.chart.table_curves == table_curves
+    assert ex.chart.base_epoch == 40
+    row = ex.chart.tables[0]["rows"][0]   # w = -4
+    assert row["readout"] == ["\t".join(cross_entropy.readout_cells(t, 40))
+                              for t in (cross_entropy.train(-4.0, 2.0, cost=c) for c in
+                                        cross_entropy.COSTS)]
+
+
+def test_in_a_kernel_a_move_sends_the_chart_at_once_and_the_other_tables_after_a_pause():
+    """Inside an event loop (a kernel), a move of w sends the new chart and keeps w's
+    table (it depends on b and eta only); b's and eta's tables are emptied, so that the
+    browser waits for the kernel rather than show rows trained at the old w, and are
+    retrained TABLES_DELAY s after the last move: then everything is what an explorer
+    made at the new settings holds."""
+    async def scenario():
+        ex = cross_entropy.NeuronExplorer(w=2.0, b=2.0, epochs=100)
+        ex.refresh_tables()
+        w_rows, held = ex.chart.tables[0]["rows"], ex.chart.table_curves
+        ex.w.value = 1.0
+        ex.w.value = 0.5               # a drag: the timer starts again
+        assert ex.chart.base == [0.5, 2.0, 0.15]
+        assert ex.chart.tables[0]["rows"] == w_rows and ex.chart.table_curves == held
+        assert ex.chart.tables[1]["rows"] == [] and ex.chart.tables[2]["rows"] == []
+        ex.eta.value = 0.3             # before the refresh: eta's table, trained at w = 2,
+        assert [t["rows"] for t in ex.chart.tables] == [[], [], []]   # is no use either
+        ex.eta.value = 0.15
+        await asyncio.sleep(ex.TABLES_DELAY + 0.3)   # the refresh is due first
+        fresh = cross_entropy.NeuronExplorer(w=0.5, b=2.0, epochs=100)
+        fresh.refresh_tables()
+        assert ex.chart.tables == fresh.chart.tables
+        assert ex.chart.table_curves == fresh.chart.table_curves
+        assert ex.chart.state == fresh.chart.state and ex.chart.curves == fresh.chart.curves
+
+    outside_any_event_loop(lambda: asyncio.run(scenario()))
+
+
+def outside_any_event_loop(fn):
+    """Call ``fn`` in a thread of its own, where no asyncio loop runs (the browser tests'
+    Playwright leaves one running in the main thread of the test process), and re-raise
+    what it raised."""
+    import threading
+
+    failure = []
+
+    def run():
+        try:
+            fn()
+        except BaseException as error:  # noqa: BLE001 - handed to the test's thread
+            failure.append(error)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    if failure:
+        raise failure[0]
+
+
+def test_tables_only_once_a_view_asks_for_them():
+    """Run without a browser (nbconvert, nbval), the explorer computes no tables, and the
+    notebook saves none in its widget state; the message a view sends when it renders
+    brings every table, and from then on (outside an event loop, at once) they follow
+    the sliders."""
+    outside_any_event_loop(tables_only_once_a_view_asks_for_them)
+
+
+def tables_only_once_a_view_asks_for_them():
+    ex = cross_entropy.NeuronExplorer(w=2.0, b=2.0, epochs=100)
+    ex.w.value = 1.0
+    assert [t["rows"] for t in ex.chart.tables] == [[], [], []] and ex.chart.table_curves == b""
+    assert len(ex.chart.get_state()["table_curves"]) == 0
+    assert ex.chart.state["frame"] in ex.chart.frames   # the chart itself is all there
+    ex._on_view_message(ex.chart, {"something": "else"}, [])
+    assert ex.chart.table_curves == b""
+    ex._on_view_message(ex.chart, {"want": "tables"}, [])
+    assert [len(t["rows"]) for t in ex.chart.tables] == [81, 81, 200]
+    ex.b.value = 1.0
+    assert ex.chart.tables[0]["rows"][0]["labels"][0] == "quadratic, w=-4, b=1, η=0.15"
+
+
+def test_train_many_gives_each_run_exactly_as_train_alone():
+    grid = np.round(np.arange(-4, 4.05, 0.4), 1)
+    runs = cross_entropy.train_many(grid, np.full(grid.size, 2.0), np.linspace(0.01, 1, grid.size),
+                                    epochs=50, cost="cross-entropy")
+    for w, eta, run in zip(grid, np.linspace(0.01, 1, grid.size), runs):
+        alone = cross_entropy.train(w, 2.0, eta=eta, epochs=50, cost="cross-entropy")
+        for field in ("w", "b", "a", "C", "grad_w", "grad_b"):
+            np.testing.assert_array_equal(getattr(run, field), getattr(alone, field))
+        assert run.label == alone.label
+
+
+@pytest.mark.parametrize("args, words", [
+    (([1.0, 2.0], [1.0], [0.1, 0.1]), "1-D arrays of one length"),
+    (([[1.0]], [[1.0]], [[0.1]]), "1-D arrays of one length"),
+    (([1.0], [np.nan], [0.1]), "must be finite"),
+    (([1.0], [1.0], [0.0]), "eta finite and > 0"),
+])
+def test_train_many_refuses_starts_it_cannot_train(args, words):
+    with pytest.raises(ValueError, match=words):
+        cross_entropy.train_many(*args)
 
 
 def test_widget_updates_leak_no_figures():

@@ -73,7 +73,8 @@ def test_widget_extension_disabled(tmp_path, disabled):
     config = config_with(tmp_path, disabled)
     finding = envcheck.check_widget_extension(labextensions(tmp_path), config)
     assert not finding.ok
-    assert finding.detail == f"{EXT} is disabled by {config[0] / 'labconfig' / 'page_config.json'}"
+    assert finding.detail == (f"{EXT} is disabled by {config[0] / 'labconfig' / 'page_config.json'}"
+                              ", so sliders and live figures will show as plain text")
     assert finding.fix.startswith(f"jupyter labextension enable {EXT}")
 
 
@@ -108,6 +109,70 @@ def test_widget_package_missing(monkeypatch, tmp_path):
     finding = envcheck.check_widget_extension(labextensions(tmp_path), [])
     assert not finding.ok and "jupyterlab_widgets is not installed" in finding.detail
     assert finding.fix.startswith("pip install jupyterlab_widgets")
+
+
+# -- anywidget's extension (the live charts that follow a slider in the browser) ----------
+ANY = envcheck.ANYWIDGET_EXTENSION
+
+
+def test_anywidget_extension_of_this_environment_is_found_and_reported():
+    finding = envcheck.check_anywidget_extension()
+    assert finding.ok, finding
+    assert finding.name in [f.name for f in envcheck.run_checks()]
+
+
+def test_anywidget_extension_present_and_enabled(tmp_path):
+    folder = tmp_path / "labextensions"
+    (folder / ANY).mkdir(parents=True)
+    (folder / ANY / "package.json").write_text("{}")
+    finding = envcheck.check_anywidget_extension([folder], [])
+    assert finding.ok and finding.detail == "anywidget (from anywidget) is installed and enabled"
+
+
+@pytest.mark.parametrize("where", ["nowhere", "the widget manager's only", "folder, no package.json"])
+def test_anywidget_extension_missing(tmp_path, where):
+    """Missing from every labextensions folder, including when only ipywidgets' own
+    extension is there, or its folder lacks the package.json JupyterLab reads."""
+    folder = tmp_path / "labextensions"
+    folder.mkdir()
+    if where == "the widget manager's only":
+        labextensions(tmp_path)
+    elif where == "folder, no package.json":
+        (folder / ANY).mkdir()
+    finding = envcheck.check_anywidget_extension([folder], [])
+    assert not finding.ok
+    assert f"its JupyterLab extension anywidget is in none of ['{folder}']" in finding.detail
+    assert "live charts (softmax bars, the neuron's curves) will show 'Error displaying" in finding.detail
+    assert finding.fix == "pip install --force-reinstall anywidget, then restart JupyterLab"
+    assert "PROBLEM  anywidget extension" in envcheck.report([finding])
+
+
+def test_anywidget_extension_disabled(tmp_path):
+    folder = tmp_path / "labextensions"
+    (folder / ANY).mkdir(parents=True)
+    (folder / ANY / "package.json").write_text("{}")
+    config = config_with(tmp_path, {ANY: True})
+    finding = envcheck.check_anywidget_extension([folder], config)
+    assert not finding.ok and finding.detail.startswith("anywidget is disabled by ")
+    assert finding.fix.startswith("jupyter labextension enable anywidget")
+    # disabling ipywidgets' manager is not disabling anywidget, nor the other way round
+    assert envcheck.check_anywidget_extension([folder], config_with(tmp_path / "x", {EXT: True})).ok
+
+
+def test_anywidget_package_missing(monkeypatch, tmp_path):
+    real_version = metadata.version
+
+    def version(name):
+        if name == envcheck.ANYWIDGET_PACKAGE:
+            raise metadata.PackageNotFoundError(name)
+        return real_version(name)
+
+    monkeypatch.setattr(envcheck.metadata, "version", version)
+    folders = labextensions(tmp_path)
+    finding = envcheck.check_anywidget_extension(folders, [])
+    assert not finding.ok and "the package anywidget is not installed" in finding.detail
+    assert finding.fix.startswith("pip install anywidget")
+    assert envcheck.check_widget_extension(folders, []).ok  # the other one still is
 
 
 # -- versions -------------------------------------------------------------------------------

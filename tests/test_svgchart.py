@@ -25,15 +25,6 @@ def test_a_document_is_well_formed_and_escapes_its_text():
     assert root.get("aria-label") == 'say "hi"'
 
 
-def test_a_long_polyline_keeps_its_ends_and_at_most_one_point_per_two_pixels():
-    panel = Panel(0, 0, 100, 100, (0, 999), (0, 1))
-    xs = np.arange(1000)
-    line = ET.fromstring(panel.polyline(xs, xs / 999, "#000"))
-    points = [tuple(map(float, p.split(","))) for p in line.get("points").split()]
-    assert len(points) <= 50
-    assert points[0] == (0.0, 100.0) and points[-1] == (100.0, 0.0)
-
-
 def test_ticks_stay_inside_the_range():
     np.testing.assert_allclose(ticks(0, 1), [0.0, 0.2, 0.4, 0.6, 0.8, 1.0])
     values = ticks(-6, 306)

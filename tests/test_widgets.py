@@ -6,6 +6,7 @@ import json
 import re
 from pathlib import Path
 
+import anywidget
 import ipywidgets
 import matplotlib.image as mpimg
 import matplotlib.pyplot as plt
@@ -98,11 +99,14 @@ def controls(demo):
 
 
 def shown(demo):
-    """What the reader sees: the readout text, every figure's PNG and every chart's SVG."""
+    """What the reader sees: the readout text, every figure's PNG, every chart's SVG, and
+    everything a chart the browser draws itself holds (an anywidget's synced state)."""
     images = [w.value for w in vars(demo).values() if isinstance(w, ipywidgets.Image)]
     images += [f.image.value for f in vars(demo).values() if isinstance(f, LiveFigure)]
     images += [w.value for w in vars(demo).values() if isinstance(w, ipywidgets.HTML)]  # SVG
-    return getattr(demo, "readout").value, images
+    images += [w.get_state() for w in vars(demo).values() if isinstance(w, anywidget.AnyWidget)]
+    readout = getattr(demo, "readout", None)   # the neuron's is drawn by its chart
+    return (readout.value if readout is not None else None), images
 
 
 def test_every_demo_control_is_one_of_the_guarded_ones():

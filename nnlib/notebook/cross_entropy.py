@@ -26,6 +26,7 @@ neuron starts saturated (``plot_chain``).
 """
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 import ipywidgets as widgets
@@ -38,7 +39,7 @@ from ..activations import sigmoid, sigmoid_prime
 from ..costs import CrossEntropyCost, QuadraticCost
 from ..network import Network
 from .animation import Animation, record
-from .svgchart import Panel, chart_widget, color, document, text, ticks
+from .svgchart import CurveLookup, Panel, color, document, pixel_rows, ticks
 from .widgets import (Demo, FloatSlider, IntSlider, LiveFigure, Play, ToggleButtons,
                       axes_or_new, play_step)
 
@@ -145,6 +146,25 @@ def train(w=0.6, b=0.9, *, eta=0.15, epochs=300, cost="quadratic", x=1.0, y=0.0,
     """
     w, b = checks.real("w", w), checks.real("b", b)
     eta = checks.real("eta", eta, positive=True, detail=", e.g. eta=0.15")
+    (run,) = train_many([w], [b], [eta], epochs=epochs, cost=cost, x=x, y=y, step=step)
+    return run
+
+
+def train_many(w, b, eta, *, epochs=300, cost="quadratic", x=1.0, y=0.0,
+               step="gradient") -> list[Trajectory]:
+    """``train`` for many starts at once: run i starts at ``w[i]``, ``b[i]`` and steps by
+    ``eta[i]`` (three 1-D arrays of one length). Each epoch steps every run in one
+    array operation, so a run comes out exactly as ``train`` gives it alone, and a
+    hundred runs cost little more than one (the neuron explorer trains every value of
+    a slider so).
+    """
+    w, b, eta = (np.array(v, dtype=float) for v in (w, b, eta))
+    if not w.ndim == 1 or not w.shape == b.shape == eta.shape:
+        raise ValueError(f"w, b and eta must be 1-D arrays of one length (one entry a run); "
+                         f"got shapes {w.shape}, {b.shape} and {eta.shape}")
+    if not (np.isfinite(w).all() and np.isfinite(b).all() and np.isfinite(eta).all()
+            and (eta > 0).all()):
+        raise ValueError("w and b must be finite and eta finite and > 0, e.g. eta=0.15")
     x, y = checks.real("x", x), checks.real("y", y, minimum=0, maximum=1)
     epochs = checks.integer("epochs", epochs, 0, 100_000)
     checks.choice("step", step, STEPS)
@@ -153,25 +173,28 @@ def train(w=0.6, b=0.9, *, eta=0.15, epochs=300, cost="quadratic", x=1.0, y=0.0,
         raise ValueError("step=\"sigma' put back\" multiplies the cross-entropy's output error "
                          f"by sigma'(z); the {_cost_name(cost_class)} cost's already has it. "
                          "Use cost='cross-entropy'.")
-    ws, bs, z = np.empty(epochs + 1), np.empty(epochs + 1), np.empty(epochs + 1)
+    ws, bs, z = (np.empty((epochs + 1, w.size)) for _ in range(3))  # (epochs + 1, runs)
     for e in range(epochs + 1):
         ws[e], bs[e], z[e] = w, b, w * x + b
-        a, delta = _forward(z[e], cost_class, y)  # numpy scalars: cheaper than arrays
-        if step == "dC/da" and a * (1 - a) == 0:
+        a, delta = _forward(z[e], cost_class, y)
+        if step == "dC/da" and (a * (1 - a) == 0).any():
+            i = int(np.argmax(a * (1 - a) == 0))
             raise ValueError(f"the dC/da rule divides by a(1 - a), which is 0 once the output "
-                             f"rounds to {float(a):g} (epoch {e}, z = {z[e]:g}); start from a "
-                             "less saturated w and b, or use step='gradient'")
+                             f"rounds to {float(a[i]):g} (epoch {e}, z = {z[e, i]:g}); start "
+                             "from a less saturated w and b, or use step='gradient'")
         if step == "dC/da":
-            move = float(cost_class.grad_a(a, y))
+            move = cost_class.grad_a(a, y)
         elif step == "sigma' put back":
-            move = float(delta * sigmoid_prime(z[e]))
+            move = delta * sigmoid_prime(z[e])
         else:
-            move = float(delta)
+            move = delta
         w, b = w - eta * x * move, b - eta * move
-    a, delta = _forward(z, cost_class, y)
-    return Trajectory(_cost_name(cost_class), float(ws[0]), float(bs[0]), eta, epochs,
-                      x, y, step, w=ws, b=bs, a=a, C=_costs(z, cost_class, y),
-                      grad_w=x * delta, grad_b=delta)
+    a, delta = _forward(z.T, cost_class, y)                       # (runs, epochs + 1)
+    C = _costs(z.T, cost_class, y).reshape(a.shape)
+    return [Trajectory(_cost_name(cost_class), float(ws[0, i]), float(bs[0, i]), float(eta[i]),
+                       epochs, x, y, step, w=ws[:, i].copy(), b=bs[:, i].copy(), a=a[i],
+                       C=C[i], grad_w=x * delta[i], grad_b=delta[i])
+            for i in range(w.size)]
 
 
 def integrate_dc_da(a, y, cost="cross-entropy"):
@@ -533,42 +556,90 @@ def plot_chain(runs, ax=None):
 
 # --------------------------------------------------------------------------- widget
 
-def demo_svg(trajectories, epoch: int, xlim, cost_ylim) -> str:
-    """``plot_demo(trajectories, epoch=epoch)`` as SVG for the browser to draw: output
-    (left) and cost (right; C / C(0) when the costs are mixed, ``cost_quantity``) against
-    epoch, each curve faint, solid up to ``epoch`` with a dot there, and the legend below.
-    ``xlim`` and ``cost_ylim`` fix the axes (the output's runs from 0 to 1)."""
-    quantities = (("output", (0.0, 1.0)), (cost_quantity(trajectories), cost_ylim))
-    colors = [color(i) for i in range(len(trajectories))]
+#: Where the explorer's chart puts things, in px: its size, its two panels (left, top,
+#: width, height: the output, then the cost) and each run's legend entry (x, y).
+CHART_SIZE = (620, 276)
+CHART_PANELS = (Panel(60, 12, 220, 190, (0, 1), (0, 1)), Panel(370, 12, 220, 190, (0, 1), (0, 1)))
+CHART_LEGEND = ((110, 262), (370, 262))
+#: The readout's columns, one row a run: what ``readout_cells`` gives.
+READOUT_HEAD = ("cost", "w", "b", "a", "C", "∂C/∂w")
+
+
+def chart_frame(quantity: str, xlim, cost_ylim) -> str:
+    """The axes of the explorer's chart as one ``<svg>`` (``svgchart.document``): output
+    (left) and ``quantity`` ("cost" or "relative cost", ``cost_quantity``) against epoch,
+    on fixed limits. ``CurveLookup`` draws the curves, dots and legend into it."""
     parts = []
-    for left, (quantity, ylim) in zip((60, 370), quantities):
-        panel = Panel(left, 12, 220, 190, xlim, ylim)
-        field, ylabel = QUANTITIES[quantity]
-        parts += panel.frame(xticks=ticks(0, xlim[1]), yticks=ticks(*ylim), xlabel="epoch",
-                             ylabel=ylabel.replace("cost relative to its start, ", ""))
-        for i, t in enumerate(trajectories):
-            e, values = min(int(epoch), t.epochs), getattr(t, field)
-            steps = np.arange(t.epochs + 1)
-            parts.append(panel.polyline(steps, values, colors[i], opacity=0.25))
-            parts.append(panel.polyline(steps[: e + 1], values[: e + 1], colors[i]))
-            parts.append(panel.dot(e, values[e], colors[i]))
-    for i, t in enumerate(trajectories):  # the legend, below the panels
-        x = 110 + 260 * i
-        parts.append(f'<line x1="{x}" y1="262" x2="{x + 24}" y2="262" stroke="{colors[i]}" '
-                     'stroke-width="2"/>')
-        parts.append(text(x + 30, 266, t.label, anchor="start"))
-    return document(620, 276, parts, "the neuron's output and cost against epoch")
+    for panel, (q, ylim) in zip(CHART_PANELS, (("output", (0.0, 1.0)), (quantity, cost_ylim))):
+        ylabel = QUANTITIES[q][1].replace("cost relative to its start, ", "")
+        parts += Panel(panel.left, panel.top, panel.width, panel.height, xlim, ylim).frame(
+            xticks=ticks(0, xlim[1]), yticks=ticks(*ylim), xlabel="epoch", ylabel=ylabel)
+    return document(*CHART_SIZE, parts, "the neuron's output and cost against epoch")
+
+
+def readout_cells(t: Trajectory, epoch: int) -> list[str]:
+    """One row of the explorer's readout (``READOUT_HEAD``): run ``t``'s w, b, output,
+    cost and dC/dw after ``epoch`` steps, as printed (3 or 4 decimals)."""
+    e = min(int(epoch), t.epochs)
+    return [t.cost, f"{t.w[e]:.3f}", f"{t.b[e]:.3f}", f"{t.a[e]:.3f}", f"{t.C[e]:.4f}",
+            f"{t.grad_w[e]:.4f}"]
+
+
+def readout_row(t: Trajectory, epoch: int) -> str:
+    """``readout_cells`` as the browser receives them: one string, tab between cells."""
+    return "\t".join(readout_cells(t, epoch))
+
+
+#: Tops for the cost axis: the axis moves only when the needed top changes.
+COST_TOPS = (0.5, 1, 2, 5, 10, 20, 50, 100)
+
+
+def cost_top(largest):
+    """The top of the cost axis for a largest cost ``largest`` (a number or an array): the
+    first of COST_TOPS at or above 1.05 times it (or that itself, above them all)."""
+    need = 1.05 * np.asarray(largest, dtype=float)
+    tops = np.asarray(COST_TOPS, dtype=float)
+    first = np.searchsorted(tops, need)
+    return np.where(first < tops.size, tops[np.minimum(first, tops.size - 1)], need)
+
+
+def chart_limits(trajectories):
+    """The axis limits of the explorer's chart: x over the epochs, the cost's y up to
+    ``cost_top`` of the largest cost (up to 1.05 for C / C(0), which never exceeds 1 here:
+    with y = 0 every step lowers z, a and the cost)."""
+    epochs = trajectories[0].epochs
+    if cost_quantity(trajectories) == "relative cost":
+        top = 1.05
+    else:
+        top = float(cost_top(max(float(t.C.max()) for t in trajectories)))
+    return (-0.02 * epochs, 1.02 * epochs), (0.0, top)
+
+
+def chart_pixels(tables, cost_tops) -> np.ndarray:
+    """The pixel rows (``svgchart.pixel_rows``) of the explorer's curves for runs
+    ``tables[i][r]`` (chart i, run r): shape (charts, runs, 2, epochs + 1), the output and
+    the cost (``cost_quantity``) of each run, chart i's cost against (0, ``cost_tops[i]``)."""
+    field = QUANTITIES[cost_quantity(tables[0])][0]
+    output = pixel_rows([[t.a for t in runs] for runs in tables], (0.0, 1.0), CHART_PANELS[0])
+    top = np.asarray(cost_tops, dtype=float)[:, None, None]
+    cost = pixel_rows([[getattr(t, field) for t in runs] for runs in tables], (0.0, top),
+                      CHART_PANELS[1])
+    return np.stack([output, cost], axis=2)
 
 
 class NeuronExplorer(Demo):
     """Sliders for the toy neuron's start, eta, epochs and cost; a Play control over epochs.
 
-    Changing w, b, eta, epochs or the cost retrains once (``retrain``: new
-    ``trajectories``). Moving the epoch slider, or playing, only moves the solid part of
-    each curve (``redraw``). Either sends the browser the chart as SVG (``demo_svg``, a
-    few KB; css class ``nnlib-neuron-plot``); ``figure``, a LiveFigure, is drawn by
-    matplotlib only for the picture that pages without widgets show. ``readout`` holds
-    the current epoch's values. Display the object in a notebook cell.
+    The chart and readout (``chart``, a ``svgchart.CurveLookup``; css classes
+    ``nnlib-neuron-plot`` and ``nnlib-neuron-readout``) are drawn by the browser from
+    numbers this kernel computed: the runs for the current settings at every epoch, so
+    that the epoch slider and Play never wait for the kernel, and for w, b and eta the
+    runs at every value the slider can take while the others stay put (``train_many``,
+    one vectorised run per slider and cost; ``refresh_tables``, once the chart's view
+    asks), so that a move of one of them is drawn in the frame it happens. Changing w, b, eta, epochs or the cost retrains
+    (``retrain``: new ``trajectories`` and tables); the kernel's chart follows each
+    move. ``figure``, a LiveFigure, is drawn by matplotlib only for the picture that
+    pages without widgets show. Display the object in a notebook cell.
     """
 
     CHOICES = ("quadratic", "cross-entropy", "both")
@@ -580,8 +651,8 @@ class NeuronExplorer(Demo):
         self.b = FloatSlider(value=b, min=-4, max=4, step=0.1, description="b", **slider)
         self.eta = FloatSlider(value=eta, min=0.005, max=1.0, step=0.005,
                                        readout_format=".3f", description="η", **slider)
-        # At most 500 epochs, so that retraining both costs stays well under 30 ms
-        # (benchmarks/bench_neuron_widget.py).
+        # At most 500 epochs, so that training every value of the w, b and eta sliders
+        # stays well under 100 ms (benchmarks/bench_neuron_widget.py).
         self.epochs = IntSlider(value=epochs, min=10, max=500, step=10,
                                 description="epochs", **slider)
         self.cost = ToggleButtons(options=self.CHOICES, value=cost, description="cost")
@@ -590,31 +661,69 @@ class NeuronExplorer(Demo):
         self.play = Play(value=self.epoch.value, min=0, max=epochs, limits=self.epoch.limits,
                          interval=80, step=play_step(epochs), description="Play")
         widgets.jslink((self.play, "value"), (self.epoch, "value"))
-        self.chart = chart_widget("nnlib-neuron-plot")
+        self.chart = CurveLookup("nnlib-neuron-plot", sliders=[self.w, self.b, self.eta],
+                                 epoch_slider=self.epoch, readout_class="nnlib-neuron-readout")
+        self.chart.geometry = {
+            "panels": [[p.left, p.top, p.width, p.height] for p in CHART_PANELS],
+            "legend": CHART_LEGEND, "readout_title": "epoch", "readout_head": READOUT_HEAD,
+            "readout_note": "x = 1, so ∂C/∂b = ∂C/∂w"}
         self.figure = LiveFigure(1, 2, figsize=(7.6, 3.2))
-        self.readout = widgets.HTML()
-        self.readout.add_class("nnlib-neuron-readout")
         self.trajectories: list[Trajectory] = []
+        self._tables: list[list[list[Trajectory]]] = []  # per slider, per value: the runs
+        self._stale: set[int] = set()    # sliders whose tables wait for refresh_tables
+        self._tables_timer = None        # the pending refresh_tables, in a kernel
+        self._wanted = False             # whether a view has asked for the tables
         self._quiet = False
         for control in (self.w, self.b, self.eta, self.epochs, self.cost):
             control.observe(self.retrain, names="value")
+        for slider in self.lookup_sliders:  # a new range or step: new tables
+            slider.observe(self.retrain, names=["min", "max", "step"])
         self.epoch.observe(self.redraw, names="value")
+        self.chart.on_msg(self._on_view_message)
         self.widget = widgets.VBox([
             widgets.HBox([widgets.VBox([self.w, self.b]), widgets.VBox([self.eta, self.epochs])]),
             self.cost,
             widgets.HBox([self.play, self.epoch]),
-            # the readout beside the chart, or below it where the page is narrow
-            widgets.HBox([self.chart, self.readout],
-                         layout=widgets.Layout(flex_flow="row wrap", align_items="center")),
+            self.chart,
         ])
         self.retrain()
 
+    @property
+    def costs(self) -> list[str]:
+        """The costs the chart shows, by name."""
+        return list(COSTS) if self.cost.value == "both" else [self.cost.value]
+
+    @property
+    def lookup_sliders(self) -> list:
+        """The sliders whose every value the browser holds: w, b and eta."""
+        return [self.w, self.b, self.eta]
+
+    #: Seconds after the last move of w, b or eta that the other two sliders' tables are
+    #: retrained (in a kernel, whose event loop runs the timer): a drag sends the browser
+    #: only the chart, a few KB, not a megabyte of tables per step.
+    TABLES_DELAY = 0.2
+
     def retrain(self, change=None):
-        """Recompute the trajectories for the current settings and redraw."""
+        """Recompute the trajectories for the current settings, and the tables of every
+        value of w, b and eta (``lookup_runs``), and redraw. After a move of w, b or eta
+        in a running kernel, the moved slider's table still holds (it depends only on the
+        others) and the others' are retrained ``TABLES_DELAY`` s after the last move."""
         epochs = self.epochs.value
-        costs = COSTS if self.cost.value == "both" else [self.cost.value]
         self.trajectories = [train(self.w.value, self.b.value, eta=self.eta.value,
-                                   epochs=epochs, cost=c) for c in costs]
+                                   epochs=epochs, cost=c) for c in self.costs]
+        moved = [i for i, s in enumerate(self.lookup_sliders)
+                 if change is not None and change["owner"] is s and change["name"] == "value"]
+        if not self._wanted:  # no view has asked for tables (yet): none to keep up to date
+            self._stale = set(range(len(self.lookup_sliders)))
+            self._tables = [[] for _ in self.lookup_sliders]
+        elif moved and self._defer_tables():
+            # the others' tables were trained at the old value; the moved one's stays as
+            # it was (stale too when another slider moved since the last refresh)
+            self._stale |= set(range(len(self.lookup_sliders))) - set(moved)
+            self.redraw()
+            return
+        else:
+            self._tables, self._stale = self.lookup_runs(), set()
         if self.epoch.max != epochs:
             at_end = self.epoch.value == self.epoch.max  # then keep showing the whole run
             self._quiet = True  # one redraw below, not one per changed epoch trait
@@ -625,30 +734,98 @@ class NeuronExplorer(Demo):
                     self.play.value = self.epoch.value = epochs
             finally:
                 self._quiet = False
-        self.redraw()
+        self.redraw(tables=True)
 
-    #: Tops for the cost axis: the axis moves only when the needed top changes.
-    COST_TOPS = (0.5, 1, 2, 5, 10, 20, 50, 100)
+    def _defer_tables(self) -> bool:
+        """Schedule ``refresh_tables`` in ``TABLES_DELAY`` s (again from now if already
+        due), when an event loop runs this code (a kernel); False outside one."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return False
+        if self._tables_timer is not None:
+            self._tables_timer.cancel()
+        self._tables_timer = loop.call_later(self.TABLES_DELAY, self.refresh_tables)
+        return True
 
-    def _limits(self):
-        """The axis limits for the current trajectories: x over the epochs, the cost's
-        y up to the first of COST_TOPS above the largest cost (up to 1.05 for C / C(0),
-        which never exceeds 1 here: with y = 0 every step lowers z, a and the cost)."""
-        epochs = self.epochs.value
-        if cost_quantity(self.trajectories) == "relative cost":
-            top = 1.05
-        else:
-            need = 1.05 * max(float(t.C.max()) for t in self.trajectories)
-            top = next((v for v in self.COST_TOPS if v >= need), need)
-        return (-0.02 * epochs, 1.02 * epochs), (0.0, top)
+    def refresh_tables(self):
+        """Retrain every slider's table for the current settings and send them; from now
+        on every retrain keeps them up to date. The chart's view in the browser asks for
+        this when it first renders (``_on_view_message``): a notebook run without a
+        browser (nbconvert, nbval) neither computes the tables nor saves their megabyte
+        in the notebook's widget state."""
+        self._tables_timer, self._wanted = None, True
+        self._tables, self._stale = self.lookup_runs(), set()
+        self.redraw(tables=True)
 
-    def redraw(self, change=None):
-        """Show the current epoch: send the chart and the readout."""
+    def _on_view_message(self, chart, content, buffers):
+        """A message from the chart's view: ``{"want": "tables"}`` when it renders."""
+        if content == {"want": "tables"} and (not self._wanted or self._stale):
+            self.refresh_tables()
+
+    def slider_grid(self, slider) -> np.ndarray:
+        """Every value ``slider`` can take, from its min to its max by its step."""
+        return np.round(np.arange(slider.min, slider.max + slider.step / 2, slider.step), 10)
+
+    def lookup_runs(self) -> list[list[list[Trajectory]]]:
+        """For w, b and eta in turn, the runs (one per cost shown) at every value of that
+        slider (``slider_grid``) with the other settings as they are: ``[slider][value]
+        [cost]``. One ``train_many`` per cost for the three sliders together."""
+        current = np.array([s.value for s in self.lookup_sliders])
+        grids = [self.slider_grid(s) for s in self.lookup_sliders]
+        starts = np.concatenate([np.repeat(current[None], g.size, axis=0) for g in grids])
+        column = np.repeat(np.arange(len(grids)), [g.size for g in grids])
+        starts[np.arange(len(starts)), column] = np.concatenate(grids)  # (runs, 3): w, b, eta
+        runs = [train_many(*starts.T, epochs=self.epochs.value, cost=c) for c in self.costs]
+        bounds = np.cumsum([0] + [g.size for g in grids])
+        return [[[by_cost[i] for by_cost in runs] for i in range(lo, hi)]
+                for lo, hi in zip(bounds[:-1], bounds[1:])]
+
+    def redraw(self, change=None, *, tables=False):
+        """Send the browser the chart of the current runs, and the lookup tables' rows at
+        the current epoch (their curves only with ``tables``, after a retrain)."""
         if self._quiet:
             return
-        xlim, cost_ylim = self._limits()
-        self.chart.value = demo_svg(self.trajectories, self.epoch.value, xlim, cost_ylim)
-        self.readout.value = self.readout_html()
+        xlim, (_, top) = chart_limits(self.trajectories)
+        quantity, e = cost_quantity(self.trajectories), self.epoch.value
+        frames = {}
+
+        def frame(cost_top) -> str:
+            key = f"{quantity} {cost_top:g}"
+            if key not in frames:
+                frames[key] = chart_frame(quantity, xlim, (0.0, cost_top))
+            return key
+
+        rows, pixels, offset = [], [], 0
+        for grid, table in zip(map(self.slider_grid, self.lookup_sliders), self._tables):
+            if quantity == "relative cost":
+                tops = np.full(len(table), 1.05)
+            else:
+                tops = cost_top([max(float(t.C.max()) for t in runs) for runs in table])
+            size = len(self.trajectories) * 2 * (self.epochs.value + 1)  # int16s a row
+            rows.append({"min": float(grid[0]), "step": float(grid[1] - grid[0]), "rows": [
+                {"frame": frame(top_i), "labels": [t.label for t in runs],
+                 "readout": [readout_row(t, e) for t in runs], "offset": offset + i * size}
+                for i, (runs, top_i) in enumerate(zip(table, tops))
+            ] if len(rows) not in self._stale else []})  # no rows: the browser waits
+            offset += len(table) * size
+            if tables and table:
+                pixels.append(chart_pixels(table, tops).ravel())
+        current = {"frame": frame(top), "labels": [t.label for t in self.trajectories],
+                   "readout": [[readout_row(t, i) for t in self.trajectories]
+                               for i in range(self.epochs.value + 1)]}
+        with self.chart.hold_sync():  # one message
+            self.chart.frames = frames   # every frame a row or the current chart needs
+            self.chart.geometry = {**self.chart.geometry, "xlim": list(xlim),
+                                   "epochs": self.epochs.value,
+                                   "colors": [color(i) for i in range(len(self.trajectories))]}
+            self.chart.curves = chart_pixels([self.trajectories], [top]).tobytes()
+            if tables:
+                self.chart.table_curves = np.concatenate(pixels).tobytes() if pixels else b""
+            self.chart.tables = rows
+            self.chart.base = [float(s.value) for s in self.lookup_sliders]
+            self.chart.base_epoch = e
+            self.chart.state = current
 
     def picture(self) -> bytes:
         """matplotlib's ``plot_demo`` of the current runs and epoch, on the same axes
@@ -657,23 +834,12 @@ class NeuronExplorer(Demo):
         for ax in (left, right):
             ax.clear()
         plot_demo(self.trajectories, axes=(left, right), epoch=self.epoch.value)
-        (x0, x1), (y0, y1) = self._limits()
+        (x0, x1), (y0, y1) = chart_limits(self.trajectories)
         left.set_xlim(x0, x1)
         right.set_xlim(x0, x1)
         right.set_ylim(y0, y1)
         self.figure.refresh()
         return super().picture()
-
-    def readout_html(self) -> str:
-        """The current epoch's w, b, output, cost and gradient for each trajectory."""
-        e = self.epoch.value
-        rows = "".join(
-            f"<tr><td>{t.cost}</td><td>{t.w[e]:.3f}</td><td>{t.b[e]:.3f}</td>"
-            f"<td>{t.a[e]:.3f}</td><td>{t.C[e]:.4f}</td><td>{t.grad_w[e]:.4f}</td></tr>"
-            for t in self.trajectories)
-        return (f"<b>epoch {e}</b><table><tr><th>cost</th><th>w</th><th>b</th><th>a</th>"
-                f"<th>C</th><th>∂C/∂w</th></tr>{rows}</table>"
-                "<small>x = 1, so ∂C/∂b = ∂C/∂w</small>")
 
     def __repr__(self):
         return (f"NeuronExplorer(w={self.w.value:g}, b={self.b.value:g}, "

@@ -7,6 +7,10 @@ that runs this code (the notebook's kernel):
 * the widget extension: the ``jupyterlab_widgets`` package and the JupyterLab extension
   ``@jupyter-widgets/jupyterlab-manager`` it installs, present and not disabled. Without
   it every slider and live figure of the companion shows as a line of plain text;
+* anywidget's front end: the extension ``anywidget`` that the ``anywidget`` package
+  installs for JupyterLab and Notebook 7, present and not disabled. Without it the live
+  charts that follow a slider in the browser (the softmax bars, the neuron's curves)
+  show "Error displaying widget" while the sliders around them render;
 * the versions of numpy, matplotlib, ipywidgets and jupyterlab, against the minimums
   nnlib was installed with (its package metadata, i.e. ``pyproject.toml``);
 * MNIST's test and training sets, where ``nnlib.data`` finds them (``NNLIB_DATA_DIR``,
@@ -26,6 +30,10 @@ from pathlib import Path
 #: The JupyterLab extension that renders ipywidgets, and the pip package that ships it.
 WIDGET_EXTENSION = "@jupyter-widgets/jupyterlab-manager"
 WIDGET_PACKAGE = "jupyterlab_widgets"
+#: The extension that renders anywidgets (``svgchart.BarLookup``, ``CurveLookup``), and
+#: the pip package that ships it.
+ANYWIDGET_EXTENSION = "anywidget"
+ANYWIDGET_PACKAGE = "anywidget"
 #: Packages whose versions are reported (each must meet nnlib's declared minimum).
 KEY_PACKAGES = ("numpy", "matplotlib", "ipywidgets", "jupyterlab")
 
@@ -66,37 +74,55 @@ def _disabled_in(config_dirs, name: str) -> Path | None:
     return None
 
 
-def check_widget_extension(labextension_dirs=None, config_dirs=None) -> Finding:
-    """Whether JupyterLab run from this environment will render widgets.
-
-    ``labextension_dirs`` and ``config_dirs`` default to Jupyter's own search paths
-    (``jupyter --paths``); tests pass folders of their own.
+def check_lab_extension(name: str, extension: str, package: str, without: str,
+                        labextension_dirs=None, config_dirs=None) -> Finding:
+    """Whether JupyterLab (and Notebook 7) run from this environment load the front-end
+    ``extension`` that the pip ``package`` installs: the package installed, the
+    extension's ``package.json`` in a ``labextensions`` folder, and not disabled.
+    ``without`` says what the reader sees without it. ``labextension_dirs`` and
+    ``config_dirs`` default to Jupyter's own search paths (``jupyter --paths``); tests
+    pass folders of their own.
     """
-    name = "widget extension"
-    install = f"pip install {WIDGET_PACKAGE} (or: pip install -e .), then restart JupyterLab"
+    install = f"pip install {package} (or: pip install -e .), then restart JupyterLab"
     try:
-        version = metadata.version(WIDGET_PACKAGE)
+        version = metadata.version(package)
     except metadata.PackageNotFoundError:
-        return Finding(name, False, f"the package {WIDGET_PACKAGE} is not installed, so "
-                       "sliders and live figures will show as plain text", install)
+        return Finding(name, False, f"the package {package} is not installed, so {without}",
+                       install)
     if labextension_dirs is None or config_dirs is None:
         from jupyter_core.paths import jupyter_config_path, jupyter_path
         labextension_dirs = jupyter_path("labextensions") if labextension_dirs is None else labextension_dirs
         config_dirs = jupyter_config_path() if config_dirs is None else config_dirs
-    found = [Path(d, WIDGET_EXTENSION) for d in labextension_dirs
-             if Path(d, WIDGET_EXTENSION, "package.json").is_file()]
+    found = [Path(d, extension) for d in labextension_dirs
+             if Path(d, extension, "package.json").is_file()]
     if not found:
-        return Finding(name, False, f"{WIDGET_PACKAGE} {version} is installed but its "
-                       f"JupyterLab extension {WIDGET_EXTENSION} is in none of "
-                       f"{[str(d) for d in labextension_dirs]}",
-                       f"pip install --force-reinstall {WIDGET_PACKAGE}, then restart JupyterLab")
-    page_config = _disabled_in(config_dirs, WIDGET_EXTENSION)
+        return Finding(name, False, f"{package} {version} is installed but its "
+                       f"JupyterLab extension {extension} is in none of "
+                       f"{[str(d) for d in labextension_dirs]}, so {without}",
+                       f"pip install --force-reinstall {package}, then restart JupyterLab")
+    page_config = _disabled_in(config_dirs, extension)
     if page_config is not None:
-        return Finding(name, False, f"{WIDGET_EXTENSION} is disabled by {page_config}",
-                       f"jupyter labextension enable {WIDGET_EXTENSION}, then restart JupyterLab")
+        return Finding(name, False, f"{extension} is disabled by {page_config}, so {without}",
+                       f"jupyter labextension enable {extension}, then restart JupyterLab")
     # no version or path when all is well: the saved check reads the same on any machine
-    return Finding(name, True, f"{WIDGET_EXTENSION} (from {WIDGET_PACKAGE}) is installed "
-                   f"and enabled")
+    return Finding(name, True, f"{extension} (from {package}) is installed and enabled")
+
+
+def check_widget_extension(labextension_dirs=None, config_dirs=None) -> Finding:
+    """Whether JupyterLab run from this environment will render widgets at all
+    (``check_lab_extension`` of ipywidgets' extension)."""
+    return check_lab_extension("widget extension", WIDGET_EXTENSION, WIDGET_PACKAGE,
+                               "sliders and live figures will show as plain text",
+                               labextension_dirs, config_dirs)
+
+
+def check_anywidget_extension(labextension_dirs=None, config_dirs=None) -> Finding:
+    """Whether JupyterLab and Notebook 7 run from this environment will render the live
+    charts that follow their sliders in the browser (anywidgets; ``check_lab_extension``
+    of anywidget's extension)."""
+    return check_lab_extension("anywidget extension", ANYWIDGET_EXTENSION, ANYWIDGET_PACKAGE,
+                               "the live charts (softmax bars, the neuron's curves) will "
+                               "show 'Error displaying widget'", labextension_dirs, config_dirs)
 
 
 def _minimums() -> dict[str, str]:
@@ -187,7 +213,8 @@ def check_mnist(data_dir=None, cache_dir=None) -> list[Finding]:
 
 def run_checks() -> list[Finding]:
     """Every check above, in the order 00-start-here prints them."""
-    return [check_widget_extension(), *check_versions(), *check_mnist()]
+    return [check_widget_extension(), check_anywidget_extension(), *check_versions(),
+            *check_mnist()]
 
 
 def report(findings) -> str:

@@ -20,6 +20,9 @@ HTML widget that shows it. Even so, each move waits for the kernel's answer (ten
 on a busy machine); ``BarLookup`` (an anywidget) takes the kernel out of that path for
 a bar chart: with each chart the kernel sends the chart for every value each slider can
 take from there, and the browser shows the one under the moved slider in the same frame.
+``CurveLookup`` does the same for learning curves (the neuron explorer's): the browser
+draws them, from pixel rows the kernel computed for every value of each slider, and
+moves along them with the epoch slider or Play without the kernel at all.
 """
 from __future__ import annotations
 
@@ -109,24 +112,6 @@ class Panel:
             parts.append(text(self.left + self.width / 2, self.top - 8, title,
                               css_class="nnlib-chart-title"))
         return parts
-
-    def polyline(self, xs, ys, stroke: str, *, opacity: float = 1.0, css_class: str = "") -> str:
-        """A line through the points (xs, ys), at most one point per two pixel columns
-        (finer than the eye sees at 1.8 px wide; it keeps the text and its time small)."""
-        xs, ys = np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
-        most = max(2, int(self.width) // 2)
-        if xs.size > most:
-            keep = np.unique(np.linspace(0, xs.size - 1, most).round().astype(int))
-            xs, ys = xs[keep], ys[keep]
-        pixels = np.column_stack([self.x(xs), self.y(ys)]).ravel()
-        points = ("%.1f,%.1f " * xs.size % tuple(pixels)).rstrip()
-        cls = f' class="{css_class}"' if css_class else ""
-        return (f'<polyline{cls} points="{points}" fill="none" stroke="{stroke}" '
-                f'stroke-width="1.8" stroke-opacity="{opacity:g}"/>')
-
-    def dot(self, x: float, y: float, fill: str) -> str:
-        """A dot at data (x, y)."""
-        return f'<circle cx="{number(self.x(x))}" cy="{number(self.y(y))}" r="4" fill="{fill}"/>'
 
 
 def document(width: int, height: int, parts, label: str) -> str:
@@ -218,3 +203,135 @@ def slider_table(grid, rows, *, log: bool = False) -> dict:
     grid = np.asarray(grid, dtype=float)
     return {"min": float(grid[0]), "step": float(grid[1] - grid[0]), "log": log,
             "rows": [list(row) for row in rows]}
+
+
+#: The browser half of ``CurveLookup``. ``paint`` draws one chart state: the kernel's
+#: frame (axes, ticks, labels: an ``<svg>`` from ``document``), each run's curves (faint
+#: whole, solid up to the epoch, a dot there; at most one point per two pixel columns),
+#: the legend and the readout table at the epoch. Which state: the kernel's (any epoch;
+#: the epoch slider and Play never wait for the kernel), or, when exactly one lookup
+#: slider has moved since (and the epoch has not), that slider's table row under its
+#: value. Several moved: the kernel's next state is awaited. One paint per message or
+#: move, in the same task (so in the frame of the move), and none when nothing would change.
+_CURVE_LOOKUP_ESM = """
+const esc = s => String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+async function render({ model, el }) {
+  const get = ref => model.widget_manager.get_model(ref.replace("IPY_MODEL_", ""));
+  const sliders = await Promise.all(model.get("sliders").map(get));
+  const epochSlider = await get(model.get("epoch_slider"));
+  el.innerHTML = '<div style="display:flex;flex-flow:row wrap;align-items:center">' +
+    '<div class="nnlib-curves"></div><div class="' + model.get("readout_class") + '"></div></div>';
+  const chart = el.querySelector(".nnlib-curves"), readout = chart.nextSibling;
+  const pixels = view => new Int16Array(view.buffer, view.byteOffset, view.byteLength / 2);
+  const polyline = (x, ys, start, count, color, opacity, width) => {
+    const most = Math.max(2, Math.floor(width / 2)), kept = [];
+    if (count > most) {
+      for (let k = 0; k < most; k++) {
+        const i = Math.round(k * (count - 1) / (most - 1));
+        if (kept[kept.length - 1] !== i) kept.push(i);
+      }
+    } else for (let i = 0; i < count; i++) kept.push(i);
+    const points = kept.map(i => x(i) + "," + (ys[start + i] / 10).toFixed(1)).join(" ");
+    return '<polyline points="' + points + '" fill="none" stroke="' + color +
+           '" stroke-width="1.8" stroke-opacity="' + opacity + '"/>';
+  };
+  const paint = (state, ys, offset, epoch, rows) => {
+    const g = model.get("geometry"), n = g.epochs, e = Math.min(epoch, n);
+    const [x0, x1] = g.xlim, parts = [];
+    state.labels.forEach((label, r) => {
+      const color = g.colors[r];
+      g.panels.forEach(([left, top, width], p) => {
+        const x = i => (left + (i - x0) / (x1 - x0) * width).toFixed(1);
+        const start = offset + (r * g.panels.length + p) * (n + 1);
+        parts.push(polyline(x, ys, start, n + 1, color, 0.25, width),
+                   polyline(x, ys, start, e + 1, color, 1, width),
+                   '<circle cx="' + x(e) + '" cy="' + (ys[start + e] / 10).toFixed(1) +
+                   '" r="4" fill="' + color + '"/>');
+      });
+      const [lx, ly] = g.legend[r];
+      parts.push('<line x1="' + lx + '" y1="' + ly + '" x2="' + (lx + 24) + '" y2="' + ly +
+                 '" stroke="' + color + '" stroke-width="2"/>',
+                 '<text x="' + (lx + 30) + '" y="' + (ly + 4) + '" text-anchor="start">' +
+                 esc(label) + '</text>');
+    });
+    const svg = model.get("frames")[state.frame].replace("</svg>", parts.join("") + "</svg>");
+    const cells = rows(e);
+    const html = "<b>" + esc(g.readout_title) + " " + e + "</b><table><tr>" +
+      g.readout_head.map(h => "<th>" + esc(h) + "</th>").join("") + "</tr>" +
+      cells.map(row => "<tr>" + row.split("\t").map(c => "<td>" + esc(c) + "</td>").join("") +
+                       "</tr>").join("") +
+      "</table><small>" + esc(g.readout_note) + "</small>";
+    if (svg !== shown.svg) chart.innerHTML = shown.svg = svg;
+    if (html !== shown.html) readout.innerHTML = shown.html = html;
+  };
+  const shown = { svg: null, html: null };
+  const show = () => {
+    const base = model.get("base"), epoch = epochSlider.get("value");
+    const moved = sliders.map((s, j) => Math.abs(s.get("value") - base[j]) > 1e-9 ? j : -1)
+                         .filter(j => j >= 0);
+    if (moved.length === 0) {
+      const state = model.get("state");
+      return paint(state, pixels(model.get("curves")), 0, epoch, e => state.readout[e]);
+    }
+    if (moved.length > 1 || epoch !== model.get("base_epoch")) return;  // wait for the kernel
+    const j = moved[0], table = model.get("tables")[j];
+    const row = table.rows[Math.round((sliders[j].get("value") - table.min) / table.step)];
+    if (row) paint(row, pixels(model.get("table_curves")), row.offset, epoch, () => row.readout);
+  };
+  let pending = false;
+  const schedule = () => {  // once, straight after the changes of one message or move
+    if (!pending) { pending = true; queueMicrotask(() => { pending = false; show(); }); }
+  };
+  show();
+  model.send({ want: "tables" });  // the kernel computes them only for a view that draws
+  model.on("change", schedule);
+  [...sliders, epochSlider].forEach(s => s.on("change:value", schedule));
+  return () => [...sliders, epochSlider].forEach(s => s.off("change:value", schedule));
+}
+export default { render };
+"""
+
+
+class CurveLookup(anywidget.AnyWidget):
+    """Learning curves against epoch that the browser draws and moves along by itself.
+
+    The kernel sends the chart's ``state`` (its frame, a key of ``frames``; a legend
+    label per run; the readout's rows at every epoch, a row one string with a tab
+    between its cells) with its ``curves`` (int16 pixel
+    rows, tenths of a px: run by run, panel by panel, one value per epoch), and, for
+    each slider of ``sliders``, a table with the same for every value that slider can
+    take while the others stay put (``tables``: rows whose readout is at ``base_epoch``,
+    pixels in ``table_curves`` from each row's ``offset``). The browser shows the epoch
+    slider's epoch of the kernel's state, or the row of the one slider that has moved,
+    in the frame of the move; the kernel's next state follows. ``geometry`` places the
+    panels, the legend and the readout (see ``_CURVE_LOOKUP_ESM``). Made by
+    ``NeuronExplorer``; ``css_class`` names it in the page, ``readout_class`` its readout.
+    A view sends ``{"want": "tables"}`` when it renders: the tables are for views only.
+    """
+
+    _esm = _CURVE_LOOKUP_ESM
+    sliders = traitlets.List(traitlets.Instance(widgets.Widget)).tag(
+        sync=True, **widgets.widget_serialization)
+    epoch_slider = traitlets.Instance(widgets.Widget).tag(sync=True, **widgets.widget_serialization)
+    readout_class = traitlets.Unicode("").tag(sync=True)
+    geometry = traitlets.Dict().tag(sync=True)
+    frames = traitlets.Dict().tag(sync=True)
+    state = traitlets.Dict().tag(sync=True)
+    curves = traitlets.Bytes(b"").tag(sync=True)
+    base = traitlets.List(traitlets.Float()).tag(sync=True)
+    base_epoch = traitlets.Int(0).tag(sync=True)
+    tables = traitlets.List(traitlets.Dict()).tag(sync=True)
+    table_curves = traitlets.Bytes(b"").tag(sync=True)
+
+    def __init__(self, css_class: str, **kwargs):
+        super().__init__(**kwargs)
+        self.add_class(css_class)
+
+
+def pixel_rows(values, ylim, panel: Panel) -> np.ndarray:
+    """Pixel rows of ``values`` (any shape) in ``panel`` with y limits ``ylim`` (one pair,
+    or arrays of low and high limits that broadcast against ``values``), in tenths of a
+    pixel as int16: what ``CurveLookup`` draws."""
+    y0, y1 = (np.asarray(v, dtype=float) for v in ylim)
+    rows = panel.top + (y1 - np.asarray(values, dtype=float)) / (y1 - y0) * panel.height
+    return np.clip(np.round(rows * 10), -32768, 32767).astype(np.int16)

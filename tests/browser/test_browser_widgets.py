@@ -3,8 +3,8 @@ in JupyterLab and in Notebook 7 (each test runs once per front end; see conftest
 
 02-softmax: moving z4 with the arrow keys and dragging z1 with the mouse redraw the bar
 chart and print the softmax (Eq. 78) of the sliders' values, summing to 1 (Eq. 79).
-01-cross-entropy: changing the starting weight with PageUp/PageDown redraws the learning
-curves. Moving a slider back redraws exactly the first picture: each figure is a
+01-cross-entropy: changing the starting weight with PageUp/PageDown, and the epoch with
+Home/End, redraws the learning curves and a readout of nnlib's numbers. Moving a slider back redraws exactly the first picture: each figure is a
 function of the sliders, not a pile of earlier drawings. The live charts are SVG the
 browser draws (nnlib.notebook.svgchart); the values the bar chart prints are checked,
 like the readout, against nnlib.activations.softmax of the sliders' values.
@@ -21,6 +21,7 @@ import pytest
 from labdriver import NOTEBOOK7, NotebookPage, wait_until
 
 from nnlib.activations import softmax
+from nnlib.notebook.cross_entropy import train
 
 pytestmark = pytest.mark.browser
 SOFTMAX = "02-softmax.ipynb"
@@ -129,21 +130,48 @@ def test_softmax_follows_z1_dragged_with_the_mouse(softmax_view):
     assert view.bars.count() == 1
 
 
+def neuron_readout_is_nnlibs(page: NotebookPage) -> bool:
+    """Whether the neuron explorer's readout shows, for its sliders' values, the epoch
+    slider's epoch and each cost's w, b, output, cost and dC/dw as nnlib's ``train``
+    computes them (to the digits printed)."""
+    value = lambda name: NotebookPage.slider_value(page.slider(name))  # noqa: E731
+    # aria-valuenow rounds eta (0.15 shows as 0.1): its readout prints 3 decimals
+    eta = float(page.slider("η").locator("xpath=ancestor::div[contains(@class, 'widget-slider')]"
+                                         "[1]").locator(".widget-readout").text_content())
+    e, shown = int(value("epoch")), page.locator(".nnlib-neuron-readout").first.text_content()
+    rows = [f"{t.cost}{t.w[e]:.3f}{t.b[e]:.3f}{t.a[e]:.3f}{t.C[e]:.4f}{t.grad_w[e]:.4f}"
+            for t in (train(value("w"), value("b"), eta=eta, epochs=int(value("epochs")),
+                            cost=cost) for cost in ("quadratic", "cross-entropy"))]
+    return f"epoch {e}" in shown and all(row in shown for row in rows)
+
+
 def test_cross_entropy_curve_follows_the_starting_weight(run_notebook):
+    """The neuron's chart and readout, drawn by the browser from tables the kernel
+    computed, follow w and the epoch slider with nnlib's numbers, and come back to
+    exactly the first chart."""
     page, problems = run_notebook(CROSS_ENTROPY)
     assert problems == [], problems
-    w = page.slider("w")
+    w, epoch = page.slider("w"), page.slider("epoch")
     plot = page.locator(".nnlib-neuron-plot svg").first
     readout = page.locator(".nnlib-neuron-readout").first
     start_w, start_plot, start_text = (NotebookPage.slider_value(w),
                                        NotebookPage.chart_digest(plot), readout.text_content())
+    assert neuron_readout_is_nnlibs(page), start_text
     w.focus()
     w.press("PageUp")  # five steps
     wait_until(lambda: NotebookPage.slider_value(w) > start_w, what="w to move")
     wait_until(lambda: NotebookPage.chart_digest(plot) != start_plot,
                what="the learning curves to change with w")
-    wait_until(lambda: readout.text_content() != start_text, what="the readout to change with w")
+    wait_until(lambda: neuron_readout_is_nnlibs(page), what="the readout of nnlib's runs at the new w")
 
+    epoch.focus()
+    epoch.press("Home")  # epoch 0: drawn by the browser alone
+    wait_until(lambda: NotebookPage.slider_value(epoch) == 0, what="the epoch slider to move")
+    wait_until(lambda: neuron_readout_is_nnlibs(page), what="the readout at epoch 0")
+    epoch.press("End")
+    wait_until(lambda: neuron_readout_is_nnlibs(page), what="the readout at the last epoch")
+
+    w.focus()
     w.press("PageDown")
     wait_until(lambda: np.isclose(NotebookPage.slider_value(w), start_w), what="w to move back")
     wait_until(lambda: readout.text_content() == start_text, what="the first readout to come back")
