@@ -13,12 +13,13 @@ neuron explorer's w and η sliders and its chart (``.nnlib-neuron-plot``):
   chart changed (and, for an image, was decoded); a move with no repaint within 5 s is
   counted apart (a move that changes nothing, or a lost update), and counts as infinite
   in the median;
-* drag: Playwright holds the mouse on the slider's handle, moves it across 40% of the
-  slider (towards the side with more room) in 60 small steps 16 ms apart, and releases.
+* drag: the slider is set to its lowest value (Home), then Playwright holds the mouse on
+  its handle, moves it across 90% of the slider in 60 small steps 16 ms apart, and
+  releases.
   Repaints per second while the button is down, beside how many times a second the
   slider's value changed (no chart can repaint more often than that with new values:
   Playwright's steps take longer than 16 ms on a busy machine, and a slider has only
-  so many values over 40% of its width), the time from the release to the last
+  so many values over 90% of its width), the time from the release to the last
   repaint (the final value on screen), how many repaints came after the release (a
   queue of stale frames would show as many), and whether the final chart shows softmax(z) of the slider's final value
   (for the neuron: whether its readout is the one nnlib computes for the sliders'
@@ -36,6 +37,7 @@ import argparse
 import re
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import nbformat
@@ -53,6 +55,7 @@ TARGET_MS = 50.0           # key press to repaint, median
 TARGET_DRAG_FPS = 15.0     # repaints per second during a drag, median
 TARGET_RELEASE_MS = 200.0  # release to the final value on screen, median
 DRAG_STEPS, DRAG_STEP_MS = 60, 16
+DRAG_ACROSS = 0.9  # the share of the slider's width a drag crosses
 
 #: A notebook with the reference slider: its callback shows one of two PNGs drawn
 #: beforehand, so a move costs the widget round trip and the repaint, and no drawing.
@@ -138,9 +141,14 @@ def drag(page: labdriver.NotebookPage, handle, chart, distance: float) -> dict:
     mouse = page.page.mouse
     mouse.move(x, y)
     mouse.down()
+    start = time.perf_counter()
     for i in range(1, DRAG_STEPS + 1):
         mouse.move(x + distance * i / DRAG_STEPS, y)
-        page.page.wait_for_timeout(DRAG_STEP_MS)
+        # a step every DRAG_STEP_MS: wait only for what is left of it (a mouse move is a
+        # round trip to the browser, which can take longer than that on a busy machine)
+        left = start + i * DRAG_STEP_MS / 1000 - time.perf_counter()
+        if left > 0:
+            time.sleep(left)
     mouse.up()
     page.page.wait_for_timeout(1500)  # long enough for any queue to drain
     rec = page.page.evaluate("""() => { const r = window.nnlibRecording;
@@ -196,7 +204,8 @@ def summary(times: list) -> str:
     times = [t for t in times if t is not None]
     if not times:
         return f"no repaint after any of {missed} moves"
-    return (("" if not missed else f"{missed} moves without a repaint; ") +f"median {np.median(times):6.1f} ms, p90 {np.percentile(times, 90):6.1f} ms, "
+    return (("" if not missed else f"{missed} moves without a repaint; ")
+            + f"median {np.median(times):6.1f} ms, p90 {np.percentile(times, 90):6.1f} ms, "
             f"min {min(times):6.1f} ms")
 
 
@@ -204,7 +213,7 @@ def summary(times: list) -> str:
 SUBJECTS = [
     ("softmax", "softmax demo (z4)", "z4", ".nnlib-softmax-bars", softmax_is_right),
     ("neuron", "neuron explorer (w)", "w", ".nnlib-neuron-plot", neuron_is_right),
-    # eta has 200 values where w has 81: a drag across 40% of it changes the value more
+    # eta has 200 values where w has 81: a drag across 90% of it changes the value more
     # often than Playwright's drag can change w's here
     ("neuron-eta", "neuron explorer (η)", "η", ".nnlib-neuron-plot", neuron_is_right),
     ("reference", "reference (PNG swap)", "ref", ".bench-reference", None),
@@ -260,11 +269,12 @@ def main() -> int:
                     results[name].append(move_latency(page, handle, chart, key))
             for name, _, _, _, check in SUBJECTS:
                 handle, chart = subjects[name]
-                width, at = handle.evaluate("""h => [h.closest('.noUi-target').clientWidth,
-                    (h.ariaValueNow - h.ariaValueMin) / (h.ariaValueMax - h.ariaValueMin)]""")
-                # across 40% of the slider, towards the side with more room
-                distance = (0.4 if at < 0.5 else -0.4) * width
-                drags[name].append(drag(page, handle, chart, distance))
+                width = handle.evaluate("h => h.closest('.noUi-target').clientWidth")
+                # across 90% of the slider from its lowest value (Home), as a hand drags
+                # it across: a shorter drag gives the slider fewer values to take
+                handle.press("Home")
+                page.page.wait_for_timeout(500)  # the kernel idle again, untimed
+                drags[name].append(drag(page, handle, chart, DRAG_ACROSS * width))
                 if check is not None:
                     right_at_end[name].append(check(page))
         browser.close()
