@@ -350,6 +350,45 @@ def test_what_notebook_04_says_about_the_committed_study(committed):
     assert paired < 0.8 * unpaired
 
 
+def test_the_readmes_figures_of_the_study_are_the_committed_studys(committed):
+    """README, "The MNIST study": its table (mean +- sd, median, stuck runs, the book's
+    number) and its paired differences with their 95 % intervals, as the committed file
+    gives them, rounded as printed; the file's size and run count."""
+    import re
+
+    readme = (ROOT / "README.md").read_text()
+    plan, best = committed.plan, committed.best_etas()
+    label_cost = {label: cost for cost, label in mnist_study.COST_LABELS.items()}
+    rows = re.findall(r"^\| \[784, (\d+), 10\] \| (.+?), ([\d.]+) \| ?([\d.]*) \| "
+                      r"([\d.]+) \+- ([\d.]+) \| ([\d.]+) \| (\d+)(?: of \d+)? \|$", readme, re.M)
+    assert len(rows) == len(plan.table()), rows
+    for hidden, label, eta, book, mean, sd, median, stuck in rows:
+        config = plan.config(int(hidden), label_cost[label], float(eta), plan.seeds)
+        cell = mnist_study.summarize(committed, config)
+        assert config.eta == mnist_study.BOOK_ETA[config.cost]
+        assert book == ("" if cell.book is None else f"{cell.book:.2f}")
+        assert (mean, sd, median, int(stuck)) == (
+            f"{cell.final.mean():.2f}", f"{cell.final.std(ddof=1):.2f}",
+            f"{np.median(cell.final):.2f}", cell.stuck), (hidden, label)
+    paired = readme[readme.index("Cross-entropy minus quadratic, paired by seed"):]
+    paired = " ".join(paired[:paired.index("Every stuck run")].split())
+    stated = re.findall(r"([+-][\d.]+)(?: points)? \((?:95 % CI )?([+-][\d.]+) to ([+-][\d.]+)\)",
+                        paired)
+    computed = []
+    for hidden in plan.hidden:
+        for etas in (None, best):
+            cells = {c.cost: c for c in plan.table(etas) if c.hidden == hidden}
+            d = mnist_study.paired_difference(committed, cells["CrossEntropyCost"],
+                                              cells["QuadraticCost"])
+            computed.append(tuple(f"{v:+.2f}" for v in (d.mean, d.low, d.high)))
+    assert stated == computed
+    assert f"(quadratic {best['QuadraticCost']:g}, cross-entropy " \
+           f"{best['CrossEntropyCost']:g}, chosen on validation data" in paired
+    assert all(run.config.cost == "QuadraticCost" for run in committed if run.stuck)
+    assert f"`notebooks/results/mnist-full.json` ({len(list(committed))} runs, " \
+           f"{round(COMMITTED.stat().st_size, -4) // 1000} KB)" in " ".join(readme.split())
+
+
 def test_the_environment_records_a_missing_compiled_engine_as_none(monkeypatch):
     """numba and scipy are optional (the numpy engine trains without them): a study run
     where they are not installed records their versions as None instead of failing."""
