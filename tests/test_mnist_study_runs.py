@@ -328,6 +328,9 @@ def test_what_notebook_04_says_about_the_committed_study(committed):
     # ... and at 100 the gain comes from the stuck runs: on the two free seeds, a few tenths
     free = diff(100, best).unstuck()
     assert free.n == 2 and np.all(np.abs(free.differences) < 0.5)
+    # section 6: the quick plan trains on 8,000 of the test digits for 3 epochs
+    quick = mnist_study.QUICK_PLAN
+    assert quick.epochs == 3 and mnist_study.DATA_SIZES[quick.data][0] == 8000
     # the errors_eliminated exercise's worked answer, from the table's rounded means
     share = (round(ce100.final.mean(), 2) - round(q100.final.mean(), 2)) / (
         100 - round(q100.final.mean(), 2))
