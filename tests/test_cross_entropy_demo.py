@@ -53,8 +53,11 @@ def test_saturated_quadratic_start_is_flat_for_150_epochs():
     fast, slow = cross_entropy.train(0.6, 0.9), cross_entropy.train(2.0, 2.0)
     drop = lambda t: t.a[0] - t.a[150]  # noqa: E731
     assert drop(slow) < 0.1 * drop(fast)
-    # and it is sigma'(z) that is small: z = 4 against z = 1.5
+    # and it is sigma'(z) that is small: z = 4 against z = 1.5. Notebook 01, section 1:
+    # "a gradient about seven times smaller: sigma'(4) is eight times smaller than sigma'(1.5)"
     assert slow.grad_w[0] < 0.2 * fast.grad_w[0]
+    assert round(fast.grad_w[0] / slow.grad_w[0]) == 7
+    assert round(float(cross_entropy.sigmoid_prime(1.5) / cross_entropy.sigmoid_prime(4.0))) == 8
 
 
 def test_from_the_worse_start_the_weights_and_cost_move_faster_but_the_output_lags():
@@ -107,6 +110,10 @@ def test_book_animation_step_by_dc_da_is_fast_at_small_eta():
     a0 = animation.a[0]
     assert animation.w[1] == pytest.approx(2.0 - 0.005 * a0 / (a0 * (1 - a0)), rel=1e-12)
     assert animation.grad_w[0] == true_gradient.grad_w[0]  # the recorded gradient is true
+    # notebook 01: "near a = 0.98 the factor 1/(a(1 - a)) is about 50", so its first step
+    # is some 50 times the true gradient's
+    assert 50 < 1 / (a0 * (1 - a0)) < 60
+    assert 50 < (2.0 - animation.w[1]) / (2.0 - true_gradient.w[1]) < 60
 
 
 def test_trajectory_layout():
@@ -154,6 +161,19 @@ def test_integrating_eq75_gives_the_cross_entropy(y):
     a = np.linspace(0.05, 0.95, 2001)
     closed = cross_entropy.cost_curve(a, y)
     np.testing.assert_allclose(cross_entropy.integrate_dc_da(a, y), closed - closed[0], atol=1e-5)
+
+
+def test_the_trapezoid_error_notebook_01_prints_shrinks_four_times_per_halving():
+    """Notebook 01, section 5: on its grid of step 0.01 from a = 0.02 the integral of
+    Eq. (75) is off by 8.1e-3 at most, and that error shrinks four times each time the step
+    halves (the trapezoid rule's order 2)."""
+    def error(points):
+        a = np.linspace(0.02, 0.98, points)
+        closed = cross_entropy.cost_curve(a, 0.3)
+        return np.max(np.abs(cross_entropy.integrate_dc_da(a, 0.3) - (closed - closed[0])))
+    errors = [error(96 * 2 ** k + 1) for k in range(4)]   # steps 0.01, 0.005, ...
+    assert f"{errors[0]:.1e}" == "8.1e-03"
+    assert all(3.8 < before / after < 4.2 for before, after in zip(errors, errors[1:]))
 
 
 def test_integrating_the_quadratic_gradient_does_not_give_the_cross_entropy():

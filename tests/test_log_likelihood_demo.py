@@ -108,6 +108,25 @@ def test_loglik_explorer_follows_its_controls():
     assert_no_pyplot_figures()
 
 
+def test_what_section_1_invites_the_reader_to_try():
+    """Notebook 03, section 1: with a_2 the right class the network gives it 0.009, which
+    costs about 4.7; raising z_1 past z_3 makes a_3 drop below one half, and the cost pass
+    ln 2, before z_1 reaches the slider's end."""
+    ex = demo.LogLikelihoodExplorer()
+    ex.true_class.value = 1
+    a = softmax(np.array([s.value for s in ex.sliders]))
+    assert round(a[1], 3) == 0.009 and round(-math.log(a[1]), 1) == 4.7
+    assert f"{-math.log(a[1]):.3f}" in ex.readout.value
+    ex.true_class.value = 2
+    assert -math.log(softmax(np.array([s.value for s in ex.sliders]))[2]) < math.log(2)
+    ex.sliders[0].value = ex.sliders[0].max      # z_1 past z_3
+    a = softmax(np.array([s.value for s in ex.sliders]))
+    assert ex.sliders[0].value > ex.sliders[2].value and np.argmax(a) == 0
+    assert a[2] < 0.5 and -math.log(a[2]) > math.log(2)
+    assert f"{-math.log(a[2]):.3f}" in ex.readout.value
+    assert_no_pyplot_figures()
+
+
 def test_loglik_explorer_clips_start_to_slider_range_and_checks_class():
     assert demo.LogLikelihoodExplorer(z=(9.0, 0.0), true_class=0).sliders[0].value == 5.0
     with pytest.raises(ValueError, match="true_class must be an integer from 0 to 1"):
@@ -182,7 +201,7 @@ def test_run_slowdown_shows_the_slowdown_and_its_cure():
     assert loglik.right[0] < 0.001 and quadratic.right[0] < 0.02  # both confidently wrong
     assert loglik.right[50] > 0.9            # learns within 50 epochs
     assert quadratic.right[150] < 0.1        # stalls for 150 epochs
-    assert quadratic.right[300] > 0.5        # then gets there
+    assert round(quadratic.right[300], 1) == 0.8   # "only at 0.8 after 300"
 
 
 @pytest.mark.parametrize("kwargs, match", [
@@ -377,6 +396,23 @@ def test_the_modes_notebook_03_describes():
     assert (quick.n_train, quick.epochs) == (4000, 10)
     assert (full.mini_batch_size, full.eta) == (quick.mini_batch_size, quick.eta) == (10, 0.5)
     assert [len(part) for part in data.small_split(10_000)] == [8000, 1000, 1000]
+
+
+@pytest.mark.parametrize("quick", [True, False], ids=["quick", "full"])
+def test_what_section_3_says_of_the_two_networks_on_real_digits(real_mnist_dir, quick):
+    """Notebook 03, sections 3-4, in either mode: the two networks learn at much the same
+    pace and end within a percent or two of each other, on validation and on test digits;
+    the softmax network's outputs sum to 1 on every test digit, the sigmoid network's to
+    less than 1 on some and more on others."""
+    training, validation, test = data.load_small(data_dir=real_mnist_dir)
+    runs = demo.train_digits(training, validation, demo.DigitsConfig.for_mode(quick))
+    softmax_run, sigmoid_run = runs
+    gap = 100 * np.abs(softmax_run.validation_accuracy - sigmoid_run.validation_accuracy)
+    assert gap.max() < 3 and gap[-1] <= 2                      # points of %
+    assert abs(softmax_run.net.accuracy(test) - sigmoid_run.net.accuracy(test)) <= 20  # of 1,000
+    softmax_sums, sigmoid_sums = (a.sum(axis=0) for a in demo.outputs_of(runs, test[0]))
+    np.testing.assert_allclose(softmax_sums, 1, atol=1e-5)     # float32 outputs
+    assert sigmoid_sums.min() < 0.5 and sigmoid_sums.max() > 1.5
 
 
 def test_the_costs_from_logits_that_section_5_prints():
