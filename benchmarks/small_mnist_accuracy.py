@@ -37,8 +37,7 @@ def main():
         results = []
         for seed in config.seeds:
             run = mnist_study.train(config, seed, splits)
-            results.append((100 * run.validation_accuracy / run.n_validation,
-                            100 * run.test_accuracy[-1] / run.n_test))
+            results.append((run.validation_percent, run.test_percent))
             print(f"{initializer:<12} {seed:>4} {results[-1][0]:>13.1f} {results[-1][1]:>7.1f}",
                   flush=True)
         validation, test = np.mean(results, axis=0)

@@ -6,6 +6,7 @@ so a network can learn something in a few epochs (and seeds and learning rates m
 import dataclasses
 import importlib.util
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -553,9 +554,10 @@ def test_plot_test_curves_marks_the_epoch_asked_for():
 
 # ------------------------------------------------------------------- the CLI estimate
 
-def load_mnist_study():
-    path = Path(__file__).parents[1] / "benchmarks" / "mnist_study.py"
-    spec = importlib.util.spec_from_file_location("mnist_study", path)
+def load_benchmark(name):
+    """The script benchmarks/NAME.py as a module (it runs nothing on import)."""
+    path = Path(__file__).parents[1] / "benchmarks" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -574,7 +576,7 @@ def test_the_estimate_times_the_plans_own_data_and_names_it(plan, estimate, monk
         return fake_run(config, seed, 0, test=0, sizes=timed[-1], seconds=1.0)
 
     monkeypatch.setattr(mnist_study, "train", one_second_epoch)
-    load_mnist_study().estimate(plan)
+    load_benchmark("mnist_study").estimate(plan)
     out = capsys.readouterr().out
     assert timed[0] == (20, 20, 20)  # the untimed warm-up of the compiled epoch
     assert set(timed[1:]) == {mnist_study.DATA_SIZES[plan.data]}
@@ -582,6 +584,26 @@ def test_the_estimate_times_the_plans_own_data_and_names_it(plan, estimate, monk
     assert estimate.endswith(f"{len(plan.first_runs())}-{plan.runs()} runs of {plan.epochs} "
                              "epochs)")
     assert f"one epoch of {mnist_study.DATA_SIZES[plan.data][0]:,} examples" in out
+
+
+def test_small_mnist_accuracy_prints_each_runs_last_epoch_and_the_mean(splits, monkeypatch,
+                                                                       capsys):
+    """benchmarks/small_mnist_accuracy.py (a README command): one line per initializer and
+    seed with the run's last-epoch validation and test percentages, then their mean."""
+    def counts_by_seed(config, seed, splits):  # validation 10 + seed of 20, test 4 + seed
+        return fake_run(config, seed, 10 + seed, test=4 + seed, sizes=(40, 20, 20))
+
+    monkeypatch.setattr(mnist_study, "train", counts_by_seed)
+    monkeypatch.setattr(mnist_study, "load_splits", lambda data: splits)
+    monkeypatch.setattr(sys, "argv", ["small_mnist_accuracy.py", "--seeds", "0", "2"])
+    script = load_benchmark("small_mnist_accuracy")
+    script.main()
+    lines = capsys.readouterr().out.splitlines()
+    for initializer in ("default", "large"):
+        rows = [line.split() for line in lines if line.startswith(initializer)]
+        assert rows == [[initializer, "0", "50.0", "20.0"], [initializer, "2", "60.0", "30.0"],
+                        [initializer, "mean", "55.0", "25.0", "(prototype:", "about",
+                         f"{script.PROTOTYPE[initializer]})"]]
 
 
 # ------------------------------------------------------- widening, duplicates, stuck runs
