@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 STAMP = VENV / ".nnlib-installed"
-# The shared copy of the 10,000 real MNIST test digits, when this checkout sits beside it.
+# The shared copy of MNIST's four files, when this checkout sits beside it.
 SHARED_MNIST = ROOT.parent / "shared" / "data" / "mnist"
 CHROMIUM = Path("/usr/bin/chromium")
 

@@ -7,6 +7,7 @@ import dataclasses
 import importlib.util
 import json
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -584,6 +585,16 @@ def test_the_estimate_times_the_plans_own_data_and_names_it(plan, estimate, monk
     assert estimate.endswith(f"{len(plan.first_runs())}-{plan.runs()} runs of {plan.epochs} "
                              "epochs)")
     assert f"one epoch of {mnist_study.DATA_SIZES[plan.data][0]:,} examples" in out
+
+
+def test_the_estimate_times_without_warnings():
+    """The estimate trains on random labels, where SGD's collapse warning is right but
+    says nothing about timing: one per network buried the estimate's lines."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        timed = load_benchmark("mnist_study").seconds_per_epoch(mnist_study.QUICK_PLAN)
+    assert set(timed) == {(h, c) for h in mnist_study.QUICK_PLAN.hidden
+                          for c in mnist_study.COST_LABELS}
 
 
 def test_small_mnist_accuracy_prints_each_runs_last_epoch_and_the_mean(splits, monkeypatch,
