@@ -438,6 +438,10 @@ class Network:
             evaluation = self._data(evaluation_data, "evaluation_data")
         elif monitor_evaluation_cost or monitor_evaluation_accuracy:
             raise ValueError("monitor_evaluation_cost/accuracy need evaluation_data")
+        if monitor_training_accuracy:
+            self._check_has_labels(train, "training_data", "monitor_training_accuracy")
+        if monitor_evaluation_accuracy:
+            self._check_has_labels(evaluation, "evaluation_data", "monitor_evaluation_accuracy")
         if after_epoch is not None and not callable(after_epoch):
             raise TypeError(f"after_epoch must be a function of the epoch number or None; "
                             f"got {type(after_epoch).__name__}")
@@ -593,12 +597,9 @@ class Network:
         """One forward pass over ``data`` for what is wanted: ``(cost, correct)``, the mean
         cost plus the L2 term (lmbda / 2 training_size) sum ||w||^2 (Eq. 85) and the number
         of examples classified correctly, each None unless wanted (with neither, no pass,
-        and ``data`` may be None). Accuracy needs labels."""
+        and ``data`` may be None). Accuracy needs labels (``_check_has_labels``)."""
         if not (want_cost or want_accuracy):
             return None, None
-        if want_accuracy and data.labels is None:
-            raise ValueError("accuracy needs class labels (integers or one-hot targets); "
-                             "these targets are not one-hot")
         cost = 0.0 if want_cost else None
         correct = 0 if want_accuracy else None
         for k in range(0, len(data), _EVAL_CHUNK):
@@ -612,6 +613,15 @@ class Network:
             cost = cost / len(data) + 0.5 * (lmbda / training_size) * sum(
                 float(np.sum(w * w)) for w in self.weights)
         return cost, correct
+
+    @staticmethod
+    def _check_has_labels(data, name, wanted_by):
+        """Check that ``data`` (a _Data) has class labels, which an accuracy needs: before
+        training, so that a monitor flag that cannot work fails before an epoch is spent."""
+        if data.labels is None:
+            raise ValueError(f"{wanted_by} needs class labels in {name} (integers, or one-hot "
+                             f"target vectors); its targets are not one-hot, so no answer can "
+                             f"be counted right: monitor the cost instead")
 
     def _cost_sum(self, z, a, y):
         """The cost summed over the columns, from z where the cost can (``fn_z``); NaN
@@ -633,7 +643,9 @@ class Network:
         if convert is not None:
             one_hot = self._one_hot_from_convert(one_hot, bool(convert), "accuracy")
         self._check_parameters(copy=False)
-        return self._evaluate(self._data(data, "data", one_hot), want_accuracy=True)[1]
+        data = self._data(data, "data", one_hot)
+        self._check_has_labels(data, "data", "accuracy")
+        return self._evaluate(data, want_accuracy=True)[1]
 
     def total_cost(self, data, lmbda, convert=None, *, one_hot=None, training_size=None):
         """Mean cost over ``data`` plus the L2 term (lmbda / 2n) sum ||w||^2 (Eq. 85).

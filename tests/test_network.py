@@ -473,6 +473,30 @@ def test_monitoring_evaluates_once_per_epoch_and_prints_the_books_lines(monkeypa
     assert len(lines) == 15
 
 
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("flag, data_set", [
+    ("monitor_training_accuracy", "training_data"),
+    ("monitor_evaluation_accuracy", "evaluation_data"),
+])
+def test_monitoring_an_accuracy_without_labels_fails_before_training(flag, data_set, engine):
+    """Targets that are not one-hot have no accuracy: SGD trained an epoch, changing the
+    weights, before it said so (and without saying which data or flag)."""
+    rng = np.random.default_rng(0)
+    labelled = (rng.random((12, 4)), rng.integers(0, 3, 12))
+    unlabelled = (labelled[0], rng.random((12, 3)) / 2)  # targets in [0, 1], not one-hot
+    data = {"training_data": unlabelled if data_set == "training_data" else labelled,
+            "evaluation_data": unlabelled if data_set == "evaluation_data" else labelled}
+    net = Network([4, 5, 3], seed=0)
+    before = [w.copy() for w in net.weights]
+    with pytest.raises(ValueError, match=rf"{flag} needs class labels in {data_set} .* "
+                                         r"not one-hot.*monitor the cost instead"):
+        net.SGD(data["training_data"], 1, 4, 0.5, evaluation_data=data["evaluation_data"],
+                verbose=False, progress=False, engine=engine, **{flag: True})
+    assert all(np.array_equal(w, w0) for w, w0 in zip(net.weights, before))
+    with pytest.raises(ValueError, match="accuracy needs class labels in data"):
+        net.accuracy(unlabelled)
+
+
 def test_progress_bar_shows_and_can_be_turned_off(capsys):
     data = toy_data(10)
     Network([6, 4], seed=0).SGD(data, 2, 5, 0.5, verbose=False)
