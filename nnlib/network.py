@@ -936,6 +936,10 @@ def load(filename):
     missing = {"sizes", "weights", "biases", "cost"} - record.keys()
     if missing:
         raise bad(f"missing {sorted(missing)} (expected sizes, weights, biases, cost)")
+    unknown = record.keys() - {"sizes", "weights", "biases", "cost", "output"}
+    if unknown:  # a misspelt "output", or another program's field: never silently dropped
+        raise bad(f"unknown keys {sorted(unknown)}; a saved network has sizes, weights, "
+                  f"biases, cost and, when its output layer is not the cost's own, output")
     if not isinstance(record["cost"], str) or record["cost"] not in COSTS:
         raise bad(f"unknown cost {record['cost']!r}; expected one of {sorted(COSTS)}")
     try:

@@ -793,6 +793,17 @@ def test_load_refuses_entries_that_are_not_numbers(tmp_path, change, match):
         load(path)
 
 
+@pytest.mark.parametrize("extra", [{"outptu": "linear"}, {"dropout": 0.5}])
+def test_load_refuses_keys_it_does_not_know_rather_than_dropping_them(tmp_path, extra):
+    """A misspelt "output" loaded as the cost's own output layer, silently."""
+    path = tmp_path / "net.json"
+    path.write_text(json.dumps(BASE_RECORD | extra))
+    with pytest.raises(ValueError, match=rf"not a valid saved network: unknown keys "
+                                         rf"\['{next(iter(extra))}'\]; a saved network has "
+                                         r"sizes, weights, biases, cost and.*output"):
+        load(path)
+
+
 def test_load_checks_the_structure_before_allocating(tmp_path):
     """An 82-byte file declaring sizes [30000, 30000] allocated ~7 GB before it was refused."""
     import tracemalloc
