@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -25,17 +26,27 @@ def _write_atomic(path, write, mode: str) -> None:
     ("w" for text, "wb" for bytes); flush it to disk, then rename it over ``path`` in
     one step. On any failure the temporary file is removed and whatever was at ``path``
     before is untouched. The file gets the permissions ``open`` would give it (the
-    temporary file is made readable by its owner only)."""
+    temporary file is made readable by its owner only): a file already at ``path`` keeps
+    its own, and one that may not be written is refused, as ``open`` refuses it (the
+    rename alone would replace it); a new file gets those the umask allows."""
     path = Path(path)
     if not path.parent.is_dir():
         raise FileNotFoundError(f"cannot write {path}: the folder {path.parent} does not exist")
+    try:
+        permissions = stat.S_IMODE(os.stat(path).st_mode)
+    except FileNotFoundError:
+        permissions = 0o666 & ~_umask()
+    else:
+        if not os.access(path, os.W_OK):
+            raise PermissionError(f"cannot write {path}: the file is read-only (left as it "
+                                  "was); make it writable to replace it, or write elsewhere")
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, mode) as f:
             write(f)
             f.flush()
             os.fsync(f.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())
+        os.chmod(tmp, permissions)
         os.replace(tmp, path)
     except BaseException:
         os.unlink(tmp)

@@ -761,6 +761,37 @@ def test_a_saved_file_gets_the_permissions_open_would_give_it(tmp_path, umask):
     assert mode == 0o666 & ~umask == stat.S_IMODE((tmp_path / "plain.json").stat().st_mode)
 
 
+def test_saving_over_a_file_keeps_its_permissions(tmp_path):
+    """open() keeps an existing file's permissions; the atomic rename gave a private
+    (0o600) saved network the umask's, readable by everyone."""
+    import os
+    import stat
+    path = tmp_path / "net.json"
+    Network([3, 2], seed=0).save(path)
+    path.chmod(0o600)
+    Network([3, 2], seed=1).save(path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert load(path).weights[0].tolist() == Network([3, 2], seed=1).weights[0].tolist()
+    assert os.listdir(tmp_path) == ["net.json"]
+
+
+def test_saving_over_a_read_only_file_is_refused_and_leaves_it(tmp_path, monkeypatch):
+    """open() refuses to write a read-only file; the atomic rename replaced it."""
+    import os
+    import stat
+    path = tmp_path / "net.json"
+    Network([3, 2], seed=0).save(path)
+    path.chmod(0o444)
+    before = path.read_bytes()
+    if os.geteuid() == 0:  # root may write any file: answer as for its owner, not root
+        monkeypatch.setattr(os, "access", lambda p, mode: not mode & os.W_OK or bool(
+            os.stat(p).st_mode & stat.S_IWUSR))
+    with pytest.raises(PermissionError, match=r"cannot write .*net.json: the file is "
+                                              r"read-only \(left as it was\)"):
+        Network([3, 2], seed=1).save(path)
+    assert path.read_bytes() == before and os.listdir(tmp_path) == ["net.json"]
+
+
 def test_save_refuses_a_nan_weight_and_leaves_the_old_file(tmp_path):
     path = tmp_path / "net.json"
     net = Network([3, 2], seed=0)
