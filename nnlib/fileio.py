@@ -3,6 +3,7 @@ and bytes such as nnlib.data's decompressed MNIST), and JSON read so that a file
 not JSON says so."""
 from __future__ import annotations
 
+import glob
 import json
 import os
 import stat
@@ -40,7 +41,8 @@ def _write_atomic(path, write, mode: str) -> None:
         if not os.access(path, os.W_OK):
             raise PermissionError(f"cannot write {path}: the file is read-only (left as it "
                                   "was); make it writable to replace it, or write elsewhere")
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    prefix, suffix = _temporary_affixes(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=prefix, suffix=suffix)
     try:
         with os.fdopen(fd, mode) as f:
             write(f)
@@ -51,6 +53,24 @@ def _write_atomic(path, write, mode: str) -> None:
     except BaseException:
         os.unlink(tmp)
         raise
+
+
+def remove_leftovers(path) -> None:
+    """Delete the temporary files that writes of ``path`` left beside it when their process
+    was killed part-way (SIGKILL, a power cut: no clean-up runs), each as big as the file
+    and never used again. A write of ``path`` under way in another process loses its
+    temporary file and fails with an OSError, so call this only where that is harmless,
+    as for a cache."""
+    path = Path(path)
+    prefix, suffix = _temporary_affixes(path)
+    for leftover in path.parent.glob(f"{glob.escape(prefix)}*{suffix}"):
+        leftover.unlink(missing_ok=True)
+
+
+def _temporary_affixes(path: Path) -> tuple[str, str]:
+    """The prefix and suffix of the names of ``_write_atomic``'s temporary files for
+    ``path`` (made beside it, hidden): ``.NAME.`` and ``.tmp``."""
+    return f".{path.name}.", ".tmp"
 
 
 def _umask() -> int:
