@@ -87,14 +87,17 @@ def _umask() -> int:
     return mask
 
 
-def read_json(path, what: str):
+def read_json(path, what: str, depth: int | None = None):
     """The JSON value in the file ``path``. A file that is not valid JSON, or whose lists
     nest so deep that the parser gives up (a damaged or crafted file), raises a
-    ValueError saying that ``path`` is not ``what`` (e.g. "a results file") and why."""
+    ValueError saying that ``path`` is not ``what`` (e.g. "a results file") and why;
+    ``depth``, if given, is how deep ``what``'s lists nest, for that message."""
     path = Path(path)
     try:
         return json.loads(path.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise ValueError(f"{path} is not {what}: it is not valid JSON ({e})") from None
     except RecursionError:
-        raise ValueError(f"{path} is not {what}: its lists are nested thousands deep") from None
+        usual = f" ({what}'s are nested {depth} deep)" if depth else ""
+        raise ValueError(f"{path} is not {what}: its lists are nested thousands deep"
+                         f"{usual}") from None

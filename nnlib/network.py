@@ -926,7 +926,7 @@ def load(filename):
     Only JSON is read (never pickle). A file that is not a saved network raises a
     ValueError saying what is wrong with it."""
     path = Path(filename)
-    record = read_json(path, "a saved network")
+    record = read_json(path, "a saved network", depth=3)  # layers, rows, numbers
 
     def bad(why):
         return ValueError(f"{path} is not a valid saved network: {why}")

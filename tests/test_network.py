@@ -1169,7 +1169,9 @@ def test_gradient_check_refuses_a_tolerance_it_cannot_judge_by():
 def test_load_of_absurdly_nested_lists_is_a_clear_error(tmp_path):
     path = tmp_path / "deep.json"
     path.write_text("[" * 100_000 + "]" * 100_000)
-    with pytest.raises(ValueError, match="nested thousands deep"):
+    with pytest.raises(ValueError, match=r"deep.json is not a saved network: its lists are "
+                                         r"nested thousands deep \(a saved network's are "
+                                         r"nested 3 deep\)"):
         load(path)
 
 
