@@ -162,6 +162,18 @@ def _check_cost(cost, output):
                             f"{signature}{hint}") from None
 
 
+def _generator(seed):
+    """``np.random.default_rng(seed)``, or an error naming ``seed`` where numpy's would not
+    (-1: "expected non-negative integer"), and for a bool, which numpy takes as 0 or 1."""
+    try:
+        if isinstance(seed, (bool, np.bool_)):
+            raise TypeError("a bool")
+        return np.random.default_rng(seed)
+    except (TypeError, ValueError):
+        raise checks.WrongKindError(f"seed must be an integer >= 0, or None for a different "
+                                    f"run each time; got {seed!r:.80}") from None
+
+
 def _parameter_shapes(sizes):
     """The shapes of a network's ``weights`` ((n_l, n_{l-1}) each) and ``biases``
     ((n_l, 1) each) for layer sizes ``sizes``."""
@@ -236,7 +248,7 @@ class Network:
         self._cost = cost
         self.output = getattr(cost, "output_layer", Sigmoid) if output is None else output
         self.dtype = dtype
-        self.rng = np.random.default_rng(seed)
+        self.rng = _generator(seed)
         self.engine_used = None  # the engine the last SGD call trained with (see SGD)
         self.default_weight_initializer()
 

@@ -550,6 +550,17 @@ def test_bad_sizes(sizes, match):
 
 
 @pytest.mark.parametrize("kwargs, match", [
+    (dict(seed=-1), r"seed must be an integer >= 0, or None .*; got -1$"),
+    (dict(seed=2.5), r"seed must be an integer >= 0, or None .*; got 2.5$"),
+    (dict(seed=True), r"seed must be an integer >= 0, or None .*; got True$"),
+    (dict(dtype="flaot32"), r"dtype must be float32 or float64; got 'flaot32'$"),
+])
+def test_bad_network_arguments_are_named(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        Network([6, 4], **kwargs)
+
+
+@pytest.mark.parametrize("kwargs, match", [
     (dict(eta=0.0), "eta .* must be a finite number > 0; got 0.0"),
     (dict(eta=-1.0), "got -1.0"),
     (dict(eta=float("nan")), "eta"),
