@@ -844,8 +844,15 @@ class Network:
         """Save as the book's JSON (sizes, weights, biases, cost name), atomically: the file
         is written beside its destination and renamed over it only when complete.
         Weights or biases of the wrong shape, or NaN or infinite, are refused (JSON has no
-        NaN, and ``load`` refuses such files)."""
+        NaN, and ``load`` refuses such files), and so is a cost that is not one of nnlib's
+        ``COSTS``: the file names the cost, and ``load`` finds it there by that name."""
         self._check_parameters(copy=False)
+        name = getattr(self.cost, "__name__", None)
+        if COSTS.get(name) is not self.cost:
+            raise ValueError(f"cannot save a network whose cost is {self.cost!r}: a saved "
+                             f"network names its cost, and load knows nnlib's only, "
+                             f"{sorted(COSTS)} (the file could not be loaded, or would load "
+                             f"with another cost). Assign one of those to net.cost to save")
         record = {"sizes": self.sizes,
                   "weights": [np.asarray(w).tolist() for w in self.weights],
                   "biases": [np.asarray(b).tolist() for b in self.biases],

@@ -803,6 +803,28 @@ def test_saving_over_a_read_only_file_is_refused_and_leaves_it(tmp_path, monkeyp
     assert path.read_bytes() == before and os.listdir(tmp_path) == ["net.json"]
 
 
+def test_save_refuses_a_cost_load_would_not_find_and_leaves_the_old_file(tmp_path):
+    """A cost of the reader's own was saved by its name: load then refused the file, or,
+    for a class named as one of nnlib's, loaded nnlib's cost in its place."""
+    path = tmp_path / "net.json"
+    Network([3, 2], seed=0).save(path)
+    before = path.read_bytes()
+
+    class MyCost(CrossEntropyCost):
+        pass
+
+    class QuadraticCost:  # the reader's own, named as nnlib's
+        fn = staticmethod(lambda a, y: 0.0)
+        delta = staticmethod(lambda z, a, y: a - y)
+
+    for cost in (MyCost, QuadraticCost):
+        with pytest.raises(ValueError, match=r"cannot save a network whose cost is .*"
+                                             rf"{cost.__name__}'>: .* load knows nnlib's "
+                                             r"only, \['CrossEntropyCost', "):
+            Network([3, 2], cost=cost, seed=0).save(path)
+    assert path.read_bytes() == before and len(list(tmp_path.iterdir())) == 1
+
+
 def test_save_refuses_a_nan_weight_and_leaves_the_old_file(tmp_path):
     path = tmp_path / "net.json"
     net = Network([3, 2], seed=0)
