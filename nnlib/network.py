@@ -163,15 +163,12 @@ def _check_cost(cost, output):
 
 
 def _generator(seed):
-    """``np.random.default_rng(seed)``, or an error naming ``seed`` where numpy's would not
-    (-1: "expected non-negative integer"), and for a bool, which numpy takes as 0 or 1."""
-    try:
-        if isinstance(seed, (bool, np.bool_)):
-            raise TypeError("a bool")
-        return np.random.default_rng(seed)
-    except (TypeError, ValueError):
-        raise checks.WrongKindError(f"seed must be an integer >= 0, or None for a different "
-                                    f"run each time; got {seed!r:.80}") from None
+    """``np.random.default_rng(seed)``, for ``seed`` an integer >= 0 or None; anything else
+    is refused naming ``seed``, as numpy's errors do not (-1: "expected non-negative
+    integer"), and a bool too, which numpy takes as 0 or 1."""
+    if seed is not None:
+        checks.integer("seed", seed, minimum=0, detail=", or None for a different run each time")
+    return np.random.default_rng(seed)
 
 
 def _parameter_shapes(sizes):
@@ -236,8 +233,9 @@ class Network:
     ``sizes`` lists the neurons per layer, input first: ``[784, 30, 10]``. ``cost`` is a
     class from ``nnlib.costs`` (or any class with the book's ``fn`` and ``delta``).
     ``output`` overrides the output layer: ``nnlib.activations.Sigmoid``, ``Softmax``,
-    ``Linear`` or their names. ``dtype`` may be ``np.float32`` for speed. ``seed`` seeds
-    the generator used for the initial weights and for shuffling, so a run repeats exactly.
+    ``Linear`` or their names. ``dtype`` may be ``np.float32`` for speed. ``seed`` (an
+    integer >= 0, or None) seeds the generator used for the initial weights and for
+    shuffling, so a run repeats exactly.
     """
 
     def __init__(self, sizes, cost=CrossEntropyCost, output=None, *, dtype=np.float64, seed=None):

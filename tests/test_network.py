@@ -553,6 +553,7 @@ def test_bad_sizes(sizes, match):
     (dict(seed=-1), r"seed must be an integer >= 0, or None .*; got -1$"),
     (dict(seed=2.5), r"seed must be an integer >= 0, or None .*; got 2.5$"),
     (dict(seed=True), r"seed must be an integer >= 0, or None .*; got True$"),
+    (dict(seed="0"), r"seed must be an integer >= 0, or None .*; got '0'$"),
     (dict(dtype="flaot32"), r"dtype must be float32 or float64; got 'flaot32'$"),
 ])
 def test_bad_network_arguments_are_named(kwargs, match):
