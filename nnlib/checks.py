@@ -130,7 +130,10 @@ def finite_array(name: str, a, example_axis: int | None = None) -> np.ndarray:
 
 def float_dtype(dtype) -> np.dtype:
     """``dtype`` as a numpy dtype, if it is float32 or float64 (what nnlib computes in)."""
-    dtype = np.dtype(dtype)
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:  # numpy's "data type 'x' not understood" names no argument
+        raise WrongKindError(f"dtype must be float32 or float64; got {dtype!r:.80}") from None
     if dtype not in (np.float32, np.float64):
         raise ValueError(f"dtype must be float32 or float64; got {dtype}")
     return dtype

@@ -56,7 +56,7 @@ import numpy as np
 import platformdirs
 
 from . import checks
-from .fileio import write_bytes_atomic
+from .fileio import remove_leftovers, write_bytes_atomic
 
 #: Public copies of MNIST's four .gz files, tried in this order: the S3 bucket torchvision
 #: uses, the Google Cloud bucket TensorFlow uses, and the original page.
@@ -254,7 +254,8 @@ class _DecompressedCopy:
     (``MAGIC``, that sha256, the length and the CRC-32 of the bytes that follow), then
     the whole IDX file. ``read`` returns the IDX bytes only when all of it agrees, so a
     copy cut short, damaged or of another file is never used: it is made again. The copy
-    is written to a temporary file and renamed, so a reader never sees half of one;
+    is written to a temporary file and renamed, so a reader never sees half of one (the
+    temporary files of writes killed part-way are deleted when the copy is next written);
     where the folder cannot be written (a read-only cache), nothing is kept and each
     read decompresses. The IDX bytes are checked again by ``_idx_array`` when read, as
     a file's are."""
@@ -295,6 +296,7 @@ class _DecompressedCopy:
         record = self._HEADER.pack(self.MAGIC, self.key, len(header) + array.nbytes, crc)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            remove_leftovers(self.path)  # of writes of this copy killed part-way
             write_bytes_atomic(self.path, (record, header, array))
         except OSError:
             pass  # a read-only cache: the copy only saves time

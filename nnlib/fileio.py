@@ -3,8 +3,10 @@ and bytes such as nnlib.data's decompressed MNIST), and JSON read so that a file
 not JSON says so."""
 from __future__ import annotations
 
+import glob
 import json
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -25,21 +27,50 @@ def _write_atomic(path, write, mode: str) -> None:
     ("w" for text, "wb" for bytes); flush it to disk, then rename it over ``path`` in
     one step. On any failure the temporary file is removed and whatever was at ``path``
     before is untouched. The file gets the permissions ``open`` would give it (the
-    temporary file is made readable by its owner only)."""
+    temporary file is made readable by its owner only): a file already at ``path`` keeps
+    its own, and one that may not be written is refused, as ``open`` refuses it (the
+    rename alone would replace it); a new file gets those the umask allows."""
     path = Path(path)
     if not path.parent.is_dir():
         raise FileNotFoundError(f"cannot write {path}: the folder {path.parent} does not exist")
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        permissions = stat.S_IMODE(os.stat(path).st_mode)
+    except FileNotFoundError:
+        permissions = 0o666 & ~_umask()
+    else:
+        if not os.access(path, os.W_OK):
+            raise PermissionError(f"cannot write {path}: the file is read-only (left as it "
+                                  "was); make it writable to replace it, or write elsewhere")
+    prefix, suffix = _temporary_affixes(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=prefix, suffix=suffix)
     try:
         with os.fdopen(fd, mode) as f:
             write(f)
             f.flush()
             os.fsync(f.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())
+        os.chmod(tmp, permissions)
         os.replace(tmp, path)
     except BaseException:
         os.unlink(tmp)
         raise
+
+
+def remove_leftovers(path) -> None:
+    """Delete the temporary files that writes of ``path`` left beside it when their process
+    was killed part-way (SIGKILL, a power cut: no clean-up runs), each as big as the file
+    and never used again. A write of ``path`` under way in another process loses its
+    temporary file and fails with an OSError, so call this only where that is harmless,
+    as for a cache."""
+    path = Path(path)
+    prefix, suffix = _temporary_affixes(path)
+    for leftover in path.parent.glob(f"{glob.escape(prefix)}*{suffix}"):
+        leftover.unlink(missing_ok=True)
+
+
+def _temporary_affixes(path: Path) -> tuple[str, str]:
+    """The prefix and suffix of the names of ``_write_atomic``'s temporary files for
+    ``path`` (made beside it, hidden): ``.NAME.`` and ``.tmp``."""
+    return f".{path.name}.", ".tmp"
 
 
 def _umask() -> int:
@@ -56,14 +87,17 @@ def _umask() -> int:
     return mask
 
 
-def read_json(path, what: str):
+def read_json(path, what: str, depth: int | None = None):
     """The JSON value in the file ``path``. A file that is not valid JSON, or whose lists
     nest so deep that the parser gives up (a damaged or crafted file), raises a
-    ValueError saying that ``path`` is not ``what`` (e.g. "a results file") and why."""
+    ValueError saying that ``path`` is not ``what`` (e.g. "a results file") and why;
+    ``depth``, if given, is how deep ``what``'s lists nest, for that message."""
     path = Path(path)
     try:
         return json.loads(path.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise ValueError(f"{path} is not {what}: it is not valid JSON ({e})") from None
     except RecursionError:
-        raise ValueError(f"{path} is not {what}: its lists are nested thousands deep") from None
+        usual = f" ({what}'s are nested {depth} deep)" if depth else ""
+        raise ValueError(f"{path} is not {what}: its lists are nested thousands deep"
+                         f"{usual}") from None

@@ -162,6 +162,15 @@ def _check_cost(cost, output):
                             f"{signature}{hint}") from None
 
 
+def _generator(seed):
+    """``np.random.default_rng(seed)``, for ``seed`` an integer >= 0 or None; anything else
+    is refused naming ``seed``, as numpy's errors do not (-1: "expected non-negative
+    integer"), and a bool too, which numpy takes as 0 or 1."""
+    if seed is not None:
+        checks.integer("seed", seed, minimum=0, detail=", or None for a different run each time")
+    return np.random.default_rng(seed)
+
+
 def _parameter_shapes(sizes):
     """The shapes of a network's ``weights`` ((n_l, n_{l-1}) each) and ``biases``
     ((n_l, 1) each) for layer sizes ``sizes``."""
@@ -224,8 +233,9 @@ class Network:
     ``sizes`` lists the neurons per layer, input first: ``[784, 30, 10]``. ``cost`` is a
     class from ``nnlib.costs`` (or any class with the book's ``fn`` and ``delta``).
     ``output`` overrides the output layer: ``nnlib.activations.Sigmoid``, ``Softmax``,
-    ``Linear`` or their names. ``dtype`` may be ``np.float32`` for speed. ``seed`` seeds
-    the generator used for the initial weights and for shuffling, so a run repeats exactly.
+    ``Linear`` or their names. ``dtype`` may be ``np.float32`` for speed. ``seed`` (an
+    integer >= 0, or None) seeds the generator used for the initial weights and for
+    shuffling, so a run repeats exactly.
     """
 
     def __init__(self, sizes, cost=CrossEntropyCost, output=None, *, dtype=np.float64, seed=None):
@@ -236,7 +246,7 @@ class Network:
         self._cost = cost
         self.output = getattr(cost, "output_layer", Sigmoid) if output is None else output
         self.dtype = dtype
-        self.rng = np.random.default_rng(seed)
+        self.rng = _generator(seed)
         self.engine_used = None  # the engine the last SGD call trained with (see SGD)
         self.default_weight_initializer()
 
@@ -438,6 +448,10 @@ class Network:
             evaluation = self._data(evaluation_data, "evaluation_data")
         elif monitor_evaluation_cost or monitor_evaluation_accuracy:
             raise ValueError("monitor_evaluation_cost/accuracy need evaluation_data")
+        if monitor_training_accuracy:
+            self._check_has_labels(train, "training_data", "monitor_training_accuracy")
+        if monitor_evaluation_accuracy:
+            self._check_has_labels(evaluation, "evaluation_data", "monitor_evaluation_accuracy")
         if after_epoch is not None and not callable(after_epoch):
             raise TypeError(f"after_epoch must be a function of the epoch number or None; "
                             f"got {type(after_epoch).__name__}")
@@ -593,12 +607,9 @@ class Network:
         """One forward pass over ``data`` for what is wanted: ``(cost, correct)``, the mean
         cost plus the L2 term (lmbda / 2 training_size) sum ||w||^2 (Eq. 85) and the number
         of examples classified correctly, each None unless wanted (with neither, no pass,
-        and ``data`` may be None). Accuracy needs labels."""
+        and ``data`` may be None). Accuracy needs labels (``_check_has_labels``)."""
         if not (want_cost or want_accuracy):
             return None, None
-        if want_accuracy and data.labels is None:
-            raise ValueError("accuracy needs class labels (integers or one-hot targets); "
-                             "these targets are not one-hot")
         cost = 0.0 if want_cost else None
         correct = 0 if want_accuracy else None
         for k in range(0, len(data), _EVAL_CHUNK):
@@ -612,6 +623,15 @@ class Network:
             cost = cost / len(data) + 0.5 * (lmbda / training_size) * sum(
                 float(np.sum(w * w)) for w in self.weights)
         return cost, correct
+
+    @staticmethod
+    def _check_has_labels(data, name, wanted_by):
+        """Check that ``data`` (a _Data) has class labels, which an accuracy needs: before
+        training, so that a monitor flag that cannot work fails before an epoch is spent."""
+        if data.labels is None:
+            raise ValueError(f"{wanted_by} needs class labels in {name} (integers, or one-hot "
+                             f"target vectors); its targets are not one-hot, so no answer can "
+                             f"be counted right: monitor the cost instead")
 
     def _cost_sum(self, z, a, y):
         """The cost summed over the columns, from z where the cost can (``fn_z``); NaN
@@ -633,7 +653,9 @@ class Network:
         if convert is not None:
             one_hot = self._one_hot_from_convert(one_hot, bool(convert), "accuracy")
         self._check_parameters(copy=False)
-        return self._evaluate(self._data(data, "data", one_hot), want_accuracy=True)[1]
+        data = self._data(data, "data", one_hot)
+        self._check_has_labels(data, "data", "accuracy")
+        return self._evaluate(data, want_accuracy=True)[1]
 
     def total_cost(self, data, lmbda, convert=None, *, one_hot=None, training_size=None):
         """Mean cost over ``data`` plus the L2 term (lmbda / 2n) sum ||w||^2 (Eq. 85).
@@ -820,8 +842,15 @@ class Network:
         """Save as the book's JSON (sizes, weights, biases, cost name), atomically: the file
         is written beside its destination and renamed over it only when complete.
         Weights or biases of the wrong shape, or NaN or infinite, are refused (JSON has no
-        NaN, and ``load`` refuses such files)."""
+        NaN, and ``load`` refuses such files), and so is a cost that is not one of nnlib's
+        ``COSTS``: the file names the cost, and ``load`` finds it there by that name."""
         self._check_parameters(copy=False)
+        name = getattr(self.cost, "__name__", None)
+        if COSTS.get(name) is not self.cost:
+            raise ValueError(f"cannot save a network whose cost is {self.cost!r}: a saved "
+                             f"network names its cost, and load knows nnlib's only, "
+                             f"{sorted(COSTS)} (the file could not be loaded, or would load "
+                             f"with another cost). Assign one of those to net.cost to save")
         record = {"sizes": self.sizes,
                   "weights": [np.asarray(w).tolist() for w in self.weights],
                   "biases": [np.asarray(b).tolist() for b in self.biases],
@@ -914,7 +943,7 @@ def load(filename):
     Only JSON is read (never pickle). A file that is not a saved network raises a
     ValueError saying what is wrong with it."""
     path = Path(filename)
-    record = read_json(path, "a saved network")
+    record = read_json(path, "a saved network", depth=3)  # layers, rows, numbers
 
     def bad(why):
         return ValueError(f"{path} is not a valid saved network: {why}")
@@ -924,6 +953,10 @@ def load(filename):
     missing = {"sizes", "weights", "biases", "cost"} - record.keys()
     if missing:
         raise bad(f"missing {sorted(missing)} (expected sizes, weights, biases, cost)")
+    unknown = record.keys() - {"sizes", "weights", "biases", "cost", "output"}
+    if unknown:  # a misspelt "output", or another program's field: never silently dropped
+        raise bad(f"unknown keys {sorted(unknown)}; a saved network has sizes, weights, "
+                  f"biases, cost and, when its output layer is not the cost's own, output")
     if not isinstance(record["cost"], str) or record["cost"] not in COSTS:
         raise bad(f"unknown cost {record['cost']!r}; expected one of {sorted(COSTS)}")
     try:

@@ -154,6 +154,30 @@ def test_a_damaged_copy_is_never_used_but_made_again(compressed, monkeypatch, da
     np.testing.assert_array_equal(data.read_idx(path, "images", cache), images)
 
 
+#: Reads the file argv[1] with the cache argv[2], killed by SIGKILL as it writes the copy.
+KILLED_WHILE_WRITING = """
+import os, signal, sys
+from nnlib import data
+os.fsync = lambda fd: os.kill(os.getpid(), signal.SIGKILL)
+data.read_idx(sys.argv[1], "images", sys.argv[2])
+"""
+
+
+def test_writes_of_the_copy_killed_part_way_leave_nothing_for_long(compressed):
+    """A killed process runs no clean-up: each kill while the copy was written left a
+    temporary file as big as the copy (47 MB for the training images), for ever. The
+    next write of the copy, killed or not, deletes them."""
+    path, images, cache = compressed
+    for _ in range(2):
+        killed = subprocess.run([sys.executable, "-c", KILLED_WHILE_WRITING, path, cache],
+                                capture_output=True, text=True, timeout=300)
+        assert killed.returncode == -9, killed.stderr[-2000:]
+    folder = cache / "decompressed"
+    assert len(list(folder.glob(".*.tmp"))) == 1 and copies(cache) == []  # the last kill's
+    np.testing.assert_array_equal(data.read_idx(path, "images", cache), images)
+    assert [p.name for p in folder.iterdir()] == [copies(cache)[0].name]
+
+
 def test_a_changed_compressed_file_is_never_read_from_the_old_files_copy(compressed, idx_bytes):
     path, images, cache = compressed
     data.read_idx(path, "images", cache)

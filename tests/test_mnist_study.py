@@ -389,6 +389,8 @@ def saved_record(splits, tmp_path_factory):
     (lambda r: [], "not a results file"),
     (lambda r: {**r, "format": "other"}, "not a results file"),
     (lambda r: {**r, "runs": {}}, '"runs" must be a list'),
+    (lambda r: {**r, "notes": "lr 3 diverged"},
+     r"unknown fields \['notes'\]; a results file has format, plan and runs"),
     (lambda r: {**r, "plan": {**r["plan"], "epochs": 0}}, "plan is not a valid Plan: epochs"),
     (lambda r: {**r, "plan": {**r["plan"], "color": 1}}, r"unknown fields \['color'\]"),
     (lambda r: {**r, "runs": [5]}, r"runs\[0\] must be an object"),

@@ -473,6 +473,30 @@ def test_monitoring_evaluates_once_per_epoch_and_prints_the_books_lines(monkeypa
     assert len(lines) == 15
 
 
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("flag, data_set", [
+    ("monitor_training_accuracy", "training_data"),
+    ("monitor_evaluation_accuracy", "evaluation_data"),
+])
+def test_monitoring_an_accuracy_without_labels_fails_before_training(flag, data_set, engine):
+    """Targets that are not one-hot have no accuracy: SGD trained an epoch, changing the
+    weights, before it said so (and without saying which data or flag)."""
+    rng = np.random.default_rng(0)
+    labelled = (rng.random((12, 4)), rng.integers(0, 3, 12))
+    unlabelled = (labelled[0], rng.random((12, 3)) / 2)  # targets in [0, 1], not one-hot
+    data = {"training_data": unlabelled if data_set == "training_data" else labelled,
+            "evaluation_data": unlabelled if data_set == "evaluation_data" else labelled}
+    net = Network([4, 5, 3], seed=0)
+    before = [w.copy() for w in net.weights]
+    with pytest.raises(ValueError, match=rf"{flag} needs class labels in {data_set} .* "
+                                         r"not one-hot.*monitor the cost instead"):
+        net.SGD(data["training_data"], 1, 4, 0.5, evaluation_data=data["evaluation_data"],
+                verbose=False, progress=False, engine=engine, **{flag: True})
+    assert all(np.array_equal(w, w0) for w, w0 in zip(net.weights, before))
+    with pytest.raises(ValueError, match="accuracy needs class labels in data"):
+        net.accuracy(unlabelled)
+
+
 def test_progress_bar_shows_and_can_be_turned_off(capsys):
     data = toy_data(10)
     Network([6, 4], seed=0).SGD(data, 2, 5, 0.5, verbose=False)
@@ -523,6 +547,18 @@ def test_reported_cost_stays_finite_for_saturated_outputs():
 def test_bad_sizes(sizes, match):
     with pytest.raises(ValueError, match=match):
         Network(sizes)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(seed=-1), r"seed must be an integer >= 0, or None .*; got -1$"),
+    (dict(seed=2.5), r"seed must be an integer >= 0, or None .*; got 2.5$"),
+    (dict(seed=True), r"seed must be an integer >= 0, or None .*; got True$"),
+    (dict(seed="0"), r"seed must be an integer >= 0, or None .*; got '0'$"),
+    (dict(dtype="flaot32"), r"dtype must be float32 or float64; got 'flaot32'$"),
+])
+def test_bad_network_arguments_are_named(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        Network([6, 4], **kwargs)
 
 
 @pytest.mark.parametrize("kwargs, match", [
@@ -737,6 +773,59 @@ def test_a_saved_file_gets_the_permissions_open_would_give_it(tmp_path, umask):
     assert mode == 0o666 & ~umask == stat.S_IMODE((tmp_path / "plain.json").stat().st_mode)
 
 
+def test_saving_over_a_file_keeps_its_permissions(tmp_path):
+    """open() keeps an existing file's permissions; the atomic rename gave a private
+    (0o600) saved network the umask's, readable by everyone."""
+    import os
+    import stat
+    path = tmp_path / "net.json"
+    Network([3, 2], seed=0).save(path)
+    path.chmod(0o600)
+    Network([3, 2], seed=1).save(path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert load(path).weights[0].tolist() == Network([3, 2], seed=1).weights[0].tolist()
+    assert os.listdir(tmp_path) == ["net.json"]
+
+
+def test_saving_over_a_read_only_file_is_refused_and_leaves_it(tmp_path, monkeypatch):
+    """open() refuses to write a read-only file; the atomic rename replaced it."""
+    import os
+    import stat
+    path = tmp_path / "net.json"
+    Network([3, 2], seed=0).save(path)
+    path.chmod(0o444)
+    before = path.read_bytes()
+    if os.geteuid() == 0:  # root may write any file: answer as for its owner, not root
+        monkeypatch.setattr(os, "access", lambda p, mode: not mode & os.W_OK or bool(
+            os.stat(p).st_mode & stat.S_IWUSR))
+    with pytest.raises(PermissionError, match=r"cannot write .*net.json: the file is "
+                                              r"read-only \(left as it was\)"):
+        Network([3, 2], seed=1).save(path)
+    assert path.read_bytes() == before and os.listdir(tmp_path) == ["net.json"]
+
+
+def test_save_refuses_a_cost_load_would_not_find_and_leaves_the_old_file(tmp_path):
+    """A cost of the reader's own was saved by its name: load then refused the file, or,
+    for a class named as one of nnlib's, loaded nnlib's cost in its place."""
+    path = tmp_path / "net.json"
+    Network([3, 2], seed=0).save(path)
+    before = path.read_bytes()
+
+    class MyCost(CrossEntropyCost):
+        pass
+
+    class QuadraticCost:  # the reader's own, named as nnlib's
+        fn = staticmethod(lambda a, y: 0.0)
+        delta = staticmethod(lambda z, a, y: a - y)
+
+    for cost in (MyCost, QuadraticCost):
+        with pytest.raises(ValueError, match=r"cannot save a network whose cost is .*"
+                                             rf"{cost.__name__}'>: .* load knows nnlib's "
+                                             r"only, \['CrossEntropyCost', "):
+            Network([3, 2], cost=cost, seed=0).save(path)
+    assert path.read_bytes() == before and len(list(tmp_path.iterdir())) == 1
+
+
 def test_save_refuses_a_nan_weight_and_leaves_the_old_file(tmp_path):
     path = tmp_path / "net.json"
     net = Network([3, 2], seed=0)
@@ -766,6 +855,17 @@ def test_load_refuses_entries_that_are_not_numbers(tmp_path, change, match):
     path = tmp_path / "bad.json"
     path.write_text(json.dumps(BASE_RECORD | change))
     with pytest.raises(ValueError, match=match):
+        load(path)
+
+
+@pytest.mark.parametrize("extra", [{"outptu": "linear"}, {"dropout": 0.5}])
+def test_load_refuses_keys_it_does_not_know_rather_than_dropping_them(tmp_path, extra):
+    """A misspelt "output" loaded as the cost's own output layer, silently."""
+    path = tmp_path / "net.json"
+    path.write_text(json.dumps(BASE_RECORD | extra))
+    with pytest.raises(ValueError, match=rf"not a valid saved network: unknown keys "
+                                         rf"\['{next(iter(extra))}'\]; a saved network has "
+                                         r"sizes, weights, biases, cost and.*output"):
         load(path)
 
 
@@ -1103,7 +1203,9 @@ def test_gradient_check_refuses_a_tolerance_it_cannot_judge_by():
 def test_load_of_absurdly_nested_lists_is_a_clear_error(tmp_path):
     path = tmp_path / "deep.json"
     path.write_text("[" * 100_000 + "]" * 100_000)
-    with pytest.raises(ValueError, match="nested thousands deep"):
+    with pytest.raises(ValueError, match=r"deep.json is not a saved network: its lists are "
+                                         r"nested thousands deep \(a saved network's are "
+                                         r"nested 3 deep\)"):
         load(path)
 
 

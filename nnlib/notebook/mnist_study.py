@@ -621,6 +621,10 @@ def load_results(path) -> Results:
         raise ValueError(f"{path} is not a results file of this nnlib: expected a JSON object "
                          f"with \"format\": {RESULTS_FORMAT!r} (written by Results.save); "
                          f"found {found!r}.{older}")
+    unknown = record.keys() - {"format", "plan", "runs"}
+    if unknown:  # never dropped silently (run_study would save the file without them)
+        raise ValueError(f"{path}: unknown fields {sorted(unknown)}; a results file has "
+                         f"format, plan and runs (as Results.save writes them)")
     if not isinstance(record.get("runs"), list):
         raise ValueError(f"{path}: \"runs\" must be a list of runs")
     plan = None
