@@ -78,6 +78,18 @@ def _bounds(minimum, maximum, above_only=False, interval=False) -> str:
     return f" from {minimum} to {maximum}"
 
 
+def flag(name: str, value, allow_none: bool = False) -> bool | None:
+    """``value`` as a bool, if it is True or False (a numpy bool too; None as well with
+    ``allow_none``). A string is refused: "False" is truthy, and would switch on what it
+    names."""
+    if value is None and allow_none:
+        return None
+    if not isinstance(value, (bool, np.bool_)):
+        raise WrongKindError(f"{name} must be True or False{' (or None)' * allow_none}; "
+                             f"got {value!r:.60}")
+    return bool(value)
+
+
 def choice(name: str, value, options, detail: str = ""):
     """``value``, if it is one of ``options`` (listed in the message in their order)."""
     options = list(options)

@@ -437,6 +437,14 @@ class Network:
         """
         checks.integer("epochs", epochs, minimum=0)
         checks.integer("mini_batch_size", mini_batch_size, minimum=1)
+        flags = {"monitor_evaluation_cost": monitor_evaluation_cost,
+                 "monitor_evaluation_accuracy": monitor_evaluation_accuracy,
+                 "monitor_training_cost": monitor_training_cost,
+                 "monitor_training_accuracy": monitor_training_accuracy,
+                 "shuffle": shuffle, "verbose": verbose}
+        for name, value in flags.items():
+            checks.flag(name, value)
+        checks.flag("progress", progress, allow_none=True)
         checks.real("eta (the learning rate)", eta, positive=True)
         checks.real("lmbda (the L2 regularisation parameter)", lmbda, minimum=0)
         # numpy scalars too: as Python numbers, both engines compute in the same types

@@ -14,6 +14,7 @@ from nnlib.checks import WrongKindError
       for v in (True, np.bool_(True), 2.0, "2", None, [2])],
     *[(lambda v: checks.real("eta", v, positive=True), v)
       for v in (True, np.bool_(True), "2", None, [2], 1j)],
+    *[(lambda v: checks.flag("shuffle", v), v) for v in ("False", 0, 1, None, [True])],
 ])
 def test_a_value_of_the_wrong_kind_is_a_type_error_and_a_value_error(check, value):
     with pytest.raises(WrongKindError, match=re.escape(f"; got {value!r}") + "$") as caught:
@@ -82,3 +83,11 @@ def test_finite_array_names_the_first_bad_entry(bad, found):
 def test_finite_entries_whose_sum_overflows_are_finite():
     a = np.full(4, np.finfo(np.float32).max, dtype=np.float32)
     assert checks.finite_array("a", a) is a
+
+
+def test_a_flag_is_a_bool_or_none_where_none_is_allowed():
+    assert checks.flag("shuffle", np.bool_(False)) is False
+    assert checks.flag("progress", None, allow_none=True) is None
+    with pytest.raises(WrongKindError, match=r"progress must be True or False \(or None\); "
+                                             r"got 'no'"):
+        checks.flag("progress", "no", allow_none=True)

@@ -569,11 +569,15 @@ def test_bad_network_arguments_are_named(kwargs, match):
     (dict(mini_batch_size=-3), "mini_batch_size"),
     (dict(epochs=-1), "epochs"),
     (dict(lmbda=-0.1), "lmbda"),
+    (dict(shuffle="False"), "shuffle must be True or False; got 'False'"),
+    (dict(monitor_training_cost="yes"), "monitor_training_cost must be True or False"),
+    (dict(verbose=None), "verbose must be True or False; got None"),
+    (dict(progress="off"), r"progress must be True or False \(or None\); got 'off'"),
 ])
 def test_bad_hyper_parameters(kwargs, match):
-    args = dict(epochs=1, mini_batch_size=2, eta=0.5) | kwargs
+    args = dict(epochs=1, mini_batch_size=2, eta=0.5, progress=False, verbose=False) | kwargs
     with pytest.raises(ValueError, match=match):
-        Network([6, 4]).SGD(toy_data(4), **args, progress=False, verbose=False)
+        Network([6, 4]).SGD(toy_data(4), **args)
 
 
 def test_bad_data():

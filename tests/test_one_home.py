@@ -77,12 +77,12 @@ def _number_tests(function):
 
 
 def test_argument_checks_are_the_ones_of_nnlib_checks():
-    """Checks that an argument is an integer or a real number are nnlib.checks' (integer,
-    real). The other places that test for numbers are not argument checks: they check
+    """Checks that an argument is an integer, a real number or a bool are nnlib.checks'
+    (integer, real, flag). The other places that test for numbers are not argument checks: they check
     the entries of a saved network's JSON, and take softmax's c (Eq. 83) also as a 0-d array."""
     places = {(path.name, function.name) for path in SOURCES
               for function in ast.walk(_tree(path))
               if isinstance(function, ast.FunctionDef) and _number_tests(function)}
-    assert places == {("checks.py", "integer"), ("checks.py", "real"),
+    assert places == {("checks.py", "integer"), ("checks.py", "real"), ("checks.py", "flag"),
                       ("network.py", "_nested_problem"),
                       ("activations.py", "_scaled")}, places
