@@ -838,6 +838,35 @@ def test_a_loop_that_swallows_the_time_limit_is_named_on_stderr():
     assert "catches the signal meant to stop it" in stderr and "Interrupt the kernel" in stderr
 
 
+# -- nearly right: an approximation is rejected, and the verdict shows by how much ------
+def test_a_finite_difference_is_rejected_showing_a_difference_the_rounded_rows_hide():
+    """A forward difference is within 1e-6 of sigma'(z) but not within the tolerance; the
+    expected and got rows, rounded to 4 decimals, are the same, so the verdict must say
+    where they differ, by how much, and that the formula may be right."""
+    def forward_difference(z, h=1e-5):
+        return (sigmoid(z + h) - sigmoid(z)) / h
+    text = rejected("sigmoid_prime", forward_difference)
+    rows = dict(re.findall(r"^  (expected|got):\s+(.*)$", text, re.M))
+    assert rows["expected"] == rows["got"], text   # the reason for the differs row
+    assert "differs:  most at entry 1: 0.14914597" in text and "instead of 0.14914645" in text
+    assert "the check allows 2.5e-07 there" in text
+    assert "close, but not within the tolerance" in text and "a finite difference" in text
+
+
+@pytest.mark.parametrize("key", ["sigmoid_prime", "ce_many_layers", "softmax_monotonic",
+                                 "softmax_backprop"])
+def test_an_answer_off_by_a_relative_1e_minus_4_is_rejected_as_close(key):
+    for _, answers in answers_with(key, lambda fn: spoiled(fn, lambda args, a: a * (1 + 1e-4))):
+        text = rejected(key, *answers)
+        assert "close, but not within the tolerance" in text and "differs:" in text, text
+
+
+def test_a_wrong_formula_is_not_called_close():
+    text = rejected("sigmoid_prime", lambda z: 1.01 * sigmoid(z) * (1 - sigmoid(z)))
+    assert "differs:  most at entry 0: 0.2525 instead of 0.25" in text
+    assert "close" not in text and "chain rule" in text
+
+
 # -- the cell generator for authors (tools/new_exercise.py) ---------------------------
 @pytest.fixture
 def new_exercise():

@@ -143,10 +143,12 @@ def _not_attempted(name: str, what: str) -> _Verdict:
         ("next", f"fill in `{name}` and run this cell again")]))
 
 
-def _wrong(message, inputs=None, expected=None, got=None, hint=None) -> _Verdict:
+def _wrong(message, inputs=None, expected=None, got=None, hint=None,
+           differs=None) -> _Verdict:
     details = [("input", inputs),
                ("expected", None if expected is None else _fmt(expected)),
                ("got", None if got is None else _fmt(got)),
+               ("differs", differs),
                ("hint", hint)]
     return _Verdict(Feedback("incorrect", message, details))
 
@@ -301,6 +303,11 @@ def _scalar(out, name: str, inputs: str, what: str = "one float") -> float:
     return float(arr.ravel()[0])
 
 
+#: How close counts as "nearly right" (an approximation, not a slip in the formula):
+#: within a relative 1e-3 of the expected value, entry by entry or of the largest entry.
+NEAR = 1e-3
+
+
 def _diagnose(got, expected, n=1, nonfinite=None) -> str | None:
     """Name a common slip that turns ``expected`` into ``got``, if it is one of them.
 
@@ -319,6 +326,32 @@ def _diagnose(got, expected, n=1, nonfinite=None) -> str | None:
     return None
 
 
+def _near(got, expected) -> str | None:
+    """Say so if finite ``got`` is within ``NEAR`` of ``expected`` (which is not all 0)."""
+    scale = np.max(np.abs(expected))
+    if scale > ATOL and np.all(np.isfinite(got)) and np.allclose(got, expected, NEAR,
+                                                                 NEAR * scale):
+        return (f"close, but not within the tolerance (a relative {RTOL:g}): every entry is "
+                f"within {NEAR:.1%} of the expected value, so the formula may be right and "
+                "its evaluation approximate: a finite difference, a rounded constant (2.718 "
+                "for e), a rounded result or a numerical search. Compute it exactly")
+    return None
+
+
+def _largest_difference(got, expected) -> str | None:
+    """Where finite ``got`` and ``expected`` differ most, in full precision, against the
+    tolerance there: the arrays as shown (4 decimals) may look the same."""
+    if not np.all(np.isfinite(got)) or np.shape(got) != np.shape(expected):
+        return None
+    excess = np.abs(got - expected) - (ATOL + RTOL * np.abs(expected))
+    at = tuple(int(i) for i in np.unravel_index(np.argmax(excess), np.shape(expected)))
+    where = (f"most at entry {list(at) if len(at) > 1 else at[0]}: "
+             if np.size(expected) > 1 else "")
+    return (f"{where}{got[at]:.10g} instead of {expected[at]:.10g} (off by "
+            f"{abs(got[at] - expected[at]):.2g}; the check allows "
+            f"{ATOL + RTOL * abs(expected[at]):.2g} there)")
+
+
 def _compare(got, expected, name: str, inputs: str, hint: str, n: int = 1, nonfinite=None):
     """Accept ``got`` if it equals ``expected`` within the tolerance; otherwise explain.
 
@@ -327,7 +360,9 @@ def _compare(got, expected, name: str, inputs: str, hint: str, n: int = 1, nonfi
     if not np.allclose(got, expected, RTOL, ATOL):
         raise _wrong(f"`{name}` gives a different result on this input.", inputs=inputs,
                      expected=expected, got=got,
-                     hint=_diagnose(got, expected, n, nonfinite) or hint)
+                     differs=_largest_difference(got, np.asarray(expected, dtype=float)),
+                     hint=_diagnose(got, expected, n, nonfinite) or _near(got, expected)
+                     or hint)
     return got
 
 
