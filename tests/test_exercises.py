@@ -838,6 +838,16 @@ def test_a_loop_that_swallows_the_time_limit_is_named_on_stderr():
     assert "catches the signal meant to stop it" in stderr and "Interrupt the kernel" in stderr
 
 
+@pytest.mark.parametrize("c", [30.0, 1e3, 1e4])
+def test_softmax_limit_rejects_softmax_c_at_a_large_but_finite_c(c):
+    """The limit is exactly 1 on the largest z; softmax_c at c = 30 used to pass, since
+    every z the checker tried was at least 0.7 from the largest (e^-21 is below ATOL)."""
+    good_c, _ = solution("softmax_c")
+    text = rejected("softmax_c", good_c, lambda z: good_c(z, c))
+    assert "z = [ 0.5   ,  0.5001, -2.    ]" in text and "expected: [0., 1., 0.]" in text
+    assert "exactly 0" in text and "work out the limit itself" in text
+
+
 # -- nearly right: an approximation is rejected, and the verdict shows by how much ------
 def test_a_finite_difference_is_rejected_showing_a_difference_the_rounded_rows_hide():
     """A forward difference is within 1e-6 of sigma'(z) but not within the tolerance; the

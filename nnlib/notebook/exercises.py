@@ -745,14 +745,24 @@ def check_softmax_c(softmax_c, softmax_limit):
         got = _call(softmax_c, "softmax_c", inputs, z, c)
         _compare(got, softmax(z, c=c), "softmax_c", inputs,
                  hint="a_j = e^{c z_j} / sum_k e^{c z_k} (Eq. 83)")
-    # Random whole numbers: ties are likely, and gaps of at least 1 reach the limit.
+    # Random whole numbers: ties are likely, and gaps of at least 1 reach the limit. Two
+    # z's 1e-4 apart tell the limit from softmax_c at a large c (1e4 leaves e^-1 there).
     random_ints = [np.round(_random_z(rng)) for _ in range(2)]
-    for z in [BOOK_Z, np.array([-2.0, -7.0]), np.array([1.0, 3.0, 3.0, 0.0]), *random_ints]:
+    for z in [BOOK_Z, np.array([-2.0, -7.0]), np.array([1.0, 3.0, 3.0, 0.0]),
+              np.array([0.5, 0.5001, -2.0]), *random_ints]:
         inputs = f"z = {_fmt(z)}"
         got = _call(softmax_limit, "softmax_limit", inputs, z)
-        # c = 1e6 turns a gap of 0.1 between z's into a factor e^-1e5 = 0: the limit.
-        _compare(got, softmax(z, c=1e6), "softmax_limit", inputs,
-                 hint="try softmax_c(z, c) with c = 10, 100, 1000 and watch where it goes; "
+        # e^{c (z_j - max z)} -> 0 for every z_j below the maximum, 1 for every tied one
+        expected = (z == z.max()) / np.count_nonzero(z == z.max())
+        got = _as_array(got, "softmax_limit", z.shape, inputs)
+        finite_c = (np.all(got >= 0) and np.isclose(got.sum(), 1)
+                    and np.any((expected == 0) & (got > 0)))   # softmax_c at a large c
+        _compare(got, expected, "softmax_limit", inputs,
+                 hint="outputs below the largest z are above 0, as softmax_c gives them at "
+                      "any finite c; in the limit they are exactly 0. A large c only "
+                      "approaches it (for z's 1e-4 apart, c = 1e4 is still far off): work "
+                      "out the limit itself" if finite_c else
+                      "try softmax_c(z, c) with c = 10, 100, 1000 and watch where it goes; "
                       "mind ties for the largest z")
     return Feedback("correct", "Every c > 0 gives positive outputs that sum to 1, and as c "
                     "grows the largest z takes all of it (shared equally on a tie): c = 1 "
