@@ -848,6 +848,18 @@ def test_softmax_limit_rejects_softmax_c_at_a_large_but_finite_c(c):
     assert "exactly 0" in text and "work out the limit itself" in text
 
 
+@pytest.mark.parametrize("eps", [1e-7, 1e-10])
+def test_ce_roles_rejects_a_cost_that_clips_a(eps):
+    """Clipping a to [eps, 1 - eps] (Keras uses 1e-7) changed nothing on the inputs tried,
+    all at least 1e-4 from 0 and 1; a saturated sigmoid output is much closer."""
+    def clipped(a, y):
+        a = np.clip(a, eps, 1 - eps)
+        return -(y * np.log(a) + (1 - y) * np.log(1 - a))
+    text = rejected("ce_roles", clipped)
+    assert "a = [1e-12, 1 - 1e-12, 1e-12, 1 - 1e-12]" in text and "y = [1., 0., 0., 1.]" in text
+    assert "expected: [27.631" in text and "clipping a" in text
+
+
 # -- nearly right: an approximation is rejected, and the verdict shows by how much ------
 def test_a_finite_difference_is_rejected_showing_a_difference_the_rounded_rows_hide():
     """A forward difference is within 1e-6 of sigma'(z) but not within the tolerance; the

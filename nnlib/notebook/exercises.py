@@ -562,21 +562,36 @@ def check_ce_roles(cross_entropy):
     a = np.array([0.3, 0.9, 0.5, 1e-4, 0.999])
     rng = _fresh_rng()
     cases = [(a, np.full_like(a, target), target) for target in (0.0, 1.0, 0.25)]
+    # Saturated outputs, sigmoid(-+27.6), right and wrong: a cost that clips a (to keep ln
+    # away from 0, as some libraries do) is 16.1 instead of 27.6 where a is wrong.
+    tiny = 1e-12
+    cases.append((np.array([tiny, 1 - tiny, tiny, 1 - tiny]), np.array([1.0, 0.0, 0.0, 1.0]),
+                  None))
     for shape in ((int(rng.choice([2, 3, 4, 6, 7])),), (2, int(rng.integers(2, 5)))):
         y = rng.choice([0.0, 1.0, rng.uniform(0, 1)], shape)   # targets 0, 1 and between
         cases.append((rng.uniform(0.01, 0.99, shape), y, None))
     for a, y, target in cases:
-        inputs = f"a = {_fmt(a)}, y = {target if target is not None else _fmt(y)}"
+        a_text = ("[1e-12, 1 - 1e-12, 1e-12, 1 - 1e-12] (sigmoid outputs at z = -27.6, 27.6, "
+                  "-27.6, 27.6)" if np.min(np.minimum(a, 1 - a)) < 2 * tiny else _fmt(a))
+        inputs = f"a = {a_text}, y = {target if target is not None else _fmt(y)}"
         got = _as_array(_call(cross_entropy, "cross_entropy", inputs, a, y), "cross_entropy",
                         a.shape, inputs)
+        expected = _cross_entropy_each(a, y)
         if not np.all(np.isfinite(got)) and target is not None and target in (0.0, 1.0):
             raise _wrong(f"At y = {target:g} your cost is infinite or nan.", inputs=inputs,
-                         expected=_cross_entropy_each(a, y), got=got,
+                         expected=expected, got=got,
                          hint="a logarithm of y is being taken, and ln 0 = -inf. The logs "
                               "belong to the output a, which a sigmoid keeps strictly "
                               "inside (0, 1); the target y is often exactly 0 or 1")
-        _compare(got, _cross_entropy_each(a, y), "cross_entropy", inputs,
-                 hint="C = -[y ln a + (1 - y) ln(1 - a)] (Eq. 57 for one input); check "
+        saturated = np.minimum(a, 1 - a) < 1e-6
+        clipped = np.all(np.isfinite(got)) and np.allclose(got[~saturated],
+                                                           expected[~saturated], RTOL, ATOL)
+        _compare(got, expected, "cross_entropy", inputs,
+                 hint="right except where a is within 1e-12 of 0 or 1: clipping a (to keep "
+                      "ln away from 0) changes the cost there. A sigmoid output lies "
+                      "strictly inside (0, 1), so ln a and ln(1 - a) are finite: compute "
+                      "them as they are" if clipped else
+                      "C = -[y ln a + (1 - y) ln(1 - a)] (Eq. 57 for one input); check "
                       "which of a and y sits inside the logarithms")
     return Feedback("correct", "The logarithms are of the output a, which a sigmoid never "
                     "makes exactly 0 or 1, so the cost stays finite for targets y = 0 "
