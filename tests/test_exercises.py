@@ -860,6 +860,22 @@ def test_ce_roles_rejects_a_cost_that_clips_a(eps):
     assert "expected: [27.631" in text and "clipping a" in text
 
 
+@pytest.mark.parametrize("base", [10, 2])
+def test_a_logarithm_of_the_wrong_base_is_named(base):
+    """np.log10 or np.log2 for the book's ln: the hint used to send the reader to the
+    roles of a and y, or to the constant C."""
+    log = {10: np.log10, 2: np.log2}[base]
+    best_output, _ = solution("ce_minimum")
+    for key, answers in [
+            ("ce_roles", [lambda a, y: -(y * log(a) + (1 - y) * log(1 - a))]),
+            ("ce_minimum", [best_output, lambda y: -(
+                y * log(np.where(y > 0, y, 1)) + (1 - y) * log(np.where(y < 1, 1 - y, 1)))]),
+            ("softmax_invert", [log])]:
+        text = rejected(key, *answers)
+        assert f"np.log{base} takes base-{base} logarithms" in text, text
+        assert f"1 / ln {base} = {1 / np.log(base):.4g} times the expected one" in text, text
+
+
 # -- nearly right: an approximation is rejected, and the verdict shows by how much ------
 def test_a_finite_difference_is_rejected_showing_a_difference_the_rounded_rows_hide():
     """A forward difference is within 1e-6 of sigma'(z) but not within the tolerance; the

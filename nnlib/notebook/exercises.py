@@ -323,6 +323,11 @@ def _diagnose(got, expected, n=1, nonfinite=None) -> str | None:
         return f"n = {n} times too large: average over the n examples (divide the sum by n)"
     if nonzero and n > 1 and np.allclose(n * got, expected, RTOL, ATOL):
         return f"n = {n} times too small: divide the sum over examples by n once, not twice"
+    for base in (10, 2):
+        if nonzero and np.allclose(got * np.log(base), expected, RTOL, ATOL):
+            return (f"every entry is 1 / ln {base} = {1 / np.log(base):.4g} times the "
+                    f"expected one: np.log{base} takes base-{base} logarithms, while the "
+                    "book's ln is the natural logarithm, np.log")
     return None
 
 
