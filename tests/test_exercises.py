@@ -567,6 +567,9 @@ def test_softmax_backprop_catches_a_delta_that_fails_only_inside_the_network():
     (lambda b, a: abs(a - b) / (100 - b), "sign is flipped"),  # right but for losses
     (lambda b, a: 1 / 14, "error rate = 100 - accuracy"),
     (lambda b, a: complex((a - b) / (100 - b), 1e-3), "not real numbers"),
+    (lambda b, a: round((a - b) / (100 - b), 3), "rounded to 3 decimals"),
+    (lambda b, a: (a - b) // (100 - b), "`//` is floor division"),
+    (lambda b, a: (100 - a) / (100 - b), "the share of the errors that remain"),
 ])
 def test_errors_eliminated_rejects_the_usual_slips(wrong, says):
     assert says in rejected("errors_eliminated", wrong)
@@ -848,16 +851,27 @@ def test_softmax_limit_rejects_softmax_c_at_a_large_but_finite_c(c):
     assert "exactly 0" in text and "work out the limit itself" in text
 
 
-@pytest.mark.parametrize("eps", [1e-7, 1e-10])
-def test_ce_roles_rejects_a_cost_that_clips_a(eps):
+def test_softmax_limit_does_not_call_uniform_outputs_a_large_c():
+    good_c, _ = solution("softmax_c")
+    text = rejected("softmax_c", good_c, lambda z: np.full(len(z), 1 / len(z)))
+    assert "work out the limit itself" not in text and "watch where it goes" in text
+
+
+@pytest.mark.parametrize("eps, inputs, within", [
+    (1e-7, "a = [1e-12, 1 - 1e-12, 1e-12, 1 - 1e-12]", "1e-12"),
+    (1e-10, "a = [1e-12, 1 - 1e-12, 1e-12, 1 - 1e-12]", "1e-12"),
+    (1e-3, "a = [0.3   , 0.9   , 0.5   , 0.0001, 0.999 ]", "1e-04")])
+def test_ce_roles_rejects_a_cost_that_clips_a(eps, inputs, within):
     """Clipping a to [eps, 1 - eps] (Keras uses 1e-7) changed nothing on the inputs tried,
     all at least 1e-4 from 0 and 1; a saturated sigmoid output is much closer."""
     def clipped(a, y):
         a = np.clip(a, eps, 1 - eps)
         return -(y * np.log(a) + (1 - y) * np.log(1 - a))
     text = rejected("ce_roles", clipped)
-    assert "a = [1e-12, 1 - 1e-12, 1e-12, 1 - 1e-12]" in text and "y = [1., 0., 0., 1.]" in text
-    assert "expected: [27.631" in text and "clipping a" in text
+    assert inputs in text and f"right except where a is within {within} of 0 or 1" in text
+    assert "clipping a" in text and "close" not in text
+    if within == "1e-12":
+        assert "y = [1., 0., 0., 1.]" in text and "expected: [27.631" in text
 
 
 @pytest.mark.parametrize("base", [10, 2])

@@ -304,7 +304,7 @@ def _scalar(out, name: str, inputs: str, what: str = "one float") -> float:
 
 
 #: How close counts as "nearly right" (an approximation, not a slip in the formula):
-#: within a relative 1e-3 of the expected value, entry by entry or of the largest entry.
+#: every entry within a relative 1e-3 of the expected one (or within ATOL of it).
 NEAR = 1e-3
 
 
@@ -333,9 +333,8 @@ def _diagnose(got, expected, n=1, nonfinite=None) -> str | None:
 
 def _near(got, expected) -> str | None:
     """Say so if finite ``got`` is within ``NEAR`` of ``expected`` (which is not all 0)."""
-    scale = np.max(np.abs(expected))
-    if scale > ATOL and np.all(np.isfinite(got)) and np.allclose(got, expected, NEAR,
-                                                                 NEAR * scale):
+    if (np.max(np.abs(expected)) > ATOL and np.all(np.isfinite(got))
+            and np.allclose(got, expected, NEAR, ATOL)):
         return (f"close, but not within the tolerance (a relative {RTOL:g}): every entry is "
                 f"within {NEAR:.1%} of the expected value, so the formula may be right and "
                 "its evaluation approximate: a finite difference, a rounded constant (2.718 "
@@ -545,7 +544,8 @@ def check_ce_minimum(best_output, binary_entropy):
             raise _wrong("this a is not where the cross-entropy is smallest.", inputs=inputs,
                          expected=y, got=got,
                          hint=f"compare the cost at your a ({CrossEntropyCost.fn(got, y):.6g}) "
-                              f"with nearby values of a")
+                              f"with nearby values of a; the check needs the minimiser within "
+                              f"{SEARCH_TOL:g} (a grid of step 1e-5 gets there)")
     shape = (2, int(rng.integers(2, 5)))
     for y in (np.array([0.1, 0.5, 0.9]), np.array([0.0, 1.0, 0.3]),
               np.where(rng.uniform(size=shape) < 0.3, rng.integers(0, 2, shape),
@@ -588,14 +588,14 @@ def check_ce_roles(cross_entropy):
                          hint="a logarithm of y is being taken, and ln 0 = -inf. The logs "
                               "belong to the output a, which a sigmoid keeps strictly "
                               "inside (0, 1); the target y is often exactly 0 or 1")
-        saturated = np.minimum(a, 1 - a) < 1e-6
-        clipped = np.all(np.isfinite(got)) and np.allclose(got[~saturated],
-                                                           expected[~saturated], RTOL, ATOL)
+        wrong = ~np.isclose(got, expected, RTOL, ATOL)
+        edge = np.minimum(a, 1 - a)   # how close each a is to 0 or 1
+        clipped = np.all(np.isfinite(got)) and np.all(edge[wrong] <= 1e-3)
         _compare(got, expected, "cross_entropy", inputs,
-                 hint="right except where a is within 1e-12 of 0 or 1: clipping a (to keep "
-                      "ln away from 0) changes the cost there. A sigmoid output lies "
-                      "strictly inside (0, 1), so ln a and ln(1 - a) are finite: compute "
-                      "them as they are" if clipped else
+                 hint=f"right except where a is within {np.max(edge[wrong], initial=0):.0e} "
+                      "of 0 or 1: clipping a (to keep ln away from 0) changes the cost "
+                      "there. A sigmoid output lies strictly inside (0, 1), so ln a and "
+                      "ln(1 - a) are finite: compute them as they are" if clipped else
                       "C = -[y ln a + (1 - y) ln(1 - a)] (Eq. 57 for one input); check "
                       "which of a and y sits inside the logarithms")
     return Feedback("correct", "The logarithms are of the output a, which a sigmoid never "
@@ -775,8 +775,9 @@ def check_softmax_c(softmax_c, softmax_limit):
         # e^{c (z_j - max z)} -> 0 for every z_j below the maximum, 1 for every tied one
         expected = (z == z.max()) / np.count_nonzero(z == z.max())
         got = _as_array(got, "softmax_limit", z.shape, inputs)
-        finite_c = (np.all(got >= 0) and np.isclose(got.sum(), 1)
-                    and np.any((expected == 0) & (got > 0)))   # softmax_c at a large c
+        top = expected > 0
+        finite_c = (np.all(got >= 0) and np.isclose(got.sum(), 1)   # softmax_c at a large c
+                    and np.any(~top & (got > 0)) and got[top].min() > got[~top].max())
         _compare(got, expected, "softmax_limit", inputs,
                  hint="outputs below the largest z are above 0, as softmax_c gives them at "
                       "any finite c; in the limit they are exactly 0. A large c only "
@@ -914,6 +915,13 @@ def check_errors_eliminated(errors_eliminated):
                 "before": (after - before) / (100 - after),
                 "that is a percentage; return a fraction (0.07, not 7)": 100 * expected,
                 "the sign is flipped: fewer errors after must give a positive share": -expected,
+                "that is the share of the errors that remain; the share eliminated is 1 "
+                "minus it": 1 - expected,
+                "that is the share rounded down to a whole number: `//` is floor division; "
+                "use `/`": np.floor(expected),
+                **{f"that is the share rounded to {k} decimal{'s' * (k > 1)}: return it "
+                   "unrounded (round only what you print)": round(expected, k)
+                   for k in range(1, 6)},
             }
             hint = next((why for why, value in slips.items()
                          if np.isclose(got, value, RTOL, ATOL)),
