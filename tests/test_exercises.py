@@ -890,6 +890,25 @@ def test_a_logarithm_of_the_wrong_base_is_named(base):
         assert f"1 / ln {base} = {1 / np.log(base):.4g} times the expected one" in text, text
 
 
+def test_code_for_one_number_that_fails_on_an_array_is_told_the_numpy_way():
+    import math
+
+    def with_math(z):
+        s = 1 / (1 + math.exp(-z))
+        return s * (1 - s)
+    text = rejected("sigmoid_prime", with_math)
+    assert "raised TypeError" in text and "use numpy's, np.exp and np.log" in text
+
+    best_output, _ = solution("ce_minimum")
+
+    def with_if(y):
+        if y == 0 or y == 1:
+            return 0.0
+        return -(y * np.log(y) + (1 - y) * np.log(1 - y))
+    text = rejected("ce_minimum", best_output, with_if)
+    assert "raised ValueError: The truth value" in text and "np.where(condition" in text
+
+
 # -- nearly right: an approximation is rejected, and the verdict shows by how much ------
 def test_a_finite_difference_is_rejected_showing_a_difference_the_rounded_rows_hide():
     """A forward difference is within 1e-6 of sigma'(z) but not within the tolerance; the

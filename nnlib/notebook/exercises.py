@@ -195,7 +195,8 @@ def _call(fn, name: str, inputs: str, *args):
                      inputs=inputs, hint="end the function with `return ...`") from None
     except BaseException as exc:  # the reader's code may fail in any way; report, never raise
         raise _wrong(f"`{name}` raised {type(exc).__name__}: {exc}", inputs=inputs,
-                     hint="run it on this input yourself to see where it fails") from None
+                     hint=_array_slip(exc) or "run it on this input yourself to see where "
+                                              "it fails") from None
     _record_changes(fn, name, inputs, args, copies)
     answered = _ANSWERED.get(None)
     if answered is None:   # a checker called directly, not through check()
@@ -209,6 +210,20 @@ def _call(fn, name: str, inputs: str, *args):
                           "branch of an if) must end in a `return`")
     answered.add(name)
     return out
+
+
+def _array_slip(exc: BaseException) -> str | None:
+    """The fix, if ``exc`` is how code written for one number fails on an array."""
+    text = str(exc)
+    if isinstance(exc, ValueError) and "truth value of an array" in text:
+        return ("an `if` (or `and`, `or`, `not`) met a whole array, which holds many "
+                "numbers and is neither true nor false (a.any() or a.all() would decide for "
+                "all entries at once); decide entry by entry: np.where(condition, value "
+                "if true, value if false)")
+    if isinstance(exc, TypeError) and "arrays can be converted to Python scalars" in text:
+        return ("a function for one number (math.exp, math.log, float(...)) met an "
+                "array: use numpy's, np.exp and np.log, which work entry by entry")
+    return None
 
 
 #: The first argument the reader's code changed in place during the current ``check``
