@@ -396,6 +396,16 @@ def test_ce_many_layers_rejects_the_quadratic_formula_and_a_sum(gradients_soluti
     assert "n = 5 times too large" in text
 
 
+def test_ce_many_layers_rejects_a_delta_split_into_targets_0_and_1():
+    """delta = a - 1 where y = 1, a where y = 0: a - y for binary targets only, which were
+    all the checker tried; Eq. (63) holds for any target in [0, 1]."""
+    def split(a_prev, a, y):
+        delta = np.where(y == 1, a - 1, a)
+        return delta.mean(axis=1, keepdims=True), delta @ a_prev.T / a.shape[1]
+    text = rejected("ce_many_layers", split)
+    assert "n = 1 example" in text and "not only 0 and 1" in text
+
+
 def test_gradient_checkers_reject_a_single_array_and_a_transposed_one(gradients_solution):
     text = rejected("linear_quadratic", lambda a_prev, a, y: (a - y) @ a_prev.T)
     assert "should return a pair (nabla_b, nabla_w)" in text and "(2, 1) and (2, 3)" in text

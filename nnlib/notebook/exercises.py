@@ -446,8 +446,12 @@ def _one_hot_targets(rng, n_out, n):
     return one_hot(rng.integers(0, n_out, n), n_out)
 
 
-def _binary_targets(rng, n_out, n):
-    return rng.integers(0, 2, (n_out, n)).astype(float)
+def _unit_targets(rng, n_out, n):
+    """Targets in [0, 1] for the cross-entropy: 0 or 1, but between 0 and 1 in the first
+    column (Eq. 63 holds for any y in [0, 1]; a formula split into y = 0 and y = 1 fails)."""
+    y = rng.integers(0, 2, (n_out, n)).astype(float)
+    y[:, 0] = rng.uniform(0.05, 0.95, n_out)
+    return y
 
 
 def _real_targets(rng, n_out, n):
@@ -519,8 +523,9 @@ def check_sigmoid_prime(sigmoid_derivative):
 def check_ce_many_layers(cross_entropy_gradients):
     """``cross_entropy_gradients(a_prev, a, y)``: Eqs. (66)-(67) and the bias analogue."""
     _check_output_gradients(cross_entropy_gradients, "cross_entropy_gradients",
-                            CrossEntropyCost, Sigmoid, _binary_targets,
-                            hint="delta^L = a - y (Eq. 66); nabla_w = delta a_prev^T and "
+                            CrossEntropyCost, Sigmoid, _unit_targets,
+                            hint="delta^L = a - y (Eq. 66), for any target y in [0, 1], not "
+                                 "only 0 and 1; nabla_w = delta a_prev^T and "
                                  "nabla_b = delta, averaged over the columns (Eq. 67). An "
                                  "extra a (1 - a) factor is Eq. (65)'s, for the quadratic cost")
     z = 6.0   # a saturated output neuron with the wrong target y = 0
