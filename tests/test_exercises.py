@@ -9,7 +9,10 @@ with feedback that names what went wrong. Then, for every checker alike, the kin
 wrong answers that used to pass: an answer that memorises the fixed inputs, one right
 only for their shapes or only for positive inputs, one off by a sign or a factor,
 results that are not real numbers (complex, strings, None, objects, nan), an answer that
-changes its input in place, sys.exit() and endless loops.
+changes its input in place, sys.exit() and endless loops. Last, slips found in an audit:
+approximations (a finite difference, a limit at a finite c), a clipped logarithm,
+logarithms of another base, a formula right only for targets 0 and 1, code for one number
+given an array, and float32 results (right, and accepted).
 """
 import functools
 import inspect
@@ -396,6 +399,16 @@ def test_ce_many_layers_rejects_the_quadratic_formula_and_a_sum(gradients_soluti
     assert "n = 5 times too large" in text
 
 
+def test_ce_many_layers_rejects_a_delta_split_into_targets_0_and_1():
+    """delta = a - 1 where y = 1, a where y = 0: a - y for binary targets only, which were
+    all the checker tried; Eq. (63) holds for any target in [0, 1]."""
+    def split(a_prev, a, y):
+        delta = np.where(y == 1, a - 1, a)
+        return delta.mean(axis=1, keepdims=True), delta @ a_prev.T / a.shape[1]
+    text = rejected("ce_many_layers", split)
+    assert "n = 1 example" in text and "not only 0 and 1" in text
+
+
 def test_gradient_checkers_reject_a_single_array_and_a_transposed_one(gradients_solution):
     text = rejected("linear_quadratic", lambda a_prev, a, y: (a - y) @ a_prev.T)
     assert "should return a pair (nabla_b, nabla_w)" in text and "(2, 1) and (2, 3)" in text
@@ -567,6 +580,9 @@ def test_softmax_backprop_catches_a_delta_that_fails_only_inside_the_network():
     (lambda b, a: abs(a - b) / (100 - b), "sign is flipped"),  # right but for losses
     (lambda b, a: 1 / 14, "error rate = 100 - accuracy"),
     (lambda b, a: complex((a - b) / (100 - b), 1e-3), "not real numbers"),
+    (lambda b, a: round((a - b) / (100 - b), 3), "rounded to 3 decimals"),
+    (lambda b, a: (a - b) // (100 - b), "`//` is floor division"),
+    (lambda b, a: (100 - a) / (100 - b), "the share of the errors that remain"),
 ])
 def test_errors_eliminated_rejects_the_usual_slips(wrong, says):
     assert says in rejected("errors_eliminated", wrong)
@@ -836,6 +852,115 @@ def test_a_loop_that_swallows_the_time_limit_is_named_on_stderr():
     stderr = hung.value.stderr or b""
     stderr = stderr.decode() if isinstance(stderr, bytes) else stderr
     assert "catches the signal meant to stop it" in stderr and "Interrupt the kernel" in stderr
+
+
+# -- slips that used to pass, or got a verdict that did not name them ------------------
+@pytest.mark.parametrize("c", [30.0, 1e3, 1e4])
+def test_softmax_limit_rejects_softmax_c_at_a_large_but_finite_c(c):
+    """The limit is exactly 1 on the largest z; softmax_c at c = 30 used to pass, since
+    every z the checker tried was at least 0.7 from the largest (e^-21 is below ATOL)."""
+    good_c, _ = solution("softmax_c")
+    text = rejected("softmax_c", good_c, lambda z: good_c(z, c))
+    assert "z = [ 0.5   ,  0.5001, -2.    ]" in text and "expected: [0., 1., 0.]" in text
+    assert "exactly 0" in text and "work out the limit itself" in text
+
+
+def test_softmax_limit_does_not_call_uniform_outputs_a_large_c():
+    good_c, _ = solution("softmax_c")
+    text = rejected("softmax_c", good_c, lambda z: np.full(len(z), 1 / len(z)))
+    assert "work out the limit itself" not in text and "watch where it goes" in text
+
+
+@pytest.mark.parametrize("eps, inputs, within", [
+    (1e-7, "a = [1e-12, 1 - 1e-12, 1e-12, 1 - 1e-12]", "1e-12"),
+    (1e-10, "a = [1e-12, 1 - 1e-12, 1e-12, 1 - 1e-12]", "1e-12"),
+    (1e-3, "a = [0.3   , 0.9   , 0.5   , 0.0001, 0.999 ]", "1e-04")])
+def test_ce_roles_rejects_a_cost_that_clips_a(eps, inputs, within):
+    """Clipping a to [eps, 1 - eps] (Keras uses 1e-7) changed nothing on the inputs tried,
+    all at least 1e-4 from 0 and 1; a saturated sigmoid output is much closer."""
+    def clipped(a, y):
+        a = np.clip(a, eps, 1 - eps)
+        return -(y * np.log(a) + (1 - y) * np.log(1 - a))
+    text = rejected("ce_roles", clipped)
+    assert inputs in text and f"right except where a is within {within} of 0 or 1" in text
+    assert "clipping a" in text and "close" not in text
+    if within == "1e-12":
+        assert "y = [1., 0., 0., 1.]" in text and "expected: [27.631" in text
+
+
+@pytest.mark.parametrize("base", [10, 2])
+def test_a_logarithm_of_the_wrong_base_is_named(base):
+    """np.log10 or np.log2 for the book's ln: the hint used to send the reader to the
+    roles of a and y, or to the constant C."""
+    log = {10: np.log10, 2: np.log2}[base]
+    best_output, _ = solution("ce_minimum")
+    for key, answers in [
+            ("ce_roles", [lambda a, y: -(y * log(a) + (1 - y) * log(1 - a))]),
+            ("ce_minimum", [best_output, lambda y: -(
+                y * log(np.where(y > 0, y, 1)) + (1 - y) * log(np.where(y < 1, 1 - y, 1)))]),
+            ("softmax_invert", [log])]:
+        text = rejected(key, *answers)
+        assert f"np.log{base} takes base-{base} logarithms" in text, text
+        assert f"1 / ln {base} = {1 / np.log(base):.4g} times the expected one" in text, text
+
+
+def test_code_for_one_number_that_fails_on_an_array_is_told_the_numpy_way():
+    import math
+
+    def with_math(z):
+        s = 1 / (1 + math.exp(-z))
+        return s * (1 - s)
+    text = rejected("sigmoid_prime", with_math)
+    assert "raised TypeError" in text and "use numpy's, np.exp and np.log" in text
+
+    best_output, _ = solution("ce_minimum")
+
+    def with_if(y):
+        if y == 0 or y == 1:
+            return 0.0
+        return -(y * np.log(y) + (1 - y) * np.log(1 - y))
+    text = rejected("ce_minimum", best_output, with_if)
+    assert "raised ValueError: The truth value" in text and "np.where(condition" in text
+
+
+def test_softmax_backprop_accepts_a_delta_right_to_float32_precision():
+    """a - y in float32 is within RTOL of the exact delta, which the direct comparisons
+    accept; the network's gradient check used a tighter 1e-7 and rejected it about one
+    time in ten, with a hint about shapes and in-place changes."""
+    def float32_delta(z, a, y):
+        return (a - y).astype(np.float32)
+    for _ in range(40):   # fresh inputs each time
+        feedback = check("softmax_backprop", float32_delta)
+        assert feedback.passed, repr(feedback)
+
+
+# -- nearly right: an approximation is rejected, and the verdict shows by how much ------
+def test_a_finite_difference_is_rejected_showing_a_difference_the_rounded_rows_hide():
+    """A forward difference is within 1e-6 of sigma'(z) but not within the tolerance; the
+    expected and got rows, rounded to 4 decimals, are the same, so the verdict must say
+    where they differ, by how much, and that the formula may be right."""
+    def forward_difference(z, h=1e-5):
+        return (sigmoid(z + h) - sigmoid(z)) / h
+    text = rejected("sigmoid_prime", forward_difference)
+    rows = dict(re.findall(r"^  (expected|got):\s+(.*)$", text, re.M))
+    assert rows["expected"] == rows["got"], text   # the reason for the differs row
+    assert "differs:  most at entry 1: 0.14914597" in text and "instead of 0.14914645" in text
+    assert "the check allows 2.5e-07 there" in text
+    assert "close, but not within the tolerance" in text and "a finite difference" in text
+
+
+@pytest.mark.parametrize("key", ["sigmoid_prime", "ce_many_layers", "softmax_monotonic",
+                                 "softmax_backprop"])
+def test_an_answer_off_by_a_relative_1e_minus_4_is_rejected_as_close(key):
+    for _, answers in answers_with(key, lambda fn: spoiled(fn, lambda args, a: a * (1 + 1e-4))):
+        text = rejected(key, *answers)
+        assert "close, but not within the tolerance" in text and "differs:" in text, text
+
+
+def test_a_wrong_formula_is_not_called_close():
+    text = rejected("sigmoid_prime", lambda z: 1.01 * sigmoid(z) * (1 - sigmoid(z)))
+    assert "differs:  most at entry 0: 0.2525 instead of 0.25" in text
+    assert "close" not in text and "chain rule" in text
 
 
 # -- the cell generator for authors (tools/new_exercise.py) ---------------------------

@@ -54,7 +54,7 @@ import numpy as np
 from .. import checks
 from ..activations import Sigmoid, Softmax, sigmoid, sigmoid_prime, softmax
 from ..costs import CrossEntropyCost, LogLikelihoodCost, QuadraticCost, one_hot
-from ..gradcheck import TOLERANCE, check_gradients, numerical_gradient
+from ..gradcheck import check_gradients, numerical_gradient
 from ..network import Network
 
 #: One tolerance for every comparison: |got - expected| <= ATOL + RTOL |expected|.
@@ -143,10 +143,12 @@ def _not_attempted(name: str, what: str) -> _Verdict:
         ("next", f"fill in `{name}` and run this cell again")]))
 
 
-def _wrong(message, inputs=None, expected=None, got=None, hint=None) -> _Verdict:
+def _wrong(message, inputs=None, expected=None, got=None, hint=None,
+           differs=None) -> _Verdict:
     details = [("input", inputs),
                ("expected", None if expected is None else _fmt(expected)),
                ("got", None if got is None else _fmt(got)),
+               ("differs", differs),
                ("hint", hint)]
     return _Verdict(Feedback("incorrect", message, details))
 
@@ -193,7 +195,8 @@ def _call(fn, name: str, inputs: str, *args):
                      inputs=inputs, hint="end the function with `return ...`") from None
     except BaseException as exc:  # the reader's code may fail in any way; report, never raise
         raise _wrong(f"`{name}` raised {type(exc).__name__}: {exc}", inputs=inputs,
-                     hint="run it on this input yourself to see where it fails") from None
+                     hint=_array_slip(exc) or "run it on this input yourself to see where "
+                                              "it fails") from None
     _record_changes(fn, name, inputs, args, copies)
     answered = _ANSWERED.get(None)
     if answered is None:   # a checker called directly, not through check()
@@ -207,6 +210,20 @@ def _call(fn, name: str, inputs: str, *args):
                           "branch of an if) must end in a `return`")
     answered.add(name)
     return out
+
+
+def _array_slip(exc: BaseException) -> str | None:
+    """The fix, if ``exc`` is how code written for one number fails on an array."""
+    text = str(exc)
+    if isinstance(exc, ValueError) and "truth value of an array" in text:
+        return ("an `if` (or `and`, `or`, `not`) met a whole array, which holds many "
+                "numbers and is neither true nor false (a.any() or a.all() would decide for "
+                "all entries at once); decide entry by entry: np.where(condition, value "
+                "if true, value if false)")
+    if isinstance(exc, TypeError) and "arrays can be converted to Python scalars" in text:
+        return ("a function for one number (math.exp, math.log, float(...)) met an "
+                "array: use numpy's, np.exp and np.log, which work entry by entry")
+    return None
 
 
 #: The first argument the reader's code changed in place during the current ``check``
@@ -301,6 +318,11 @@ def _scalar(out, name: str, inputs: str, what: str = "one float") -> float:
     return float(arr.ravel()[0])
 
 
+#: How close counts as "nearly right" (an approximation, not a slip in the formula):
+#: every entry within a relative 1e-3 of the expected one (or within ATOL of it).
+NEAR = 1e-3
+
+
 def _diagnose(got, expected, n=1, nonfinite=None) -> str | None:
     """Name a common slip that turns ``expected`` into ``got``, if it is one of them.
 
@@ -316,7 +338,37 @@ def _diagnose(got, expected, n=1, nonfinite=None) -> str | None:
         return f"n = {n} times too large: average over the n examples (divide the sum by n)"
     if nonzero and n > 1 and np.allclose(n * got, expected, RTOL, ATOL):
         return f"n = {n} times too small: divide the sum over examples by n once, not twice"
+    for base in (10, 2):
+        if nonzero and np.allclose(got * np.log(base), expected, RTOL, ATOL):
+            return (f"every entry is 1 / ln {base} = {1 / np.log(base):.4g} times the "
+                    f"expected one: np.log{base} takes base-{base} logarithms, while the "
+                    "book's ln is the natural logarithm, np.log")
     return None
+
+
+def _near(got, expected) -> str | None:
+    """Say so if finite ``got`` is within ``NEAR`` of ``expected`` (which is not all 0)."""
+    if (np.max(np.abs(expected)) > ATOL and np.all(np.isfinite(got))
+            and np.allclose(got, expected, NEAR, ATOL)):
+        return (f"close, but not within the tolerance (a relative {RTOL:g}): every entry is "
+                f"within {NEAR:.1%} of the expected value, so the formula may be right and "
+                "its evaluation approximate: a finite difference, a rounded constant (2.718 "
+                "for e), a rounded result or a numerical search. Compute it exactly")
+    return None
+
+
+def _largest_difference(got, expected) -> str | None:
+    """Where finite ``got`` and ``expected`` differ most, in full precision, against the
+    tolerance there: the arrays as shown (4 decimals) may look the same."""
+    if not np.all(np.isfinite(got)) or np.shape(got) != np.shape(expected):
+        return None
+    excess = np.abs(got - expected) - (ATOL + RTOL * np.abs(expected))
+    at = tuple(int(i) for i in np.unravel_index(np.argmax(excess), np.shape(expected)))
+    where = (f"most at entry {list(at) if len(at) > 1 else at[0]}: "
+             if np.size(expected) > 1 else "")
+    return (f"{where}{got[at]:.10g} instead of {expected[at]:.10g} (off by "
+            f"{abs(got[at] - expected[at]):.2g}; the check allows "
+            f"{ATOL + RTOL * abs(expected[at]):.2g} there)")
 
 
 def _compare(got, expected, name: str, inputs: str, hint: str, n: int = 1, nonfinite=None):
@@ -327,7 +379,9 @@ def _compare(got, expected, name: str, inputs: str, hint: str, n: int = 1, nonfi
     if not np.allclose(got, expected, RTOL, ATOL):
         raise _wrong(f"`{name}` gives a different result on this input.", inputs=inputs,
                      expected=expected, got=got,
-                     hint=_diagnose(got, expected, n, nonfinite) or hint)
+                     differs=_largest_difference(got, np.asarray(expected, dtype=float)),
+                     hint=_diagnose(got, expected, n, nonfinite) or _near(got, expected)
+                     or hint)
     return got
 
 
@@ -392,8 +446,12 @@ def _one_hot_targets(rng, n_out, n):
     return one_hot(rng.integers(0, n_out, n), n_out)
 
 
-def _binary_targets(rng, n_out, n):
-    return rng.integers(0, 2, (n_out, n)).astype(float)
+def _unit_targets(rng, n_out, n):
+    """Targets in [0, 1] for the cross-entropy: 0 or 1, but between 0 and 1 in the first
+    column (Eq. 63 holds for any y in [0, 1]; a formula split into y = 0 and y = 1 fails)."""
+    y = rng.integers(0, 2, (n_out, n)).astype(float)
+    y[:, 0] = rng.uniform(0.05, 0.95, n_out)
+    return y
 
 
 def _real_targets(rng, n_out, n):
@@ -465,8 +523,9 @@ def check_sigmoid_prime(sigmoid_derivative):
 def check_ce_many_layers(cross_entropy_gradients):
     """``cross_entropy_gradients(a_prev, a, y)``: Eqs. (66)-(67) and the bias analogue."""
     _check_output_gradients(cross_entropy_gradients, "cross_entropy_gradients",
-                            CrossEntropyCost, Sigmoid, _binary_targets,
-                            hint="delta^L = a - y (Eq. 66); nabla_w = delta a_prev^T and "
+                            CrossEntropyCost, Sigmoid, _unit_targets,
+                            hint="delta^L = a - y (Eq. 66), for any target y in [0, 1], not "
+                                 "only 0 and 1; nabla_w = delta a_prev^T and "
                                  "nabla_b = delta, averaged over the columns (Eq. 67). An "
                                  "extra a (1 - a) factor is Eq. (65)'s, for the quadratic cost")
     z = 6.0   # a saturated output neuron with the wrong target y = 0
@@ -505,7 +564,8 @@ def check_ce_minimum(best_output, binary_entropy):
             raise _wrong("this a is not where the cross-entropy is smallest.", inputs=inputs,
                          expected=y, got=got,
                          hint=f"compare the cost at your a ({CrossEntropyCost.fn(got, y):.6g}) "
-                              f"with nearby values of a")
+                              f"with nearby values of a; the check needs the minimiser within "
+                              f"{SEARCH_TOL:g} (a grid of step 1e-5 gets there)")
     shape = (2, int(rng.integers(2, 5)))
     for y in (np.array([0.1, 0.5, 0.9]), np.array([0.0, 1.0, 0.3]),
               np.where(rng.uniform(size=shape) < 0.3, rng.integers(0, 2, shape),
@@ -527,21 +587,36 @@ def check_ce_roles(cross_entropy):
     a = np.array([0.3, 0.9, 0.5, 1e-4, 0.999])
     rng = _fresh_rng()
     cases = [(a, np.full_like(a, target), target) for target in (0.0, 1.0, 0.25)]
+    # Saturated outputs, sigmoid(-+27.6), right and wrong: a cost that clips a (to keep ln
+    # away from 0, as some libraries do) is 16.1 instead of 27.6 where a is wrong.
+    tiny = 1e-12
+    cases.append((np.array([tiny, 1 - tiny, tiny, 1 - tiny]), np.array([1.0, 0.0, 0.0, 1.0]),
+                  None))
     for shape in ((int(rng.choice([2, 3, 4, 6, 7])),), (2, int(rng.integers(2, 5)))):
         y = rng.choice([0.0, 1.0, rng.uniform(0, 1)], shape)   # targets 0, 1 and between
         cases.append((rng.uniform(0.01, 0.99, shape), y, None))
     for a, y, target in cases:
-        inputs = f"a = {_fmt(a)}, y = {target if target is not None else _fmt(y)}"
+        a_text = ("[1e-12, 1 - 1e-12, 1e-12, 1 - 1e-12] (sigmoid outputs at z = -27.6, 27.6, "
+                  "-27.6, 27.6)" if np.min(np.minimum(a, 1 - a)) < 2 * tiny else _fmt(a))
+        inputs = f"a = {a_text}, y = {target if target is not None else _fmt(y)}"
         got = _as_array(_call(cross_entropy, "cross_entropy", inputs, a, y), "cross_entropy",
                         a.shape, inputs)
+        expected = _cross_entropy_each(a, y)
         if not np.all(np.isfinite(got)) and target is not None and target in (0.0, 1.0):
             raise _wrong(f"At y = {target:g} your cost is infinite or nan.", inputs=inputs,
-                         expected=_cross_entropy_each(a, y), got=got,
+                         expected=expected, got=got,
                          hint="a logarithm of y is being taken, and ln 0 = -inf. The logs "
                               "belong to the output a, which a sigmoid keeps strictly "
                               "inside (0, 1); the target y is often exactly 0 or 1")
-        _compare(got, _cross_entropy_each(a, y), "cross_entropy", inputs,
-                 hint="C = -[y ln a + (1 - y) ln(1 - a)] (Eq. 57 for one input); check "
+        wrong = ~np.isclose(got, expected, RTOL, ATOL)
+        edge = np.minimum(a, 1 - a)   # how close each a is to 0 or 1
+        clipped = np.all(np.isfinite(got)) and np.all(edge[wrong] <= 1e-3)
+        _compare(got, expected, "cross_entropy", inputs,
+                 hint=f"right except where a is within {np.max(edge[wrong], initial=0):.0e} "
+                      "of 0 or 1: clipping a (to keep ln away from 0) changes the cost "
+                      "there. A sigmoid output lies strictly inside (0, 1), so ln a and "
+                      "ln(1 - a) are finite: compute them as they are" if clipped else
+                      "C = -[y ln a + (1 - y) ln(1 - a)] (Eq. 57 for one input); check "
                       "which of a and y sits inside the logarithms")
     return Feedback("correct", "The logarithms are of the output a, which a sigmoid never "
                     "makes exactly 0 or 1, so the cost stays finite for targets y = 0 "
@@ -710,14 +785,25 @@ def check_softmax_c(softmax_c, softmax_limit):
         got = _call(softmax_c, "softmax_c", inputs, z, c)
         _compare(got, softmax(z, c=c), "softmax_c", inputs,
                  hint="a_j = e^{c z_j} / sum_k e^{c z_k} (Eq. 83)")
-    # Random whole numbers: ties are likely, and gaps of at least 1 reach the limit.
+    # Random whole numbers: ties are likely, and gaps of at least 1 reach the limit. Two
+    # z's 1e-4 apart tell the limit from softmax_c at a large c (1e4 leaves e^-1 there).
     random_ints = [np.round(_random_z(rng)) for _ in range(2)]
-    for z in [BOOK_Z, np.array([-2.0, -7.0]), np.array([1.0, 3.0, 3.0, 0.0]), *random_ints]:
+    for z in [BOOK_Z, np.array([-2.0, -7.0]), np.array([1.0, 3.0, 3.0, 0.0]),
+              np.array([0.5, 0.5001, -2.0]), *random_ints]:
         inputs = f"z = {_fmt(z)}"
         got = _call(softmax_limit, "softmax_limit", inputs, z)
-        # c = 1e6 turns a gap of 0.1 between z's into a factor e^-1e5 = 0: the limit.
-        _compare(got, softmax(z, c=1e6), "softmax_limit", inputs,
-                 hint="try softmax_c(z, c) with c = 10, 100, 1000 and watch where it goes; "
+        # e^{c (z_j - max z)} -> 0 for every z_j below the maximum, 1 for every tied one
+        expected = (z == z.max()) / np.count_nonzero(z == z.max())
+        got = _as_array(got, "softmax_limit", z.shape, inputs)
+        top = expected > 0
+        finite_c = (np.all(got >= 0) and np.isclose(got.sum(), 1)   # softmax_c at a large c
+                    and np.any(~top & (got > 0)) and got[top].min() > got[~top].max())
+        _compare(got, expected, "softmax_limit", inputs,
+                 hint="outputs below the largest z are above 0, as softmax_c gives them at "
+                      "any finite c; in the limit they are exactly 0. A large c only "
+                      "approaches it (for z's 1e-4 apart, c = 1e4 is still far off): work "
+                      "out the limit itself" if finite_c else
+                      "try softmax_c(z, c) with c = 10, 100, 1000 and watch where it goes; "
                       "mind ties for the largest z")
     return Feedback("correct", "Every c > 0 gives positive outputs that sum to 1, and as c "
                     "grows the largest z takes all of it (shared equally on a tie): c = 1 "
@@ -811,17 +897,18 @@ def check_softmax_backprop(softmax_delta):
     net = Network([3, 4, 3], cost=cost, seed=5)
     x, y = fresh.uniform(0, 1, (3, 6)), _one_hot_targets(fresh, 3, 6)
     inputs = "a [3, 4, 3] network with a softmax output layer, 6 examples"
-    try:
-        report = check_gradients(net, x, y)
+    try:   # RTOL, as for the deltas above: a delta right to float32 precision passes both
+        report = check_gradients(net, x, y, tolerance=RTOL)
     except Exception as exc:  # the reader's delta, called by the network, failed
         raise _wrong(f"backprop with your delta raised {type(exc).__name__}: {exc}",
                      inputs=inputs, hint="return an array of z's shape") from None
     if not report.ok:
-        raise _wrong("backprop with your delta disagrees with finite differences.",
-                     inputs=inputs, hint="delta^L must be an array of z's shape, one column "
-                                         "per example, and must not change z, a or y in place")
+        raise _wrong("backprop with your delta disagrees with finite differences (largest "
+                     f"error {report.max_error:.2g}, allowed {RTOL:g}).", inputs=inputs,
+                     hint="delta^L must be an array of z's shape, one column per example, "
+                          "and must not change z, a or y in place")
     return Feedback("correct", "Backprop through a [3, 4, 3] softmax network using your "
-                    f"delta^L agrees with finite differences (within {TOLERANCE:.0e}): "
+                    f"delta^L agrees with finite differences (within {RTOL:g}): "
                     "Eq. (84) is all a softmax layer changes, and BP2-BP4 follow as before.")
 
 
@@ -849,6 +936,13 @@ def check_errors_eliminated(errors_eliminated):
                 "before": (after - before) / (100 - after),
                 "that is a percentage; return a fraction (0.07, not 7)": 100 * expected,
                 "the sign is flipped: fewer errors after must give a positive share": -expected,
+                "that is the share of the errors that remain; the share eliminated is 1 "
+                "minus it": 1 - expected,
+                "that is the share rounded down to a whole number: `//` is floor division; "
+                "use `/`": np.floor(expected),
+                **{f"that is the share rounded to {k} decimal{'s' * (k > 1)}: return it "
+                   "unrounded (round only what you print)": round(expected, k)
+                   for k in range(1, 6)},
             }
             hint = next((why for why, value in slips.items()
                          if np.isclose(got, value, RTOL, ATOL)),
