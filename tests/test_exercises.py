@@ -484,6 +484,19 @@ def test_softmax_invert_rejects_exp_and_the_wrong_sign():
     assert "wrong sign" in rejected("softmax_invert", lambda a: -np.log(a))
 
 
+def test_softmax_invert_tries_outputs_as_small_as_02_says():
+    """02's prompt: the checker "tries outputs as small as 10^-263" (where ln a is near its
+    float64 limit, and a naive inversion through a ratio underflows)."""
+    tried = []
+
+    def spy(a):
+        tried.append(np.min(a))
+        return np.log(a)
+
+    assert check("softmax_invert", spy).status == "correct"
+    assert round(np.log10(min(tried))) == -263
+
+
 @pytest.mark.parametrize("c", [5.0, -3.0, 1e6])
 def test_softmax_invert_accepts_any_constant_c(c):
     feedback = check("softmax_invert", lambda a: np.log(a) + c)
