@@ -74,6 +74,14 @@ def _xlogy(x, y):
         return np.where(x == 0, 0.0, x * np.log(np.where(x == 0, 1.0, y)))
 
 
+def _x_over(x, d):
+    """x / d, with 0 / d taken as 0 even where d is 0 (the slope of a term ``_xlogy`` takes
+    as 0), and x / 0 = inf for x > 0. Never NaN."""
+    x, d = np.asarray(x), np.asarray(d)
+    with np.errstate(divide="ignore"):
+        return np.where(x == 0, 0.0, x / np.where(x == 0, 1.0, d))
+
+
 def _total(terms, axis):
     """Sum the cost's terms: all of them (a float, axis=None) or along ``axis``, in float64
     (float32 terms of ~1e38 would overflow). A sum beyond the largest float is inf, its
@@ -145,9 +153,13 @@ class CrossEntropyCost:
 
     @staticmethod
     def grad_a(a, y):
-        """dC/da = (a - y) / (a (1 - a)): Eq. (75)."""
+        """dC/da = (a - y) / (a (1 - a)) (Eq. 75), computed as its two terms
+        -y / a + (1 - y) / (1 - a), each 0 where its target weight is 0: an output that has
+        saturated at its own target (a = y = 0, or a = y = 1) then has the finite slope 1
+        or -1 of its one remaining term, not 0/0. A softmax output layer (not the book's
+        pair) saturates exactly so, and its delta^L = J^T dC/da stays finite."""
         a, y = _pair(a, y)
-        return (a - y) / (a * (1 - a))
+        return _x_over(1 - y, 1 - a) - _x_over(y, a)
 
     @staticmethod
     def delta(z, a, y):

@@ -64,6 +64,22 @@ def test_delta_is_dC_dz_for_the_paired_output_layer(name):
                                atol=1e-6)
 
 
+def test_cross_entropy_grad_a_is_finite_where_an_output_saturates_at_its_target():
+    """Eq. (75) is (a - y) / (a (1 - a)), 0/0 at a = y = 0 and a = y = 1, where the slope
+    is the remaining term's, 1/(1 - a) = 1 and -1/a = -1; it is infinite only where the
+    cost is (a saturated away from y). Elsewhere it is Eq. (75) to rounding."""
+    a = np.array([0.0, 1.0, 0.0, 1.0, 0.0, 1.0])
+    y = np.array([0.0, 1.0, 1.0, 0.0, 0.5, 0.5])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        np.testing.assert_array_equal(CrossEntropyCost.grad_a(a, y),
+                                      [1.0, -1.0, -np.inf, np.inf, -np.inf, np.inf])
+    rng = np.random.default_rng(5)
+    a, y = rng.uniform(1e-6, 1 - 1e-6, 200), rng.random(200)
+    np.testing.assert_allclose(CrossEntropyCost.grad_a(a, y), (a - y) / (a * (1 - a)),
+                               rtol=1e-9)
+
+
 @pytest.mark.parametrize("name", sorted(COSTS))
 def test_axis_0_gives_one_cost_per_example(name):
     cost = COSTS[name]

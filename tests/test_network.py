@@ -1279,3 +1279,18 @@ def test_a_cost_or_output_layer_assigned_later_is_checked_as_at_construction():
     assert net.cost is CrossEntropyCost and net.output is Sigmoid  # unchanged
     net.output = "softmax"
     assert net.output is Softmax
+
+
+def test_a_softmax_network_with_the_cross_entropy_survives_a_confident_right_answer():
+    """With a softmax output layer (not the book's pair; the numpy engine trains it by
+    J^T dC/da) the outputs saturate exactly: a = (1, 0, 0) for the right class 0 made
+    every weight NaN and warned of divergence. The gradient there is 0: nothing moves."""
+    net = Network([4, 3], cost=CrossEntropyCost, output="softmax", seed=0)
+    net.weights[0][0, 0] = 800.0   # z_0 - z_k = 800: e^-800 underflows to 0
+    X, labels = np.eye(4)[[0, 0, 0, 0]], np.zeros(4, dtype=int)
+    before = [w.copy() for w in net.weights]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        net.SGD((X, labels), 1, 2, 0.1, verbose=False, progress=False, engine="numpy")
+    np.testing.assert_allclose(net.weights[0][:, 1:], before[0][:, 1:])
+    assert np.all(np.isfinite(net.weights[0])) and net.weights[0][0, 0] == 800.0
