@@ -763,3 +763,11 @@ def test_the_paired_difference_without_stuck_runs():
     assert rest.seeds == (0, 1) and rest.differences.tolist() == [1, 2] and rest.mean == 1.5
     text = mnist_study.comparison_text(fake_study(TINY_PLAN, (40, 20, 20)))
     assert "sign test p = " in text
+
+
+@pytest.mark.parametrize("plan", [None, "full"])
+def test_describe_names_what_it_needs_instead_of_an_attribute_error(plan):
+    """Notebook 04 describes results.plan, which is None for a results file saved without
+    a plan: "'NoneType' object has no attribute 'data'" said nothing of that."""
+    with pytest.raises(TypeError, match=r"describe needs a Plan .*; got " + repr(plan)):
+        mnist_study.describe(plan)

@@ -1231,6 +1231,12 @@ class CurvesExplorer(Demo):
 
 def describe(plan: Plan) -> str:
     """A paragraph saying what ``plan`` runs, for the notebook and the CLI."""
+    if not isinstance(plan, Plan):  # e.g. the plan of a results file saved without one
+        raise checks.WrongKindError(
+            f"describe needs a Plan (mnist_study.FULL_PLAN, QUICK_PLAN, or the plan a study's "
+            f"results file holds); got {plan!r:.60}" + (
+                ": these results have no plan (load a file run_study saved)"
+                if plan is None else ""))
     n_training, _, n_test = DATA_SIZES[plan.data]
     n_data = {"full": f"MNIST's {n_training:,} training images (test: its {n_test:,} test "
                       f"images)",
