@@ -633,13 +633,14 @@ class Network:
         return cost, correct
 
     @staticmethod
-    def _check_has_labels(data, name, wanted_by):
+    def _check_has_labels(data, name, wanted_by, instead="monitor the cost instead"):
         """Check that ``data`` (a _Data) has class labels, which an accuracy needs: before
-        training, so that a monitor flag that cannot work fails before an epoch is spent."""
+        training, so that a monitor flag that cannot work fails before an epoch is spent.
+        ``instead`` is the advice for targets that have none."""
         if data.labels is None:
             raise ValueError(f"{wanted_by} needs class labels in {name} (integers, or one-hot "
                              f"target vectors); its targets are not one-hot, so no answer can "
-                             f"be counted right: monitor the cost instead")
+                             f"be counted right: {instead}")
 
     def _cost_sum(self, z, a, y):
         """The cost summed over the columns, from z where the cost can (``fn_z``); NaN
@@ -662,7 +663,8 @@ class Network:
             one_hot = self._one_hot_from_convert(one_hot, bool(convert), "accuracy")
         self._check_parameters(copy=False)
         data = self._data(data, "data", one_hot)
-        self._check_has_labels(data, "data", "accuracy")
+        self._check_has_labels(data, "data", "accuracy",
+                               "measure the cost instead (total_cost)")
         return self._evaluate(data, want_accuracy=True)[1]
 
     def total_cost(self, data, lmbda, convert=None, *, one_hot=None, training_size=None):

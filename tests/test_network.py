@@ -493,8 +493,9 @@ def test_monitoring_an_accuracy_without_labels_fails_before_training(flag, data_
         net.SGD(data["training_data"], 1, 4, 0.5, evaluation_data=data["evaluation_data"],
                 verbose=False, progress=False, engine=engine, **{flag: True})
     assert all(np.array_equal(w, w0) for w, w0 in zip(net.weights, before))
-    with pytest.raises(ValueError, match="accuracy needs class labels in data"):
-        net.accuracy(unlabelled)
+    with pytest.raises(ValueError, match=r"accuracy needs class labels in data .*: measure "
+                                         r"the cost instead \(total_cost\)$"):
+        net.accuracy(unlabelled)  # not "monitor": accuracy() is no monitor flag
 
 
 def test_progress_bar_shows_and_can_be_turned_off(capsys):
