@@ -167,6 +167,31 @@ class CrossEntropyCost:
         a, y = _pair(a, y)
         return a - y
 
+    @staticmethod
+    def delta_softmax(z, a, y):
+        """delta^L for a softmax output layer (Eq. 78; not the book's pair), the chain rule
+        J^T dC/da written so that it stays finite where an output has saturated at 0 or 1
+        and dC/da (Eq. 75) is infinite. With g = dC/da, a_j g_j = -y_j + (1 - y_j) r_j for
+        the odds r_j = a_j / (1 - a_j), and J^T g = a g - a sum_j a_j g_j; the r_k of the
+        output itself cancels, leaving, per column,
+
+            delta_k = -y_k + a_k (1 - y_k + sum_j y_j) - sum_{j != k} (1 - y_j) a_k r_j,
+
+        where a_k r_j = exp(z_k + z_j - L - L_j) <= 1 (L: the log-sum-exp of the column of
+        z; L_j: the same without z_j), so no term overflows."""
+        z, y = _pair(z, y, "z")
+        n = z.shape[0]
+        if n == 1:  # a lone softmax output is 1 whatever z is: J = 0
+            return np.zeros_like(z)
+        y = np.broadcast_to(y, z.shape)
+        same = np.eye(n, dtype=bool).reshape((n, n) + (1,) * (z.ndim - 1))
+        log_without = np.logaddexp.reduce(np.where(same, -np.inf, z[None]), axis=1)  # L_j
+        log_total = np.logaddexp.reduce(z, axis=0, keepdims=True)                     # L
+        # [k, j]: a_k r_j for j != k, where the exponent is <= 0; 0 on the diagonal (whose
+        # exponent, dropped, can overflow)
+        a_r = np.exp(np.where(same, -np.inf, z[:, None] + (z - log_without)[None] - log_total))
+        return -y + a * (1 - y + y.sum(axis=0)) - np.sum(a_r * (1 - y)[None], axis=1)
+
 
 class LogLikelihoodCost:
     """C = -ln a_y per example (Eq. 80), for a softmax output layer (Eq. 78).

@@ -140,6 +140,9 @@ def _check_cost(cost, output):
     if paired:
         needed["delta"] = ("z", "a", "y", f"for the output error delta^L with its own "
                                           f"{output.name} output layer (BP1)")
+    elif callable(getattr(cost, f"delta_{output.name}", None)):
+        needed[f"delta_{output.name}"] = ("z", "a", "y", f"for delta^L with a {output.name} "
+                                                         "output layer (BP1)")
     else:
         needed["grad_a"] = ("a", "y", f"for dC/da: with a {output.name} output layer, not the "
                                       f"cost's own, delta^L = J^T dC/da (BP1)")
@@ -326,9 +329,14 @@ class Network:
     def _output_delta(self, z, a, y):
         """BP1, delta^L = dC/dz^L. The cost's own ``delta`` when the output layer is the
         one it is paired with (Eqs. 66, 84; (a - y) sigma'(z) for the quadratic cost);
-        otherwise the chain rule through the output layer (e.g. Eq. 68 for linear)."""
+        else the cost's ``delta_<layer name>`` if it has one (the cross-entropy's
+        ``delta_softmax``: the chain rule, written to survive saturated outputs); otherwise
+        the chain rule through the output layer (e.g. Eq. 68 for linear)."""
+        own = f"delta_{self.output.name}"
         if _is_costs_own_layer(self.cost, self.output):
             delta, method = self.cost.delta(z, a, y), "delta(z, a, y)"
+        elif hasattr(self.cost, own):
+            delta, method = getattr(self.cost, own)(z, a, y), f"{own}(z, a, y)"
         else:
             grad, method = self.cost.grad_a(a, y), "grad_a(a, y)"
             if np.shape(grad) == np.shape(a):

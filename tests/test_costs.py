@@ -4,7 +4,7 @@ import warnings
 import numpy as np
 import pytest
 
-from nnlib.activations import log_softmax, sigmoid, softmax
+from nnlib.activations import Softmax, log_softmax, sigmoid, softmax
 from nnlib.costs import COSTS, CrossEntropyCost, LogLikelihoodCost, QuadraticCost, one_hot
 from nnlib.gradcheck import numerical_gradient
 
@@ -78,6 +78,38 @@ def test_cross_entropy_grad_a_is_finite_where_an_output_saturates_at_its_target(
     a, y = rng.uniform(1e-6, 1 - 1e-6, 200), rng.random(200)
     np.testing.assert_allclose(CrossEntropyCost.grad_a(a, y), (a - y) / (a * (1 - a)),
                                rtol=1e-9)
+
+
+@pytest.mark.parametrize("shape", [(5, 3), (4,), (2, 6)])
+def test_cross_entropy_delta_softmax_is_the_chain_rule_and_dC_dz(shape):
+    """delta_softmax (the cross-entropy with a softmax output layer) is J^T dC/da where
+    that is finite, and dC/dz by central differences."""
+    rng = np.random.default_rng(6)
+    z, y = 3 * rng.normal(size=shape), rng.random(shape)
+    a = softmax(z)
+    delta = CrossEntropyCost.delta_softmax(z, a, y)
+    np.testing.assert_allclose(delta, Softmax.backward(z, a, CrossEntropyCost.grad_a(a, y)),
+                               rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(delta, numerical_gradient(
+        lambda: CrossEntropyCost.fn(softmax(z), y), z), atol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_cross_entropy_delta_softmax_is_finite_where_outputs_saturate(dtype):
+    """Confidently wrong: z = (20, 0, 0) with the target on class 1. In float32 a_0 rounds
+    to 1 and dC/da_0 is inf, so J^T dC/da gave inf - inf; the delta is the float64 chain
+    rule's (2, -1.5, -0.5). Confidently right (gap 800): the two outputs at 0 pass back 0."""
+    z, y = np.array([[20.0], [0.0], [0.0]], dtype), np.array([[0.0], [1.0], [0.0]], dtype)
+    z64, y64 = z.astype(np.float64), y.astype(np.float64)
+    expected = Softmax.backward(z64, softmax(z64), CrossEntropyCost.grad_a(softmax(z64), y64))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        np.testing.assert_allclose(CrossEntropyCost.delta_softmax(z, softmax(z), y), expected,
+                                   rtol=1e-6)
+        z, y = np.array([800.0, 0.0, 0.0], dtype), np.array([1.0, 0.0, 0.0], dtype)
+        np.testing.assert_array_equal(CrossEntropyCost.delta_softmax(z, softmax(z), y), 0.0)
+    one = np.array([[3.0, -2.0]])  # a lone softmax output is always 1: no gradient
+    np.testing.assert_array_equal(CrossEntropyCost.delta_softmax(one, softmax(one), 0 * one), 0)
 
 
 @pytest.mark.parametrize("name", sorted(COSTS))
