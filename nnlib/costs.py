@@ -153,13 +153,15 @@ class CrossEntropyCost:
 
     @staticmethod
     def grad_a(a, y):
-        """dC/da = (a - y) / (a (1 - a)) (Eq. 75), computed as its two terms
+        """dC/da = (a - y) / (a (1 - a)) (Eq. 75). At a = 0 or 1 it is taken as its two terms
         -y / a + (1 - y) / (1 - a), each 0 where its target weight is 0: an output that has
         saturated at its own target (a = y = 0, or a = y = 1) then has the finite slope 1
-        or -1 of its one remaining term, not 0/0. A softmax output layer (not the book's
-        pair) saturates exactly so, and its delta^L = J^T dC/da stays finite."""
+        or -1 of its one remaining term, not 0/0; elsewhere the one fraction, exact to
+        rounding even where a is within rounding of y."""
         a, y = _pair(a, y)
-        return _x_over(1 - y, 1 - a) - _x_over(y, a)
+        with np.errstate(divide="ignore", invalid="ignore"):  # the boundary, replaced
+            inside = (a - y) / (a * (1 - a))
+        return np.where((a > 0) & (a < 1), inside, _x_over(1 - y, 1 - a) - _x_over(y, a))
 
     @staticmethod
     def delta(z, a, y):
