@@ -786,11 +786,12 @@ def check_softmax_c(softmax_c, softmax_limit):
         _compare(got, softmax(z, c=c), "softmax_c", inputs,
                  hint="a_j = e^{c z_j} / sum_k e^{c z_k} (Eq. 83)")
     # Random whole numbers: ties are likely, and gaps of at least 1 reach the limit. Two
-    # z's 1e-4 apart tell the limit from softmax_c at a large c (1e4 leaves e^-1 there).
+    # z's 1e-9 apart tell the limit from softmax_c at a large c (1e9 leaves e^-1 there);
+    # the inputs are shown exactly, as 4 decimals would show a tie.
     random_ints = [np.round(_random_z(rng)) for _ in range(2)]
     for z in [BOOK_Z, np.array([-2.0, -7.0]), np.array([1.0, 3.0, 3.0, 0.0]),
-              np.array([0.5, 0.5001, -2.0]), *random_ints]:
-        inputs = f"z = {_fmt(z)}"
+              np.array([0.5, 0.500000001, -2.0]), *random_ints]:
+        inputs = f"z = {z.tolist()}"
         got = _call(softmax_limit, "softmax_limit", inputs, z)
         # e^{c (z_j - max z)} -> 0 for every z_j below the maximum, 1 for every tied one
         expected = (z == z.max()) / np.count_nonzero(z == z.max())
@@ -801,7 +802,7 @@ def check_softmax_c(softmax_c, softmax_limit):
         _compare(got, expected, "softmax_limit", inputs,
                  hint="outputs below the largest z are above 0, as softmax_c gives them at "
                       "any finite c; in the limit they are exactly 0. A large c only "
-                      "approaches it (for z's 1e-4 apart, c = 1e4 is still far off): work "
+                      "approaches it (for z's 1e-9 apart, c = 1e8 is still far off): work "
                       "out the limit itself" if finite_c else
                       "try softmax_c(z, c) with c = 10, 100, 1000 and watch where it goes; "
                       "mind ties for the largest z")
