@@ -28,19 +28,24 @@ def _write_atomic(path, write, mode: str) -> None:
     one step. On any failure the temporary file is removed and whatever was at ``path``
     before is untouched. The file gets the permissions ``open`` would give it (the
     temporary file is made readable by its owner only): a file already at ``path`` keeps
-    its own, and one that may not be written is refused, as ``open`` refuses it (the
-    rename alone would replace it); a new file gets those the umask allows."""
+    its read/write/execute bits (not setuid, setgid or sticky, which a write clears, nor
+    its owner: the file is new), and one this user may not write is refused, as ``open``
+    refuses it (the rename alone would replace it); a new file gets those the umask
+    allows."""
     path = Path(path)
     if not path.parent.is_dir():
         raise FileNotFoundError(f"cannot write {path}: the folder {path.parent} does not exist")
     try:
-        permissions = stat.S_IMODE(os.stat(path).st_mode)
+        info = os.stat(path)
     except FileNotFoundError:
         permissions = 0o666 & ~_umask()
     else:
+        permissions = stat.S_IMODE(info.st_mode) & 0o777
         if not os.access(path, os.W_OK):
-            raise PermissionError(f"cannot write {path}: the file is read-only (left as it "
-                                  "was); make it writable to replace it, or write elsewhere")
+            raise PermissionError(f"cannot write {path}: you may not write it (mode "
+                                  f"{stat.filemode(info.st_mode)}, owner uid {info.st_uid}; "
+                                  "left as it was); make it writable to replace it, or "
+                                  "write elsewhere")
     prefix, suffix = _temporary_affixes(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=prefix, suffix=suffix)
     try:
@@ -64,7 +69,10 @@ def remove_leftovers(path) -> None:
     path = Path(path)
     prefix, suffix = _temporary_affixes(path)
     for leftover in path.parent.glob(f"{glob.escape(prefix)}*{suffix}"):
-        leftover.unlink(missing_ok=True)
+        try:
+            leftover.unlink(missing_ok=True)
+        except OSError:  # another user's, say: leave it, and still write the file
+            pass
 
 
 def _temporary_affixes(path: Path) -> tuple[str, str]:

@@ -178,6 +178,25 @@ def test_writes_of_the_copy_killed_part_way_leave_nothing_for_long(compressed):
     assert [p.name for p in folder.iterdir()] == [copies(cache)[0].name]
 
 
+def test_a_leftover_that_cannot_be_deleted_does_not_stop_the_copy(compressed, monkeypatch):
+    """Another user's leftover, say: the clean-up skips it and the copy is still made."""
+    path, images, cache = compressed
+    folder = cache / "decompressed"
+    folder.mkdir(parents=True)
+    stuck = folder / f".{hashlib.sha256(path.read_bytes()).hexdigest()}.idx.killed.tmp"
+    stuck.write_bytes(b"half a copy")
+    unlink = Path.unlink
+
+    def refuse_stuck(self, missing_ok=False):
+        if self == stuck:
+            raise PermissionError(f"[Errno 1] Operation not permitted: '{self}'")
+        return unlink(self, missing_ok=missing_ok)
+
+    monkeypatch.setattr(Path, "unlink", refuse_stuck)
+    np.testing.assert_array_equal(data.read_idx(path, "images", cache), images)
+    assert len(copies(cache)) == 1 and stuck.exists()
+
+
 def test_a_changed_compressed_file_is_never_read_from_the_old_files_copy(compressed, idx_bytes):
     path, images, cache = compressed
     data.read_idx(path, "images", cache)

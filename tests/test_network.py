@@ -790,6 +790,9 @@ def test_saving_over_a_file_keeps_its_permissions(tmp_path):
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert load(path).weights[0].tolist() == Network([3, 2], seed=1).weights[0].tolist()
     assert os.listdir(tmp_path) == ["net.json"]
+    path.chmod(0o4750)  # setuid: a write clears it (the kernel does, for open())
+    Network([3, 2], seed=2).save(path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o750
 
 
 def test_saving_over_a_read_only_file_is_refused_and_leaves_it(tmp_path, monkeypatch):
@@ -803,8 +806,9 @@ def test_saving_over_a_read_only_file_is_refused_and_leaves_it(tmp_path, monkeyp
     if os.geteuid() == 0:  # root may write any file: answer as for its owner, not root
         monkeypatch.setattr(os, "access", lambda p, mode: not mode & os.W_OK or bool(
             os.stat(p).st_mode & stat.S_IWUSR))
-    with pytest.raises(PermissionError, match=r"cannot write .*net.json: the file is "
-                                              r"read-only \(left as it was\)"):
+    with pytest.raises(PermissionError, match=r"cannot write .*net.json: you may not write "
+                                              r"it \(mode -r--r--r--, owner uid \d+; left as "
+                                              r"it was\)"):
         Network([3, 2], seed=1).save(path)
     assert path.read_bytes() == before and os.listdir(tmp_path) == ["net.json"]
 
