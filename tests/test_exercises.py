@@ -971,6 +971,17 @@ def test_an_answer_off_by_a_relative_1e_minus_4_is_rejected_as_close(key):
         assert "close, but not within the tolerance" in text and "differs:" in text, text
 
 
+def test_the_cross_entropy_in_single_precision_is_told_to_use_float64():
+    """1 - a in float32 loses the digits of a near 1: the formula is right, the precision
+    is not, and the hint names it."""
+    def float32_cost(a, y):
+        a, y = np.float32(a), np.float32(y)
+        return -(y * np.log(a) + (1 - y) * np.log(1 - a))
+
+    text = rejected("ce_roles", float32_cost)
+    assert "close, but not within" in text and "single precision (float32)" in text
+
+
 def test_a_wrong_formula_is_not_called_close():
     text = rejected("sigmoid_prime", lambda z: 1.01 * sigmoid(z) * (1 - sigmoid(z)))
     assert "differs:  most at entry 0: 0.2525 instead of 0.25" in text

@@ -244,9 +244,12 @@ def test_the_stuck_run_of_notebook_04_and_the_other_initialisation(committed, re
 
     stuck = next(run for run in committed.runs(committed.plan.table()[0]) if run.stuck)
     net, again = mnist_study.train_network(stuck.config, stuck.config.seeds[0], real_splits)
-    assert again.lost_digits == stuck.lost_digits
+    if _reproducible(stuck.environment):
+        assert again.lost_digits == stuck.lost_digits
+    else:  # another BLAS rounds differently: the seed still starts it saturated
+        assert again.lost_digits, "the stuck run, trained again, learnt every digit"
     X, labels = real_splits.test
-    digit = stuck.lost_digits[0]
+    digit = again.lost_digits[0]
     z = mnist_study.output_weighted_inputs(net, X[labels == digit])[digit]
     assert z.max() < -5 and sigmoid(z).max() < 0.01
     freed = dataclasses.replace(stuck.config, initializer="default")

@@ -353,7 +353,8 @@ def _near(got, expected) -> str | None:
         return (f"close, but not within the tolerance (a relative {RTOL:g}): every entry is "
                 f"within {NEAR:.1%} of the expected value, so the formula may be right and "
                 "its evaluation approximate: a finite difference, a rounded constant (2.718 "
-                "for e), a rounded result or a numerical search. Compute it exactly")
+                "for e), a rounded result, a numerical search or single precision "
+                "(float32). Compute it exactly, in float64")
     return None
 
 
