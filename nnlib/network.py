@@ -332,11 +332,11 @@ class Network:
         else the cost's ``delta_<layer name>`` if it has one (the cross-entropy's
         ``delta_softmax``: the chain rule, written to survive saturated outputs); otherwise
         the chain rule through the output layer (e.g. Eq. 68 for linear)."""
-        own = f"delta_{self.output.name}"
+        for_layer = getattr(self.cost, f"delta_{self.output.name}", None)
         if _is_costs_own_layer(self.cost, self.output):
             delta, method = self.cost.delta(z, a, y), "delta(z, a, y)"
-        elif hasattr(self.cost, own):
-            delta, method = getattr(self.cost, own)(z, a, y), f"{own}(z, a, y)"
+        elif callable(for_layer):  # as _check_cost requires it
+            delta, method = for_layer(z, a, y), f"delta_{self.output.name}(z, a, y)"
         else:
             grad, method = self.cost.grad_a(a, y), "grad_a(a, y)"
             if np.shape(grad) == np.shape(a):
