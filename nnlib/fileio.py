@@ -31,8 +31,11 @@ def _write_atomic(path, write, mode: str) -> None:
     its read/write/execute bits (not setuid, setgid or sticky, which a write clears, nor
     its owner: the file is new), and one this user may not write is refused, as ``open``
     refuses it (the rename alone would replace it); a new file gets those the umask
-    allows."""
+    allows. A symbolic link at ``path`` is written through, as ``open`` writes: the file
+    it points to is replaced and the link stays."""
     path = Path(path)
+    if path.is_symlink():  # write the file it points to, as open() does, keeping the link
+        path = Path(os.path.realpath(path))
     if not path.parent.is_dir():
         raise FileNotFoundError(f"cannot write {path}: the folder {path.parent} does not exist")
     try:
@@ -102,10 +105,30 @@ def read_json(path, what: str, depth: int | None = None):
     ``depth``, if given, is how deep ``what``'s lists nest, for that message."""
     path = Path(path)
     try:
-        return json.loads(path.read_text())
+        return json.loads(path.read_text(), object_pairs_hook=_without_repeated_keys)
+    except _RepeatedKey as e:
+        raise ValueError(f"{path} is not {what}: the key {e.key!r} appears twice in one "
+                         "object (edited by hand?), and which value is meant cannot be "
+                         "known; keep one") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise ValueError(f"{path} is not {what}: it is not valid JSON ({e})") from None
     except RecursionError:
         usual = f" ({what}'s are nested {depth} deep)" if depth else ""
         raise ValueError(f"{path} is not {what}: its lists are nested thousands deep"
                          f"{usual}") from None
+
+
+class _RepeatedKey(ValueError):
+    def __init__(self, key):
+        super().__init__(key)
+        self.key = key
+
+
+def _without_repeated_keys(pairs):
+    """A JSON object's (key, value) pairs as a dict; a key given twice raises _RepeatedKey
+    (``json`` would keep the last value silently)."""
+    record = dict(pairs)
+    if len(record) < len(pairs):
+        seen = set()
+        raise _RepeatedKey(next(k for k, _ in pairs if k in seen or seen.add(k)))
+    return record

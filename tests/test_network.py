@@ -795,6 +795,30 @@ def test_saving_over_a_file_keeps_its_permissions(tmp_path):
     assert stat.S_IMODE(path.stat().st_mode) == 0o750
 
 
+def test_saving_through_a_symbolic_link_replaces_the_file_it_points_to(tmp_path):
+    """open() writes through a link; the atomic rename replaced the link itself."""
+    (tmp_path / "models").mkdir()
+    target, link = tmp_path / "models" / "net.json", tmp_path / "net.json"
+    Network([3, 2], seed=0).save(target)
+    link.symlink_to(target)
+    Network([3, 2], seed=1).save(link)
+    assert link.is_symlink() and link.resolve() == target.resolve()
+    assert load(target).weights[0].tolist() == Network([3, 2], seed=1).weights[0].tolist()
+
+
+def test_a_saved_network_with_a_key_given_twice_is_refused(tmp_path):
+    """JSON keeps the last of two equal keys silently: a hand-edited file with "cost" twice
+    loaded whichever came last."""
+    path = tmp_path / "net.json"
+    Network([3, 2], seed=0).save(path)
+    text = path.read_text()
+    path.write_text(text.replace('"cost": "CrossEntropyCost"',
+                                 '"cost": "QuadraticCost", "cost": "CrossEntropyCost"'))
+    with pytest.raises(ValueError, match=r"net.json is not a saved network: the key 'cost' "
+                                         r"appears twice in one object"):
+        load(path)
+
+
 def test_saving_over_a_read_only_file_is_refused_and_leaves_it(tmp_path, monkeypatch):
     """open() refuses to write a read-only file; the atomic rename replaced it."""
     import os
